@@ -1,0 +1,20 @@
+//! cohesion: an agent-based model of civic cohesion in a former English coal-mining town.
+//!
+//! Data flows one way: a [`Scenario`] (TOML) → a generated town ([`town`]) → a bevy world
+//! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
+//! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
+
+pub mod model;
+pub mod observe;
+pub mod output;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod town;
+
+pub use rng::Seeds;
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::{RunOutput, Simulation};
+
+/// The engine version written into every manifest.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,658 @@
+//! The state of the world: components (plain data on residents, venues and groups) and the
+//! resources every mechanism shares. Nothing here has behaviour beyond small accessors.
+
+use crate::rng::Seeds;
+use crate::scenario::{Owner, Scenario, VenueKind};
+use bevy_ecs::prelude::*;
+use std::sync::Arc;
+
+/// Most ties any resident can hold (the scenario's `max_ties` is at most this).
+pub const MAX_TIES: usize = 16;
+/// Most outings in a week (the scenario's `outings.max_per_week` is at most this).
+pub const MAX_OUTINGS: usize = 14;
+/// Most identity features (Axelrod's F).
+pub const MAX_FEATURES: usize = 16;
+/// Most groups one resident belongs to.
+pub const MAX_MEMBERSHIPS: usize = 4;
+/// Most venues in a resident's choice set: every kind × `outings.nearest_per_kind` (≤ 8).
+pub const MAX_CHOICES: usize = 7 * 8;
+/// Venues where a resident has recently met friends.
+pub const HAUNTS: usize = 4;
+/// Weeks of recent history kept for "in the last four weeks" measures.
+pub const RECENT_WEEKS: usize = 4;
+/// A tick long before any run starts: "never".
+pub const NEVER: i32 = -100_000;
+
+// ---------------------------------------------------------------- residents
+
+/// Employment status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Employment {
+    Employed,
+    Unemployed,
+    Retired,
+    Student,
+}
+
+/// Who a resident is and where they live. `id` is ours and never reused; `slot` is the
+/// resident's place in the town's dense index, taken over by a newcomer when they leave.
+#[derive(Component, Clone, Debug)]
+pub struct Resident {
+    pub id: u32,
+    pub slot: u32,
+    pub ward: u16,
+    pub home_km: [f32; 2],
+    pub age_years: f32,
+    pub employment: Employment,
+    pub former_miner: bool,
+    /// The deprivation of the resident's ward, in [0,1].
+    pub deprivation: f32,
+}
+
+/// Traits that shape whom a resident gets on with, and how often they go out.
+#[derive(Component, Clone, Debug)]
+pub struct Identity {
+    /// Axelrod-style cultural traits; only the first `identity_features` are used.
+    pub traits: [u8; MAX_FEATURES],
+    /// Mean outings per week.
+    pub sociability: f32,
+    /// Chance of treating someone well in an encounter.
+    pub trustworthiness: f32,
+}
+
+/// Generalised trust as Beta pseudo-counts: a fixed disposition (prior) plus experience that
+/// fades week by week (Klein & Marx, Generalized Trust in the Mirror).
+#[derive(Component, Clone, Debug)]
+pub struct TrustState {
+    pub prior_good: f32,
+    pub prior_bad: f32,
+    pub good: f32,
+    pub bad: f32,
+}
+
+impl TrustState {
+    /// Mean of the Beta distribution: the resident's generalised trust in [0,1].
+    pub fn mean(&self) -> f32 {
+        let a = self.prior_good + self.good;
+        let b = self.prior_bad + self.bad;
+        a / (a + b)
+    }
+}
+
+/// Attitudes to place and council, each in [0,1], with the personal anchors they relax to.
+#[derive(Component, Clone, Debug)]
+pub struct Attitudes {
+    pub belonging: f32,
+    pub council_trust: f32,
+    pub efficacy_internal: f32,
+    pub efficacy_external: f32,
+    pub council_trust_anchor: f32,
+    pub efficacy_external_anchor: f32,
+    pub efficacy_internal_anchor: f32,
+}
+
+impl Attitudes {
+    /// Agency: the mean of internal and external efficacy.
+    pub fn agency(&self) -> f32 {
+        0.5 * (self.efficacy_internal + self.efficacy_external)
+    }
+}
+
+/// One social tie, to a resident named by slot and id (the id detects a partner who left).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tie {
+    pub slot: u32,
+    pub id: u32,
+    pub ward: u16,
+    pub strength: f32,
+}
+
+/// A resident's ties, strongest kept when full.
+#[derive(Component, Clone, Debug)]
+pub struct Ties {
+    pub list: [Tie; MAX_TIES],
+    pub len: u8,
+}
+
+impl Default for Ties {
+    fn default() -> Self {
+        Ties {
+            list: [Tie::default(); MAX_TIES],
+            len: 0,
+        }
+    }
+}
+
+impl Ties {
+    pub fn as_slice(&self) -> &[Tie] {
+        &self.list[..self.len as usize]
+    }
+
+    pub fn position(&self, id: u32) -> Option<usize> {
+        self.as_slice().iter().position(|t| t.id == id)
+    }
+
+    /// Adds a tie, or replaces the weakest when full and the new one is stronger.
+    /// Returns whether the tie was kept.
+    pub fn add(&mut self, tie: Tie, cap: usize) -> bool {
+        if self.position(tie.id).is_some() {
+            return false;
+        }
+        let len = self.len as usize;
+        if len < cap.min(MAX_TIES) {
+            self.list[len] = tie;
+            self.len += 1;
+            return true;
+        }
+        let Some((weakest, w)) = self.as_slice().iter().enumerate().min_by(|a, b| {
+            a.1.strength
+                .total_cmp(&b.1.strength)
+                .then(a.1.id.cmp(&b.1.id))
+        }) else {
+            return false;
+        };
+        if w.strength < tie.strength {
+            self.list[weakest] = tie;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Removes the tie at `i`, keeping the order of the rest.
+    pub fn remove(&mut self, i: usize) {
+        let len = self.len as usize;
+        self.list.copy_within(i + 1..len, i);
+        self.len -= 1;
+    }
+}
+
+/// This week's outings: venue ids in the order chosen.
+#[derive(Component, Clone, Debug, Default)]
+pub struct Outings {
+    pub venues: [u16; MAX_OUTINGS],
+    pub len: u8,
+}
+
+impl Outings {
+    pub fn as_slice(&self) -> &[u16] {
+        &self.venues[..self.len as usize]
+    }
+}
+
+/// The venues a resident considers, with the part of each venue's weight that does not change
+/// from week to week (kind preference, cost, distance). Rebuilt when venues open or close.
+#[derive(Component, Clone, Debug)]
+pub struct ChoiceSet {
+    pub venue: [u16; MAX_CHOICES],
+    pub weight: [f32; MAX_CHOICES],
+    pub len: u8,
+    /// The [`Layout`] version this set was built for.
+    pub layout: u32,
+}
+
+impl Default for ChoiceSet {
+    fn default() -> Self {
+        ChoiceSet {
+            venue: [0; MAX_CHOICES],
+            weight: [0.0; MAX_CHOICES],
+            len: 0,
+            layout: u32::MAX,
+        }
+    }
+}
+
+/// Venues where the resident met friends recently, with a fading score.
+#[derive(Component, Clone, Debug, Default)]
+pub struct Haunts {
+    pub venue: [u16; HAUNTS],
+    pub score: [f32; HAUNTS],
+}
+
+impl Haunts {
+    pub fn score_of(&self, venue: u16) -> f32 {
+        (0..HAUNTS)
+            .find(|&i| self.venue[i] == venue && self.score[i] > 0.0)
+            .map_or(0.0, |i| self.score[i])
+    }
+}
+
+/// Counts for the last four weeks, indexed by tick modulo 4.
+#[derive(Component, Clone, Debug, Default)]
+pub struct Recent {
+    /// Encounters of any kind.
+    pub encounters: [u16; RECENT_WEEKS],
+    /// Distinct ties living in the same ward met.
+    pub local_ties_met: [u8; RECENT_WEEKS],
+    /// Visits to venues in one's own ward.
+    pub local_visits: [u8; RECENT_WEEKS],
+}
+
+impl Recent {
+    pub fn total_encounters(&self) -> u32 {
+        self.encounters.iter().map(|&x| u32::from(x)).sum()
+    }
+    pub fn total_local_ties_met(&self) -> u32 {
+        self.local_ties_met.iter().map(|&x| u32::from(x)).sum()
+    }
+    pub fn total_local_visits(&self) -> u32 {
+        self.local_visits.iter().map(|&x| u32::from(x)).sum()
+    }
+}
+
+/// Civic life: whether the resident took part this week, when they last did, and whether the
+/// council acted on it.
+#[derive(Component, Clone, Debug)]
+pub struct Civic {
+    pub participated: bool,
+    pub last_participated: i32,
+}
+
+/// What residents' ties can see of them: who took part last week, by slot. Written only at the
+/// start of a week, so that this week's decisions all read the same picture; a dense table
+/// because every resident reads it for each of their ties.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct PeerSignals {
+    pub participated_last_week: Vec<bool>,
+}
+
+/// Community groups the resident belongs to (group ids).
+#[derive(Component, Clone, Debug, Default)]
+pub struct Memberships {
+    pub groups: [u16; MAX_MEMBERSHIPS],
+    pub len: u8,
+}
+
+impl Memberships {
+    pub fn as_slice(&self) -> &[u16] {
+        &self.groups[..self.len as usize]
+    }
+    pub fn contains(&self, group: u16) -> bool {
+        self.as_slice().contains(&group)
+    }
+    pub fn add(&mut self, group: u16) -> bool {
+        if self.contains(group) || self.len as usize >= MAX_MEMBERSHIPS {
+            return false;
+        }
+        self.groups[self.len as usize] = group;
+        self.len += 1;
+        true
+    }
+    pub fn remove_at(&mut self, i: usize) {
+        let len = self.len as usize;
+        self.groups.copy_within(i + 1..len, i);
+        self.len -= 1;
+    }
+}
+
+/// Set by turnover when a resident is leaving at the end of this week.
+#[derive(Component, Clone, Debug, Default)]
+pub struct Departure {
+    pub leaving: bool,
+}
+
+// ---------------------------------------------------------------- venues and groups
+
+/// A meeting place. `id` is its index in [`VenueIndex`]; venues are never despawned, only
+/// closed, so ids stay valid.
+#[derive(Component, Clone, Debug)]
+pub struct Venue {
+    pub id: u16,
+    pub kind: VenueKind,
+    pub owner: Owner,
+    pub ward: u16,
+    pub pos_km: [f32; 2],
+    pub capacity: u32,
+    pub quality: f32,
+    pub weekly_cost_gbp: f32,
+    pub visit_cost_gbp: f32,
+    pub open: bool,
+    /// Consecutive weeks in which takings did not cover running costs.
+    pub loss_weeks: u32,
+    /// Visits in each of the last four weeks (tick modulo 4).
+    pub visits: [u32; RECENT_WEEKS],
+}
+
+impl Venue {
+    pub fn visits_last_4_weeks(&self) -> u32 {
+        self.visits.iter().sum()
+    }
+}
+
+/// The kinds of community group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    SportsTeam,
+    BrassBand,
+    HeritageSociety,
+    FaithGroup,
+    ResidentsAssociation,
+    MutualAid,
+    ArtsGroup,
+    YouthClub,
+}
+
+impl GroupKind {
+    pub const ALL: [GroupKind; 8] = [
+        GroupKind::SportsTeam,
+        GroupKind::BrassBand,
+        GroupKind::HeritageSociety,
+        GroupKind::FaithGroup,
+        GroupKind::ResidentsAssociation,
+        GroupKind::MutualAid,
+        GroupKind::ArtsGroup,
+        GroupKind::YouthClub,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupKind::SportsTeam => "sports_team",
+            GroupKind::BrassBand => "brass_band",
+            GroupKind::HeritageSociety => "heritage_society",
+            GroupKind::FaithGroup => "faith_group",
+            GroupKind::ResidentsAssociation => "residents_association",
+            GroupKind::MutualAid => "mutual_aid",
+            GroupKind::ArtsGroup => "arts_group",
+            GroupKind::YouthClub => "youth_club",
+        }
+    }
+
+    /// Venue kinds where such a group likes to meet, best first.
+    pub fn venues(self) -> &'static [VenueKind] {
+        use VenueKind::*;
+        match self {
+            GroupKind::SportsTeam => &[SportsClub, Park, Pub],
+            GroupKind::BrassBand => &[WelfareHall, CommunityCentre, Pub],
+            GroupKind::HeritageSociety => &[Library, WelfareHall, CommunityCentre],
+            GroupKind::FaithGroup => &[PlaceOfWorship, CommunityCentre],
+            GroupKind::ResidentsAssociation => &[CommunityCentre, WelfareHall, Library, Pub],
+            GroupKind::MutualAid => &[CommunityCentre, PlaceOfWorship, WelfareHall],
+            GroupKind::ArtsGroup => &[Library, CommunityCentre, WelfareHall],
+            GroupKind::YouthClub => &[CommunityCentre, SportsClub, Park],
+        }
+    }
+}
+
+/// A community group. `id` is its index in [`GroupIndex`].
+#[derive(Component, Clone, Debug)]
+pub struct Group {
+    pub id: u16,
+    pub kind: GroupKind,
+    /// The ward the group is based in.
+    pub ward: u16,
+    /// Where it meets; `None` once it has nowhere left to meet.
+    pub home_venue: Option<u16>,
+    pub members: u32,
+    pub volunteer_hours: f32,
+    /// Capacity to organise, in [0,1]: members and money.
+    pub capacity: f32,
+    /// Grant income this week, GBP.
+    pub funding_gbp: f32,
+    /// Venues the group has taken over.
+    pub assets: u32,
+    pub active: bool,
+}
+
+// ---------------------------------------------------------------- resources
+
+/// The resolved scenario, shared read-only by every mechanism.
+#[derive(Resource, Clone)]
+pub struct Config(pub Arc<Scenario>);
+
+/// The run's seeds.
+#[derive(Resource, Clone, Copy)]
+pub struct RunSeeds(pub Seeds);
+
+/// The current week. `step` counts every simulated week from the start of the warm-up and keys
+/// the random streams; `tick` counts recorded weeks from the start year.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct Clock {
+    pub step: u32,
+    pub warmup: u32,
+    pub start_year: i32,
+}
+
+impl Clock {
+    /// Still in the warm-up before the start year: nothing closes, leaves or is recorded.
+    pub fn warming_up(&self) -> bool {
+        self.step < self.warmup
+    }
+    /// The recorded week, 0 at the first week of the start year.
+    pub fn tick(&self) -> u32 {
+        self.step.saturating_sub(self.warmup)
+    }
+    pub fn year(&self) -> i32 {
+        self.start_year + (self.tick() / crate::scenario::WEEKS_PER_YEAR) as i32
+    }
+    /// Week of the year, 1 to 52.
+    pub fn week(&self) -> u32 {
+        self.tick() % crate::scenario::WEEKS_PER_YEAR + 1
+    }
+    /// Index into the four-week rings.
+    pub fn ring(&self) -> usize {
+        self.step as usize % RECENT_WEEKS
+    }
+    /// The step as a signed number, for "weeks since" arithmetic.
+    pub fn now(&self) -> i32 {
+        self.step as i32
+    }
+}
+
+/// Who lives in each slot: the entity and our id of its current resident. Turnover updates the
+/// id when a newcomer takes a slot, so a tie can tell at once whether its partner is still here.
+#[derive(Resource, Default)]
+pub struct SlotIndex {
+    pub entities: Vec<Entity>,
+    pub ids: Vec<u32>,
+}
+
+impl SlotIndex {
+    pub fn entity(&self, slot: u32) -> Entity {
+        self.entities[slot as usize]
+    }
+    /// Whether resident `id` still lives in `slot`.
+    pub fn holds(&self, slot: u32, id: u32) -> bool {
+        self.ids[slot as usize] == id
+    }
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+}
+
+/// Venue entities by venue id.
+#[derive(Resource, Default)]
+pub struct VenueIndex(pub Vec<Entity>);
+
+/// Group entities by group id.
+#[derive(Resource, Default)]
+pub struct GroupIndex(pub Vec<Entity>);
+
+/// Ward names and sizes, fixed for the run.
+#[derive(Resource, Clone, Debug)]
+pub struct Wards {
+    pub names: Vec<String>,
+    pub deprivation: Vec<f32>,
+    /// Open venues per ward at the start, per 1,000 residents of the ward.
+    pub amenity_at_start: Vec<f32>,
+    /// Residents per ward at the start.
+    pub residents_at_start: Vec<u32>,
+}
+
+/// Bumped whenever a venue opens or closes, so choice sets know to rebuild.
+#[derive(Resource, Default, Clone, Copy)]
+pub struct Layout {
+    pub version: u32,
+}
+
+/// The next resident id to hand to a newcomer.
+#[derive(Resource, Clone, Copy)]
+pub struct NextResidentId(pub u32);
+
+/// One visitor in a venue's weekly bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Visitor {
+    pub id: u32,
+    pub slot: u32,
+    pub ward: u16,
+    /// What the encounter rule reads of the visitor, copied at gathering so that pairing people
+    /// inside a venue does not look each of them up in the world (measured: the lookups were
+    /// most of the encounter step's time).
+    pub trustworthiness_permille: u16,
+    pub traits: [u8; MAX_FEATURES],
+}
+
+/// This week's visitors, bucketed by venue id, each bucket in resident-id order, and the pairs
+/// of ties who are at the same venue (positions in the bucket, in bucket order).
+#[derive(Resource, Default)]
+pub struct Buckets {
+    pub by_venue: Vec<Vec<Visitor>>,
+    pub friends: Vec<Vec<(u32, u32)>>,
+    /// Scratch for finding friends: per slot, the marker of the last bucket the resident was
+    /// seen in and their position there. Markers never repeat within a run, so it needs no
+    /// clearing.
+    pub seen: Vec<(u32, u32)>,
+    pub next_marker: u32,
+    /// Scratch: each slot's venues this week, for finding friends without fetching every
+    /// visitor's ties at random (measured: those fetches were a third of a tick).
+    pub week_by_slot: Vec<Outings>,
+    /// Scratch: friend pairs found per venue, as (lower id, its slot, higher id, its slot).
+    pub pairs: Vec<Vec<(u32, u32, u32, u32)>>,
+}
+
+/// One side of an encounter, as delivered to a resident.
+#[derive(Clone, Copy, Debug)]
+pub struct Contact {
+    pub partner_slot: u32,
+    pub partner_id: u32,
+    pub partner_ward: u16,
+    pub venue: u16,
+    pub positive: bool,
+    /// The two start a tie.
+    pub new_tie: bool,
+}
+
+/// One side of a meeting: who it was.
+#[derive(Clone, Copy, Debug)]
+pub struct Party {
+    pub id: u32,
+    pub slot: u32,
+    pub ward: u16,
+}
+
+impl Party {
+    pub fn of(v: &Visitor) -> Party {
+        Party {
+            id: v.id,
+            slot: v.slot,
+            ward: v.ward,
+        }
+    }
+}
+
+/// One encounter between two visitors of a venue.
+#[derive(Clone, Copy, Debug)]
+pub struct Meeting {
+    pub a: Party,
+    pub b: Party,
+    pub a_positive: bool,
+    pub b_positive: bool,
+    pub new_tie: bool,
+}
+
+/// A venue's encounters this week, written by the encounter mechanism.
+#[derive(Component, Clone, Debug, Default)]
+pub struct EncounterLog {
+    pub meetings: Vec<Meeting>,
+}
+
+/// This week's contacts of every resident, by slot (compressed rows: `items[offsets[s]..
+/// offsets[s + 1]]`), merged from the venues in venue-id order.
+#[derive(Resource, Default)]
+pub struct Inbox {
+    pub offsets: Vec<u32>,
+    pub items: Vec<Contact>,
+}
+
+impl Inbox {
+    pub fn of(&self, slot: u32) -> &[Contact] {
+        let s = slot as usize;
+        &self.items[self.offsets[s] as usize..self.offsets[s + 1] as usize]
+    }
+}
+
+/// The council's money, openness and powers.
+#[derive(Resource, Clone, Debug)]
+pub struct CouncilState {
+    /// Current revenue budget, GBP per year.
+    pub yearly_budget_gbp: f64,
+    pub statutory_share: f64,
+    pub venue_share: f64,
+    pub grant_share: f64,
+    pub participatory_budget_share: f64,
+    pub openness: f64,
+    pub devolved_powers: f64,
+    pub consultations_per_year: f64,
+    pub community_right_to_bid: bool,
+    /// Real-terms change in the budget applied at the start of each year after the first.
+    pub real_terms_change_per_year: f64,
+    /// Discretionary budget at the start, GBP per year (for capacity).
+    pub discretionary_at_start_gbp: f64,
+    /// This week's discretionary budget, GBP per year equivalent.
+    pub discretionary_gbp: f64,
+    /// Weeks the venue budget has not covered council venues.
+    pub shortfall_weeks: u32,
+    /// Discretionary budget relative to the start, capped at 1.
+    pub capacity: f64,
+    /// Chance that the council visibly acts on a participant's input this week.
+    pub responsiveness: f64,
+    /// Opportunities to take part this week, in [0,1].
+    pub opportunities: f64,
+}
+
+/// A closure remembered for belonging and council trust.
+#[derive(Clone, Copy, Debug)]
+pub struct ClosureRecord {
+    pub tick: u32,
+    pub ward: u16,
+    pub owner: Owner,
+}
+
+/// Recent closures, oldest first.
+#[derive(Resource, Default)]
+pub struct Closures {
+    pub list: Vec<ClosureRecord>,
+}
+
+/// Something that happened, for `events.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRecord {
+    pub tick: u32,
+    pub kind: &'static str,
+    pub venue: Option<String>,
+    pub ward: Option<u16>,
+    pub detail: String,
+}
+
+/// Every event of the run, in the order it happened.
+#[derive(Resource, Default)]
+pub struct EventLog(pub Vec<EventRecord>);
+
+/// Scheduled interventions not yet applied, by tick, in file order.
+#[derive(Resource, Default)]
+pub struct PendingEvents(pub Vec<(u32, crate::scenario::Event)>);
+
+/// A venue's public name in outputs: `pub-03`.
+pub fn venue_label(kind: VenueKind, number: u32) -> String {
+    format!("{}-{:02}", kind.name().replace('_', "-"), number)
+}
+
+/// Venue labels by id, fixed for the run.
+#[derive(Resource, Default)]
+pub struct VenueLabels(pub Vec<String>);
+
+/// Each ward's most common identity traits, for drawing newcomers like their neighbours.
+#[derive(Resource, Clone)]
+pub struct WardCultures(pub Vec<[u8; MAX_FEATURES]>);

@@ -1,0 +1,104 @@
+//! Step 2, the council budget: the week's money is split between statutory services, council
+//! venues, grants to community groups and any participatory-budgeting pot.
+//!
+//! Rule: the yearly budget changes by `real_terms_change_per_year` at the start of each year.
+//! Statutory services take `statutory_share` first (social care and the like, which councils
+//! must fund; NAO 2018). Of the discretionary rest, `venue_share` runs council venues. When that
+//! does not cover their running costs for longer than `closure_grace_weeks`, the council venue
+//! with the fewest visits per pound closes (or passes to a community group under a right to
+//! bid), one at a time. `grant_share` is shared among active groups by size. The council's
+//! capacity (discretionary budget relative to the start) scales its responsiveness and the
+//! opportunities it offers residents to take part.
+
+use super::components::*;
+use super::venues::{Ledger, close_or_transfer};
+use crate::scenario::{Owner, WEEKS_PER_YEAR};
+use bevy_ecs::prelude::*;
+
+/// Consultations a year that make opportunities "full" on their own.
+const CONSULTATIONS_FOR_FULL: f64 = 13.0;
+
+#[allow(clippy::too_many_arguments)]
+pub fn council_budget(
+    mut council: ResMut<CouncilState>,
+    config: Res<Config>,
+    mut venues: Query<&mut Venue>,
+    venue_index: Res<VenueIndex>,
+    mut groups: Query<&mut Group>,
+    group_index: Res<GroupIndex>,
+    mut ledger: Ledger,
+) {
+    let clock = *ledger.clock;
+    let c = &mut *council;
+    if !clock.warming_up() && clock.week() == 1 && clock.tick() > 0 {
+        c.yearly_budget_gbp *= 1.0 + c.real_terms_change_per_year;
+    }
+    let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share);
+    c.discretionary_gbp = discretionary;
+    c.capacity = (discretionary / c.discretionary_at_start_gbp.max(1.0)).min(1.0);
+    c.responsiveness = c.openness * c.capacity * (0.5 + 0.5 * c.devolved_powers);
+    c.opportunities = ((c.consultations_per_year / CONSULTATIONS_FOR_FULL
+        + 5.0 * c.participatory_budget_share
+        + 0.2 * c.devolved_powers)
+        * (0.5 + 0.5 * c.capacity))
+        .min(1.0);
+
+    // Council venues.
+    let weekly = |share: f64| discretionary * share / f64::from(WEEKS_PER_YEAR);
+    let venue_budget = weekly(c.venue_share);
+    let running: f64 = venue_index
+        .0
+        .iter()
+        .filter_map(|&e| venues.get(e).ok())
+        .filter(|v| v.open && v.owner == Owner::Council)
+        .map(|v| f64::from(v.weekly_cost_gbp))
+        .sum();
+    if running > venue_budget && !clock.warming_up() {
+        c.shortfall_weeks += 1;
+        if c.shortfall_weeks > config.0.council.closure_grace_weeks {
+            let worst = venue_index
+                .0
+                .iter()
+                .filter_map(|&e| venues.get(e).ok())
+                .filter(|v| v.open && v.owner == Owner::Council)
+                .map(|v| {
+                    let per_pound = v.visits_last_4_weeks() as f32 / v.weekly_cost_gbp.max(1.0);
+                    (per_pound, v.id)
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if let Some((_, id)) = worst
+                && let Ok(mut v) = venues.get_mut(venue_index.0[id as usize])
+            {
+                let cfg = &config.0;
+                close_or_transfer(
+                    &mut v,
+                    &mut groups,
+                    &group_index,
+                    c,
+                    cfg.council.transfer_capacity_threshold,
+                    cfg.economy.community_cost_saving,
+                    &mut ledger,
+                    "the council's venue budget no longer covers it",
+                );
+            }
+            c.shortfall_weeks = 0;
+        }
+    } else {
+        c.shortfall_weeks = 0;
+    }
+
+    // Grants, shared by membership.
+    let pot = weekly(c.grant_share);
+    let members: u64 = groups
+        .iter()
+        .filter(|g| g.active)
+        .map(|g| u64::from(g.members))
+        .sum();
+    for mut g in groups.iter_mut() {
+        g.funding_gbp = if g.active && members > 0 {
+            (pot * g.members as f64 / members as f64) as f32
+        } else {
+            0.0
+        };
+    }
+}

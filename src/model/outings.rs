@@ -1,0 +1,174 @@
+//! Step 3, outings: each resident decides how often to go out this week and where.
+//!
+//! Rule: a group member goes to their group's weekly meeting with chance `group_attendance`.
+//! Other outings number Poisson(sociability) in all (at most `max_per_week`), each to a venue
+//! drawn from the resident's choice set with weight
+//!
+//!   exp(preference[kind] − cost_weight × visit_cost × money_pressure) × (d + d0)^−γ
+//!     × exp(quality_weight × quality) × (1 + friends_weight × haunt score),
+//!
+//! a softmax over kind preference, cost, quality, friends met there recently and distance. The
+//! distance term makes contact fall as d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money
+//! pressure is (0.5 + deprivation), doubled for residents out of work: pubs cost money, and
+//! deprivation matters. A resident visits a venue at most once a week. The choice set holds the
+//! `nearest_per_kind` nearest open venues of each kind and is rebuilt only when a venue opens or
+//! closes.
+
+use super::components::*;
+use crate::rng::{Purpose, RngExt, poisson};
+use crate::scenario::{Scenario, VenueKind};
+use crate::town::distance;
+use bevy_ecs::prelude::*;
+
+/// What the choice depends on this week, per venue id (built once per tick).
+struct VenueView {
+    kind: VenueKind,
+    ward: u16,
+    pos_km: [f32; 2],
+    visit_cost_gbp: f32,
+    /// exp(quality_weight × quality) if open, else 0.
+    pull: f32,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn outings(
+    mut residents: Query<(
+        &Resident,
+        &Identity,
+        &Memberships,
+        &Haunts,
+        &mut ChoiceSet,
+        &mut Outings,
+        &mut Recent,
+    )>,
+    venues: Query<&Venue>,
+    venue_index: Res<VenueIndex>,
+    groups: Query<&Group>,
+    group_index: Res<GroupIndex>,
+    layout: Res<Layout>,
+    config: Res<Config>,
+    clock: Res<Clock>,
+    seeds: Res<RunSeeds>,
+) {
+    let s: &Scenario = &config.0;
+    let o = &s.outings;
+    let view: Vec<VenueView> = venue_index
+        .0
+        .iter()
+        .map(|&e| {
+            let v = venues.get(e).expect("every indexed venue exists");
+            VenueView {
+                kind: v.kind,
+                ward: v.ward,
+                pos_km: v.pos_km,
+                visit_cost_gbp: v.visit_cost_gbp,
+                pull: if v.open {
+                    libm::expf(o.quality_weight as f32 * v.quality)
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    let meeting_place: Vec<Option<u16>> = group_index
+        .0
+        .iter()
+        .map(|&e| {
+            let g = groups.get(e).expect("every indexed group exists");
+            g.home_venue
+                .filter(|&v| g.active && view[v as usize].pull > 0.0)
+        })
+        .collect();
+    let version = layout.version;
+    let step = clock.step;
+    let ring = clock.ring();
+    let seeds = seeds.0;
+
+    residents.par_iter_mut().for_each(
+        |(resident, identity, memberships, haunts, mut choices, mut outings, mut recent)| {
+            if choices.layout != version {
+                rebuild(&mut choices, resident, &view, s);
+                choices.layout = version;
+            }
+            let mut rng = seeds.tick_stream(Purpose::Outings, u64::from(resident.id), step);
+            let mut week = Outings::default();
+            let cap = (o.max_per_week as usize).min(MAX_OUTINGS);
+            let push = |w: &mut Outings, v: u16| {
+                if (w.len as usize) < cap && !w.as_slice().contains(&v) {
+                    w.venues[w.len as usize] = v;
+                    w.len += 1;
+                }
+            };
+            for &g in memberships.as_slice() {
+                if let Some(v) = meeting_place[g as usize]
+                    && rng.random_bool(o.group_attendance)
+                {
+                    push(&mut week, v);
+                }
+            }
+            let wanted = (poisson(&mut rng, f64::from(identity.sociability)) as usize).min(cap);
+            let others = wanted.saturating_sub(week.len as usize);
+            let n = choices.len as usize;
+            let mut weights = [0f32; MAX_CHOICES];
+            let mut total = 0f32;
+            for i in 0..n {
+                let v = choices.venue[i];
+                let w = choices.weight[i]
+                    * view[v as usize].pull
+                    * (1.0 + o.friends_weight as f32 * haunts.score_of(v));
+                weights[i] = w;
+                total += w;
+            }
+            if total > 0.0 {
+                for _ in 0..others {
+                    let mut target = rng.random::<f32>() * total;
+                    let mut pick = n - 1;
+                    for (i, w) in weights[..n].iter().enumerate() {
+                        if target < *w {
+                            pick = i;
+                            break;
+                        }
+                        target -= w;
+                    }
+                    push(&mut week, choices.venue[pick]);
+                }
+            }
+            let local = week
+                .as_slice()
+                .iter()
+                .filter(|&&v| view[v as usize].ward == resident.ward)
+                .count();
+            recent.local_visits[ring] = local.min(255) as u8;
+            *outings = week;
+        },
+    );
+}
+
+/// Rebuilds a resident's choice set: the nearest open venues of each kind, with the weight of
+/// kind preference, cost and distance.
+fn rebuild(choices: &mut ChoiceSet, resident: &Resident, view: &[VenueView], s: &Scenario) {
+    let o = &s.outings;
+    let per_kind = (o.nearest_per_kind as usize).min(MAX_CHOICES / VenueKind::ALL.len());
+    let out_of_work = matches!(resident.employment, Employment::Unemployed);
+    let pressure = (0.5 + resident.deprivation) * if out_of_work { 2.0 } else { 1.0 };
+    let mut len = 0;
+    for kind in VenueKind::ALL {
+        let spec = s.venues.spec(kind);
+        let mut nearest: Vec<(f32, u16)> = view
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.kind == kind && v.pull > 0.0)
+            .map(|(id, v)| (distance(resident.home_km, v.pos_km), id as u16))
+            .collect();
+        nearest.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for &(d, id) in nearest.iter().take(per_kind) {
+            let utility = spec.preference as f32
+                - o.cost_weight_per_gbp as f32 * view[id as usize].visit_cost_gbp * pressure;
+            let reach = libm::powf(d + o.distance_offset_km as f32, -(o.distance_exponent as f32));
+            choices.venue[len] = id;
+            choices.weight[len] = libm::expf(utility) * reach;
+            len += 1;
+        }
+    }
+    choices.len = len as u8;
+}

@@ -1,0 +1,157 @@
+//! Step 10, turnover and ageing: everyone ages a week; some residents leave and newcomers take
+//! their place, knowing almost nobody.
+//!
+//! Rule: a resident leaves this week with chance
+//!   leave_rate / 52 × (young_multiplier if younger than young_age) × (1 + w·(1 − β))
+//!   + mortality, where mortality is `mortality_at_80_per_year` doubling every 8 years of age.
+//! Low belonging makes people more likely to move away (and the young move most), so a town
+//! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
+//! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
+//! belonging and `newcomer_ties` ties to neighbours in their ward. Students start work at 22;
+//! people retire at 66. Nobody leaves during the warm-up.
+
+use super::components::*;
+use crate::rng::{Purpose, RngExt};
+use crate::scenario::WEEKS_PER_YEAR;
+use crate::town::{new_resident, weighted_index};
+use bevy_ecs::prelude::*;
+
+/// Attempts to find each neighbour for a newcomer.
+const NEIGHBOUR_TRIES: u32 = 40;
+
+type Whole<'a> = (
+    &'a mut Resident,
+    &'a mut Identity,
+    &'a mut TrustState,
+    &'a mut Attitudes,
+    &'a mut Ties,
+    &'a mut Memberships,
+    &'a mut Civic,
+    &'a mut Recent,
+    &'a mut Haunts,
+    &'a mut ChoiceSet,
+    &'a mut Outings,
+    &'a mut Departure,
+);
+
+#[allow(clippy::too_many_arguments)]
+pub fn turnover(
+    mut residents: Query<Whole>,
+    mut slots: ResMut<SlotIndex>,
+    mut next_id: ResMut<NextResidentId>,
+    cultures: Res<WardCultures>,
+    config: Res<Config>,
+    clock: Res<Clock>,
+    seeds: Res<RunSeeds>,
+) {
+    let s = &config.0;
+    let t = &s.turnover;
+    let (step, seeds) = (clock.step, seeds.0);
+    let settling = clock.warming_up();
+    let week = 1.0 / WEEKS_PER_YEAR as f32;
+    let base = t.leave_rate_per_year / f64::from(WEEKS_PER_YEAR);
+
+    residents.par_iter_mut().for_each(|item| {
+        let (mut me, _, _, attitudes, _, _, _, _, _, _, _, mut departure) = item;
+        me.age_years += week;
+        me.employment = match me.employment {
+            Employment::Student if me.age_years >= 22.0 => Employment::Employed,
+            Employment::Employed | Employment::Unemployed if me.age_years >= 66.0 => {
+                Employment::Retired
+            }
+            other => other,
+        };
+        departure.leaving = false;
+        if settling {
+            return;
+        }
+        let young = if f64::from(me.age_years) < t.young_age_years {
+            t.young_multiplier
+        } else {
+            1.0
+        };
+        let moving = base * young * (1.0 + t.belonging_weight * (1.0 - f64::from(attitudes.belonging)));
+        let dying = t.mortality_at_80_per_year
+            * libm::exp2((f64::from(me.age_years) - 80.0) / 8.0)
+            / f64::from(WEEKS_PER_YEAR);
+        let mut rng = seeds.tick_stream(Purpose::Turnover, u64::from(me.id), step);
+        departure.leaving = rng.random::<f64>() < (moving + dying).min(1.0);
+    });
+    if settling {
+        return;
+    }
+
+    let mut leavers: Vec<u32> = residents
+        .iter()
+        .filter(|item| item.11.leaving)
+        .map(|item| item.0.slot)
+        .collect();
+    leavers.sort_unstable();
+    let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
+    let cap = s.residents.max_ties as usize;
+    for slot in leavers {
+        let id = next_id.0;
+        next_id.0 += 1;
+        let mut rng = seeds.tick_stream(Purpose::Newcomer, u64::from(id), 1);
+        let ward = weighted_index(&shares, rng.random::<f64>()) as u16;
+        let init = new_resident(s, seeds, &cultures.0, id, slot, ward, true);
+        let entity = slots.entity(slot);
+        slots.ids[slot as usize] = id;
+        {
+            let Ok(item) = residents.get_mut(entity) else {
+                continue;
+            };
+            let (mut r, mut i, mut tr, mut a, mut ties, mut m, mut c, mut rec, mut h, mut ch, mut o, mut d) =
+                item;
+            *r = init.resident.clone();
+            *i = init.identity;
+            *tr = init.trust;
+            *a = init.attitudes;
+            *ties = Ties::default();
+            *m = Memberships::default();
+            *c = Civic {
+                participated: false,
+                last_participated: NEVER,
+            };
+            *rec = Recent::default();
+            *h = Haunts::default();
+            *ch = ChoiceSet::default();
+            *o = Outings::default();
+            *d = Departure::default();
+        }
+        // A few neighbours to start with.
+        let n = slots.len();
+        for _ in 0..t.newcomer_ties {
+            for _ in 0..NEIGHBOUR_TRIES {
+                let other = rng.random_range(0..n) as u32;
+                if other == slot {
+                    continue;
+                }
+                let Ok(mut item) = residents.get_mut(slots.entity(other)) else {
+                    continue;
+                };
+                if item.0.ward != ward || item.4.position(id).is_some() {
+                    continue;
+                }
+                let them = Tie {
+                    slot: other,
+                    id: item.0.id,
+                    ward,
+                    strength: 0.3,
+                };
+                let me = Tie {
+                    slot,
+                    id,
+                    ward,
+                    strength: 0.3,
+                };
+                if item.4.add(me, cap)
+                    && let Ok(mut newcomer) = residents.get_mut(entity)
+                {
+                    newcomer.4.add(them, cap);
+                }
+                break;
+            }
+        }
+    }
+}

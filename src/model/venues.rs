@@ -1,0 +1,107 @@
+//! Opening, closing and transferring venues: the bookkeeping every mechanism that changes the
+//! town's venues shares, so that each change is logged, remembered and seen by venue choice.
+//!
+//! Asset transfer: when a community right to bid exists, a venue that would close passes to a
+//! community group based in its ward whose capacity is high enough (Localism Act 2011's
+//! community right to bid; Power to Change on community pubs). Volunteers then run it for less.
+
+use super::components::*;
+use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
+
+/// What changing a venue touches: the event log, the memory of closures, the layout version.
+#[derive(SystemParam)]
+pub struct Ledger<'w> {
+    pub log: ResMut<'w, EventLog>,
+    pub closures: ResMut<'w, Closures>,
+    pub layout: ResMut<'w, Layout>,
+    pub labels: Res<'w, VenueLabels>,
+    pub clock: Res<'w, Clock>,
+}
+
+impl Ledger<'_> {
+    /// Closes `venue` for `cause`.
+    pub fn close(&mut self, venue: &mut Venue, cause: &str) {
+        venue.open = false;
+        venue.loss_weeks = 0;
+        let tick = self.clock.tick();
+        self.closures.list.push(ClosureRecord {
+            tick,
+            ward: venue.ward,
+            owner: venue.owner,
+        });
+        self.layout.version += 1;
+        self.log.0.push(EventRecord {
+            tick,
+            kind: "close",
+            venue: Some(self.labels.0[venue.id as usize].clone()),
+            ward: Some(venue.ward),
+            detail: format!("{} closed: {cause}", venue.kind.name()),
+        });
+    }
+
+    /// Passes `venue` to `group` instead of closing it.
+    pub fn transfer(&mut self, venue: &mut Venue, group: &mut Group, cost_saving: f32, cause: &str) {
+        venue.owner = crate::scenario::Owner::Community;
+        venue.weekly_cost_gbp *= 1.0 - cost_saving;
+        venue.loss_weeks = 0;
+        group.assets += 1;
+        self.log.0.push(EventRecord {
+            tick: self.clock.tick(),
+            kind: "transfer",
+            venue: Some(self.labels.0[venue.id as usize].clone()),
+            ward: Some(venue.ward),
+            detail: format!(
+                "{} passed to {} {} instead of closing: {cause}",
+                venue.kind.name(),
+                group.kind.name(),
+                group.id
+            ),
+        });
+    }
+
+    /// Records something that happened to the town as a whole or to a group.
+    pub fn note(&mut self, kind: &'static str, ward: Option<u16>, detail: String) {
+        self.log.0.push(EventRecord {
+            tick: self.clock.tick(),
+            kind,
+            venue: None,
+            ward,
+            detail,
+        });
+    }
+}
+
+/// The group (by id) that can take over a closing venue in `ward`: the most capable active
+/// group based there, if its capacity reaches `threshold`.
+pub fn bidder<'a>(
+    groups: impl Iterator<Item = &'a Group>,
+    ward: u16,
+    threshold: f32,
+) -> Option<u16> {
+    groups
+        .filter(|g| g.active && g.ward == ward && g.capacity >= threshold)
+        .max_by(|a, b| a.capacity.total_cmp(&b.capacity).then(b.id.cmp(&a.id)))
+        .map(|g| g.id)
+}
+
+/// Closes `venue`, or transfers it to a bidding group when the right to bid exists.
+pub fn close_or_transfer(
+    venue: &mut Venue,
+    groups: &mut Query<&mut Group>,
+    group_index: &GroupIndex,
+    council: &CouncilState,
+    threshold: f64,
+    cost_saving: f64,
+    ledger: &mut Ledger,
+    cause: &str,
+) {
+    if council.community_right_to_bid
+        && let Some(id) = bidder(groups.iter(), venue.ward, threshold as f32)
+        && let Ok(mut group) = groups.get_mut(group_index.0[id as usize])
+    {
+        ledger.transfer(venue, &mut group, cost_saving as f32, cause);
+        return;
+    }
+    ledger.close(venue, cause);
+}

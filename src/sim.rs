@@ -1,0 +1,234 @@
+//! The world and the weekly schedule: where the mechanisms are put in order and the clock runs.
+//!
+//! Architecture invariant: this is the only place that knows the order of the mechanisms. The
+//! schedule runs its systems one after another (each system parallelises over residents or
+//! venues inside itself), so the order written here is the order they run in.
+
+use crate::model::components::*;
+use crate::model::{
+    belonging::belonging, council_budget::council_budget, council_response::council_response,
+    economy::economy, encounters::encounters, gather::gather, groups::groups,
+    interventions::interventions, outings::outings, participation::participation, trust::trust,
+    turnover::turnover, week::new_week,
+};
+use crate::observe::{Observations, observe};
+use crate::rng::Seeds;
+use crate::scenario::Scenario;
+use crate::town;
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{Schedule, SingleThreadedExecutor};
+use bevy_tasks::{ComputeTaskPool, TaskPoolBuilder};
+use std::sync::Arc;
+
+/// Sets the number of worker threads for the whole process. The pool is created once; later
+/// calls return the size it already has. Returns the number of threads in use.
+pub fn init_threads(threads: Option<usize>) -> usize {
+    let wanted = threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(wanted.max(1)).build())
+        .thread_num()
+}
+
+/// A town in a world, ready to run week by week.
+pub struct Simulation {
+    world: World,
+    schedule: Schedule,
+    total_steps: u32,
+}
+
+/// What a finished run hands to the output writers.
+pub struct RunOutput {
+    pub observations: Observations,
+    pub events: Vec<EventRecord>,
+    pub ward_names: Vec<String>,
+}
+
+impl Simulation {
+    /// Generates the town for `scenario` and puts it in a new world.
+    pub fn new(scenario: &Scenario, seeds: Seeds) -> Simulation {
+        init_threads(None);
+        let plan = town::generate(scenario, seeds);
+        let mut world = World::new();
+        let mut slots = Vec::with_capacity(plan.residents.len());
+        let ids: Vec<u32> = plan.residents.iter().map(|p| p.resident.id).collect();
+        for p in plan.residents {
+            let e = world
+                .spawn((
+                    p.resident,
+                    p.identity,
+                    p.trust,
+                    p.attitudes,
+                    p.ties,
+                    p.memberships,
+                    Civic {
+                        participated: false,
+                        last_participated: NEVER,
+                    },
+                    Recent::default(),
+                    Haunts::default(),
+                    ChoiceSet::default(),
+                    Outings::default(),
+                    Departure::default(),
+                ))
+                .id();
+            slots.push(e);
+        }
+        let n_residents = slots.len() as u32;
+        let venues: Vec<Entity> = plan
+            .venues
+            .into_iter()
+            .map(|v| world.spawn((v, EncounterLog::default())).id())
+            .collect();
+        let groups: Vec<Entity> = plan.groups.into_iter().map(|g| world.spawn(g).id()).collect();
+
+        let c = &scenario.council;
+        let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share);
+        world.insert_resource(CouncilState {
+            yearly_budget_gbp: c.yearly_budget_gbp,
+            statutory_share: c.statutory_share,
+            venue_share: c.venue_share,
+            grant_share: c.grant_share,
+            participatory_budget_share: c.participatory_budget_share,
+            openness: c.openness,
+            devolved_powers: c.devolved_powers,
+            consultations_per_year: c.consultations_per_year,
+            community_right_to_bid: c.community_right_to_bid,
+            real_terms_change_per_year: c.real_terms_change_per_year,
+            discretionary_at_start_gbp: discretionary,
+            discretionary_gbp: discretionary,
+            shortfall_weeks: 0,
+            capacity: 1.0,
+            responsiveness: 0.0,
+            opportunities: 0.0,
+        });
+        let mut pending: Vec<(u32, crate::scenario::Event)> = scenario
+            .events
+            .iter()
+            .filter_map(|e| {
+                let (year, week) = e.when();
+                scenario.tick_of(year, week).map(|t| (t, e.clone()))
+            })
+            .collect();
+        pending.sort_by_key(|(t, _)| *t);
+        world.insert_resource(PendingEvents(pending));
+        world.insert_resource(Config(Arc::new(scenario.clone())));
+        world.insert_resource(RunSeeds(seeds));
+        world.insert_resource(Clock {
+            step: 0,
+            warmup: scenario.time.warmup_weeks,
+            start_year: scenario.time.start_year,
+        });
+        world.insert_resource(SlotIndex {
+            entities: slots,
+            ids,
+        });
+        world.insert_resource(VenueIndex(venues));
+        world.insert_resource(GroupIndex(groups));
+        world.insert_resource(VenueLabels(plan.venue_labels));
+        world.insert_resource(WardCultures(plan.cultures));
+        world.insert_resource(plan.wards);
+        world.insert_resource(NextResidentId(n_residents));
+        world.insert_resource(Layout::default());
+        world.insert_resource(PeerSignals::default());
+        world.insert_resource(Buckets::default());
+        world.insert_resource(Inbox::default());
+        world.insert_resource(Closures::default());
+        world.insert_resource(EventLog::default());
+        world.insert_resource(Observations::default());
+
+        Simulation {
+            world,
+            schedule: weekly_schedule(),
+            total_steps: scenario.time.warmup_weeks + scenario.ticks(),
+        }
+    }
+
+    /// Weeks simulated so far, warm-up included.
+    pub fn steps_done(&self) -> u32 {
+        self.world.resource::<Clock>().step
+    }
+
+    /// Weeks in the whole run, warm-up included.
+    pub fn total_steps(&self) -> u32 {
+        self.total_steps
+    }
+
+    /// The current clock.
+    pub fn clock(&self) -> Clock {
+        *self.world.resource::<Clock>()
+    }
+
+    /// Runs one week. Returns false (and does nothing) when the run is over.
+    pub fn step(&mut self) -> bool {
+        if self.steps_done() >= self.total_steps {
+            return false;
+        }
+        self.schedule.run(&mut self.world);
+        self.world.resource_mut::<Clock>().step += 1;
+        true
+    }
+
+    /// The observations recorded so far.
+    pub fn observations(&self) -> &Observations {
+        self.world.resource::<Observations>()
+    }
+
+    /// Read access to the world, for tests and tools.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Mutable access to the world, for tests that set up a situation.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Runs to the end and hands over what was recorded.
+    pub fn finish(mut self) -> RunOutput {
+        while self.step() {}
+        self.into_output()
+    }
+
+    /// Hands over what was recorded so far.
+    pub fn into_output(mut self) -> RunOutput {
+        RunOutput {
+            observations: self.world.remove_resource::<Observations>().unwrap_or_default(),
+            events: self
+                .world
+                .remove_resource::<EventLog>()
+                .map(|l| l.0)
+                .unwrap_or_default(),
+            ward_names: self.world.resource::<Wards>().names.clone(),
+        }
+    }
+}
+
+/// The weekly tick, in the order of DESIGN.md §2.
+fn weekly_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.add_systems(
+        (
+            new_week,
+            interventions,
+            council_budget,
+            outings,
+            gather,
+            encounters,
+            trust,
+            belonging,
+            participation,
+            groups,
+            council_response,
+            economy,
+            turnover,
+            observe,
+        )
+            .chain(),
+    );
+    schedule
+}
+

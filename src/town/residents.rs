@@ -1,0 +1,183 @@
+//! Drawing one resident: age, work, pit history, identity, sociability, dispositions.
+//!
+//! Used for the first population and for every newcomer (turnover), so both are drawn the same
+//! way. Coalfield residents start with lower trust, council trust and efficacy than England as a
+//! whole (Abreu & Jones 2021); deprivation lowers them further and raises unemployment.
+
+use crate::model::components::*;
+use crate::rng::{Purpose, RngExt, Seeds, normal};
+use crate::scenario::Scenario;
+
+/// Entity ids at or above this name wards, not residents, in the residents' stream.
+const WARD_STREAM_BASE: u64 = 1 << 40;
+/// Chance that a trait follows the ward's own culture rather than being drawn at random.
+const WARD_CULTURE_PULL: f64 = 0.35;
+
+/// All components of a resident at creation.
+#[derive(Clone, Debug)]
+pub struct ResidentInit {
+    pub resident: Resident,
+    pub identity: Identity,
+    pub trust: TrustState,
+    pub attitudes: Attitudes,
+    pub ties: Ties,
+    pub memberships: Memberships,
+}
+
+/// Each ward's most common trait per feature, so that neighbours tend to be alike.
+pub fn ward_cultures(scenario: &Scenario, seeds: Seeds) -> Vec<[u8; MAX_FEATURES]> {
+    let q = scenario.residents.identity_traits;
+    (0..scenario.town.wards.len() as u64)
+        .map(|w| {
+            let mut rng = seeds.stream(Purpose::TownResidents, WARD_STREAM_BASE + w, 0);
+            let mut traits = [0u8; MAX_FEATURES];
+            for t in traits.iter_mut() {
+                *t = rng.random_range(0..q) as u8;
+            }
+            traits
+        })
+        .collect()
+}
+
+fn clamp01(x: f64, lo: f64, hi: f64) -> f32 {
+    x.clamp(lo, hi) as f32
+}
+
+/// Draws resident `id` living in `ward`. A newcomer is younger, knows almost nobody and has
+/// yet to come to feel they belong.
+pub fn new_resident(
+    s: &Scenario,
+    seeds: Seeds,
+    ward_traits: &[[u8; MAX_FEATURES]],
+    id: u32,
+    slot: u32,
+    ward: u16,
+    newcomer: bool,
+) -> ResidentInit {
+    let purpose = if newcomer {
+        Purpose::Newcomer
+    } else {
+        Purpose::TownResidents
+    };
+    let mut rng = seeds.stream(purpose, u64::from(id), 0);
+    let r = &s.residents;
+    let w = &s.town.wards[ward as usize];
+    let dep = w.deprivation;
+
+    // Home: uniform over the ward's disc.
+    let radius = w.radius_km * rng.random::<f64>().sqrt();
+    let angle = std::f64::consts::TAU * rng.random::<f64>();
+    let home_km = [
+        (w.centre_km[0] + radius * libm::cos(angle)) as f32,
+        (w.centre_km[1] + radius * libm::sin(angle)) as f32,
+    ];
+
+    // Age: adults, thinning towards the oldest; newcomers mostly 18 to 45.
+    let age = if newcomer {
+        (18.0f64.max(r.age_min_years) + 27.0 * rng.random::<f64>()).min(r.age_max_years)
+    } else {
+        r.age_min_years + (r.age_max_years - r.age_min_years) * libm::pow(rng.random::<f64>(), 1.15)
+    };
+    let unemployment = (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep))
+        .clamp(0.0, 1.0);
+    let employment = if age >= 66.0 {
+        Employment::Retired
+    } else if age < 22.0 && rng.random_bool(0.5) {
+        Employment::Student
+    } else if rng.random_bool(unemployment) {
+        Employment::Unemployed
+    } else {
+        Employment::Employed
+    };
+    let former_miner = !newcomer && age >= 50.0 && rng.random_bool(r.former_miner_share_over_50);
+
+    let mut traits = [0u8; MAX_FEATURES];
+    for (f, t) in traits
+        .iter_mut()
+        .enumerate()
+        .take(r.identity_features as usize)
+    {
+        *t = if rng.random_bool(WARD_CULTURE_PULL) {
+            ward_traits[ward as usize][f]
+        } else {
+            rng.random_range(0..r.identity_traits) as u8
+        };
+    }
+    let spread = r.sociability_spread;
+    let sociability =
+        r.outings_per_week * libm::exp(spread * normal(&mut rng) - 0.5 * spread * spread);
+    let trustworthiness = clamp01(
+        r.trustworthiness_mean - r.trustworthiness_deprivation_gradient * (dep - 0.5)
+            + r.trustworthiness_spread * normal(&mut rng),
+        0.05,
+        0.98,
+    );
+
+    // Trust: a disposition (prior) and, for the first population, the experience a resident of
+    // this sociability would have built up, so the town does not start from nothing.
+    let t = &s.trust;
+    let disposition = clamp01(
+        t.prior_mean - t.prior_deprivation_gradient * (dep - 0.5)
+            + t.prior_spread * normal(&mut rng),
+        0.02,
+        0.98,
+    );
+    let experience = if newcomer {
+        0.0
+    } else {
+        t.weight_per_encounter * sociability * s.encounters.per_visit_at_capacity * 0.5
+            / (1.0 - t.memory_per_week).max(0.01)
+    };
+    let trust = TrustState {
+        prior_good: (t.prior_strength * f64::from(disposition)) as f32,
+        prior_bad: (t.prior_strength * (1.0 - f64::from(disposition))) as f32,
+        good: (experience * 0.55) as f32,
+        bad: (experience * 0.45) as f32,
+    };
+
+    let c = &s.council;
+    let anchor = |mean: f64, rng: &mut rand_chacha::ChaCha8Rng| {
+        clamp01(
+            mean - 0.1 * (dep - 0.5) + c.anchor_spread * normal(rng),
+            0.01,
+            0.99,
+        )
+    };
+    let council_trust_anchor = anchor(c.council_trust_anchor, &mut rng);
+    let efficacy_external_anchor = anchor(c.efficacy_external_anchor, &mut rng);
+    let efficacy_internal_anchor = anchor(c.efficacy_internal_anchor, &mut rng);
+    let belonging = if newcomer {
+        0.3
+    } else {
+        clamp01(0.5 + 0.2 * normal(&mut rng), 0.01, 0.99)
+    };
+    ResidentInit {
+        resident: Resident {
+            id,
+            slot,
+            ward,
+            home_km,
+            age_years: age as f32,
+            employment,
+            former_miner,
+            deprivation: dep as f32,
+        },
+        identity: Identity {
+            traits,
+            sociability: sociability as f32,
+            trustworthiness,
+        },
+        trust,
+        attitudes: Attitudes {
+            belonging,
+            council_trust: council_trust_anchor,
+            efficacy_internal: efficacy_internal_anchor,
+            efficacy_external: efficacy_external_anchor,
+            council_trust_anchor,
+            efficacy_external_anchor,
+            efficacy_internal_anchor,
+        },
+        ties: Ties::default(),
+        memberships: Memberships::default(),
+    }
+}
