@@ -27,6 +27,7 @@ fn main() {
         "isolated",
         "group_members",
         "council_trust",
+        "mean_ties",
         "pubs_open",
         "venues_open",
     ];

@@ -8,6 +8,7 @@ pub mod model;
 pub mod observe;
 pub mod output;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod town;

@@ -1,1 +1,245 @@
-fn main(){}
+//! The `cohesion` command line: parse, call the library, print.
+
+use clap::{Parser, Subcommand};
+use cohesion::output::Target;
+use cohesion::run::{RunRequest, run};
+use cohesion::scenario::{BUILTINS, params::PARAMS};
+use cohesion::{Scenario, sim};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The default run: this built-in scenario, this seed, into `outputs/`.
+const DEFAULT_SCENARIO: &str = "baseline";
+const DEFAULT_SEED: u64 = 42;
+const DEFAULT_OUTPUTS: &str = "outputs";
+
+#[derive(Parser)]
+#[command(
+    name = "cohesion",
+    version,
+    about = "Civic cohesion in a former English coal-mining town: a reproducible agent-based model",
+    long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
+                  week by week, as its pubs, library, halls and council change.\n\n\
+                  With no command, runs the built-in `baseline` scenario with seed 42 into \
+                  outputs/."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write tidy data, a manifest and charts.
+    Run {
+        /// A scenario file (TOML) or the name of a built-in scenario.
+        #[arg(default_value = DEFAULT_SCENARIO)]
+        scenario: String,
+        /// Master seed: the same scenario and seed give the same bytes.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: outputs/<scenario>-seed<N>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing output directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate a scenario and print it fully resolved, every default filled in.
+    Check {
+        /// A scenario file (TOML) or the name of a built-in scenario.
+        scenario: String,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+    /// List every parameter with its unit, allowed range and default.
+    Params,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => run_command(
+            DEFAULT_SCENARIO,
+            DEFAULT_SEED,
+            None,
+            Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
+            false,
+        ),
+        Some(Command::Run {
+            scenario,
+            seed,
+            threads,
+            out,
+            force,
+        }) => {
+            let target = match out {
+                Some(dir) => Target::Dir(dir),
+                None => {
+                    let stem = PathBuf::from(&scenario)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "run".into());
+                    Target::Dir(PathBuf::from(DEFAULT_OUTPUTS).join(format!("{stem}-seed{seed}")))
+                }
+            };
+            run_command(&scenario, seed, threads, target, force)
+        }
+        Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
+            Ok(s) => {
+                println!("# {scenario}: valid. Fully resolved, every default filled in:");
+                print!("{}", s.to_toml());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string(), 2),
+        },
+        Some(Command::Scenarios) => {
+            for b in BUILTINS {
+                println!("{:<24} {}", b.name, b.summary);
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Command::Params) => {
+            let tree = serde_json::to_value(Scenario::default()).unwrap_or_default();
+            println!("{:<52} {:>14} {:>14} {:>14}  unit", "parameter", "default", "min", "max");
+            for p in PARAMS {
+                let default = lookup(&tree, p.path);
+                println!(
+                    "{:<52} {:>14} {:>14} {:>14}  {}",
+                    p.path, default, p.min, p.max, p.unit
+                );
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The default value at a parameter path (the first match for `*` and `[]`), as text.
+fn lookup(tree: &serde_json::Value, path: &str) -> String {
+    let mut node = tree;
+    for seg in path.split('.') {
+        let (name, list) = match seg.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (seg, false),
+        };
+        node = if name == "*" {
+            match node.as_object().and_then(|m| m.values().next()) {
+                Some(v) => v,
+                None => return "-".into(),
+            }
+        } else {
+            match node.get(name) {
+                Some(v) => v,
+                None => return "-".into(),
+            }
+        };
+        if list {
+            node = match node.get(0) {
+                Some(v) => v,
+                None => return "-".into(),
+            };
+        }
+    }
+    if path.contains("[]") || path.contains('*') {
+        format!("{node} ...")
+    } else {
+        node.to_string()
+    }
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn run_command(
+    name: &str,
+    seed: u64,
+    threads: Option<usize>,
+    target: Target,
+    force: bool,
+) -> ExitCode {
+    let scenario = match Scenario::load(name) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let threads = sim::init_threads(threads);
+    let request = RunRequest {
+        scenario,
+        seed,
+        target,
+        force,
+    };
+    let s = &request.scenario;
+    let total = u64::from(s.time.warmup_weeks + s.ticks());
+    let terminal = std::io::stderr().is_terminal();
+    let bar = if terminal {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} weeks, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("{} seed {seed}", s.name));
+        Some(bar)
+    } else {
+        eprintln!(
+            "cohesion: running {} (seed {seed}, {} residents, {} years, {threads} threads)",
+            s.name, s.town.residents, s.time.years
+        );
+        None
+    };
+    let result = run(&request, threads, |sim| {
+        if let Some(bar) = &bar {
+            bar.set_position(u64::from(sim.steps_done()));
+        } else {
+            let clock = sim.clock();
+            if !clock.warming_up() && clock.week() == 52 {
+                let obs = sim.observations();
+                let last = |m: &str| {
+                    obs.0
+                        .iter()
+                        .rev()
+                        .find(|o| o.ward.is_none() && o.metric == m)
+                        .map_or(f64::NAN, |o| o.value)
+                };
+                eprintln!(
+                    "cohesion: {} done: trust {:.3}, belonging {:.3}, agency {:.3}, pubs open {}",
+                    clock.year(),
+                    last("trust"),
+                    last("belonging"),
+                    last("agency"),
+                    last("pubs_open")
+                );
+            }
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => {
+            let t = &summary.timings;
+            println!(
+                "wrote {} ({:.1} s, {:.2} million resident-weeks/s on {} threads)",
+                summary.dir.display(),
+                t.wall_seconds,
+                t.resident_ticks_per_s() / 1e6,
+                t.threads
+            );
+            let parts: Vec<String> = summary
+                .last_year
+                .iter()
+                .map(|(m, v)| format!("{m} {v:.3}"))
+                .collect();
+            println!("final year: {}", parts.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string(), e.exit_code() as u8),
+    }
+}

@@ -27,7 +27,7 @@ pub const RESIDENT_METRICS: [&str; 14] = [
 ];
 
 /// Counts and money, reported for the town only (`venues_open` also per ward).
-pub const TOWN_METRICS: [&str; 12] = [
+pub const TOWN_METRICS: [&str; 13] = [
     "venues_open",
     "pubs_open",
     "open_library",
@@ -40,6 +40,7 @@ pub const TOWN_METRICS: [&str; 12] = [
     "council_budget",
     "groups_active",
     "residents",
+    "mean_ties",
 ];
 
 /// The metric that counts open venues of `kind`.
@@ -78,6 +79,7 @@ pub fn describe(metric: &str) -> &'static str {
         "council_budget" => "council discretionary budget, GBP per year",
         "groups_active" => "community groups still meeting",
         "residents" => "adult residents",
+        "mean_ties" => "mean number of social ties per resident",
         m if m.starts_with("open_") => "open venues of this kind",
         _ => "",
     }
@@ -123,6 +125,7 @@ pub fn observe(
         &Recent,
         &Civic,
         &Memberships,
+        &Ties,
     )>,
     venues: Query<&Venue>,
     groups: Query<&Group>,
@@ -145,7 +148,9 @@ pub fn observe(
     let influence = s.participation.influence_threshold as f32;
     let one = fixed(1.0);
     let flag = |b: bool| if b { one } else { 0 };
-    for (r, trust, a, recent, civic, memberships) in residents.iter() {
+    let mut ties_total: u64 = 0;
+    for (r, trust, a, recent, civic, memberships, ties) in residents.iter() {
+        ties_total += u64::from(ties.len);
         let t = trust.mean();
         let values = [
             fixed(t),
@@ -210,6 +215,7 @@ pub fn observe(
             "council_budget" => council.discretionary_gbp.round(),
             "groups_active" => groups.iter().filter(|g| g.active).count() as f64,
             "residents" => total_counts as f64,
+            "mean_ties" => (ties_total as f64 / total_counts.max(1) as f64 * 1e6).round() / 1e6,
             _ => unreachable!("every town metric has a value"),
         };
         push(None, name, value);

@@ -8,7 +8,8 @@
 //! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
 //! belonging and `newcomer_ties` ties to neighbours in their ward. Students start work at 22;
-//! people retire at 66. Nobody leaves during the warm-up.
+//! people retire at 66. Turnover runs during the warm-up too, so that the town starts the
+//! first recorded year with the mix of settled residents and newcomers it will keep.
 
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
@@ -47,7 +48,6 @@ pub fn turnover(
     let s = &config.0;
     let t = &s.turnover;
     let (step, seeds) = (clock.step, seeds.0);
-    let settling = clock.warming_up();
     let week = 1.0 / WEEKS_PER_YEAR as f32;
     let base = t.leave_rate_per_year / f64::from(WEEKS_PER_YEAR);
 
@@ -62,9 +62,6 @@ pub fn turnover(
             other => other,
         };
         departure.leaving = false;
-        if settling {
-            return;
-        }
         let young = if f64::from(me.age_years) < t.young_age_years {
             t.young_multiplier
         } else {
@@ -77,9 +74,6 @@ pub fn turnover(
         let mut rng = seeds.tick_stream(Purpose::Turnover, u64::from(me.id), step);
         departure.leaving = rng.random::<f64>() < (moving + dying).min(1.0);
     });
-    if settling {
-        return;
-    }
 
     let mut leavers: Vec<u32> = residents
         .iter()

@@ -30,10 +30,18 @@ impl ScenarioError {
 
     /// An error found by the TOML parser or by serde (syntax, unknown key, wrong type).
     pub fn from_toml(err: toml::de::Error, text: &str, origin: &str) -> Self {
-        let (line, key) = match err.span() {
+        let (mut line, mut key) = match err.span() {
             Some(span) => (Some(line_of(text, span.start)), key_at(text, span.start)),
             None => (None, None),
         };
+        // Inside a tagged list entry (an event), serde reports the whole entry; find the value
+        // it names so that the message points at its own line and key.
+        if let (Some(span), Some(value)) = (err.span(), named_value(err.message()))
+            && let Some((path, at)) = find_string_value(text, &value, span.start)
+        {
+            line = Some(line_of(text, at));
+            key = Some(path);
+        }
         // serde's message sometimes names the key itself; keep the first line only, since the
         // rest of toml's report is a drawing of the source.
         let message = err.message().lines().next().unwrap_or("").trim().to_string();
@@ -71,6 +79,55 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// The value an "unknown variant `x`" message names.
+fn named_value(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// The path and offset of the first string value equal to `wanted` at or after `from`.
+fn find_string_value(text: &str, wanted: &str, from: usize) -> Option<(String, usize)> {
+    let (doc, _) = DeTable::parse_recoverable(text);
+    let mut best: Option<(String, usize)> = None;
+    let mut visit = |path: String, value: &Spanned<DeValue<'_>>| {
+        if let DeValue::String(s) = value.get_ref()
+            && s == wanted
+            && value.span().start >= from
+            && best.as_ref().is_none_or(|b| value.span().start < b.1)
+        {
+            best = Some((path, value.span().start));
+        }
+    };
+    walk_leaves(doc.get_ref(), String::new(), &mut visit);
+    best
+}
+
+fn walk_leaves<'a>(
+    table: &DeTable<'a>,
+    prefix: String,
+    visit: &mut impl FnMut(String, &Spanned<DeValue<'a>>),
+) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        match value.get_ref() {
+            DeValue::Table(t) => walk_leaves(t, path, visit),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match item.get_ref() {
+                        DeValue::Table(t) => walk_leaves(t, format!("{path}[{i}]"), visit),
+                        _ => visit(format!("{path}[{i}]"), item),
+                    }
+                }
+            }
+            _ => visit(path, value),
+        }
+    }
+}
 
 /// 1-based line number of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
@@ -113,41 +170,46 @@ fn locate(text: &str, path: &str) -> Option<usize> {
 /// The dotted path of the innermost key whose key or value covers `offset`.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let (doc, _) = DeTable::parse_recoverable(text);
-    let mut path = Vec::new();
-    walk_table(doc.get_ref(), offset, &mut path);
-    (!path.is_empty()).then(|| path.join("."))
+    find_in_table(doc.get_ref(), offset)
 }
 
-fn walk_table(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) {
+/// Tables' own spans do not always cover their contents (a `[[town.wards]]` header makes `town`
+/// an implicit table), so every table and array is searched, and only leaves and keys are
+/// matched against the offset.
+fn find_in_table(table: &DeTable<'_>, offset: usize) -> Option<String> {
+    let covers = |span: std::ops::Range<usize>| span.contains(&offset) || span.start == offset;
     for (key, value) in table.iter() {
-        let inside = |span: std::ops::Range<usize>| span.contains(&offset) || span.start == offset;
-        if inside(key.span()) {
-            path.push(key.get_ref().to_string());
-            return;
+        let name = key.get_ref().to_string();
+        if covers(key.span()) {
+            return Some(name);
         }
-        if inside(value.span()) {
-            path.push(key.get_ref().to_string());
-            walk_value(value, offset, path);
-            return;
+        if let Some(inner) = find_in_value(value, offset) {
+            return Some(if inner.starts_with('[') {
+                format!("{name}{inner}")
+            } else {
+                format!("{name}.{inner}")
+            });
+        }
+        let leaf = !matches!(value.get_ref(), DeValue::Table(_) | DeValue::Array(_));
+        if leaf && covers(value.span()) {
+            return Some(name);
         }
     }
+    None
 }
 
-fn walk_value(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut Vec<String>) {
+/// The path below `value` (starting with `.key` or `[i]`) that covers `offset`.
+fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize) -> Option<String> {
     match value.get_ref() {
-        DeValue::Table(t) => walk_table(t, offset, path),
-        DeValue::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if item.span().contains(&offset) {
-                    if let Some(last) = path.last_mut() {
-                        last.push_str(&format!("[{i}]"));
-                    }
-                    walk_value(item, offset, path);
-                    return;
-                }
+        DeValue::Table(t) => find_in_table(t, offset),
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            match item.get_ref() {
+                DeValue::Table(t) => find_in_table(t, offset).map(|p| format!("[{i}].{p}")),
+                _ if item.span().contains(&offset) => Some(format!("[{i}]")),
+                _ => None,
             }
-        }
-        _ => {}
+        }),
+        _ => None,
     }
 }
 

@@ -135,7 +135,7 @@ pub struct Time {
     /// Number of simulated years (52 weeks each).
     pub years: u32,
     /// Weeks simulated before the start year to let ties, trust and belonging settle. Nothing
-    /// closes, leaves or is recorded during the warm-up.
+    /// closes and nothing is recorded during the warm-up.
     pub warmup_weeks: u32,
 }
 
@@ -645,7 +645,7 @@ impl Default for Residents {
             trustworthiness_spread: 0.12,
             trustworthiness_deprivation_gradient: 0.10,
             initial_ties: 6.0,
-            local_tie_share: 0.8,
+            local_tie_share: 0.65,
             max_ties: 12,
         }
     }
@@ -674,7 +674,7 @@ impl Default for Venues {
         use Owner::*;
         use Placement::*;
         Venues {
-            pubs: spec(14, Private, Spread, 90, 0.55, 3200.0, 12.0, 0.9),
+            pubs: spec(14, Private, Spread, 90, 0.55, 2800.0, 12.0, 0.9),
             library: spec(1, Council, Centre, 80, 0.60, 4500.0, 0.0, -0.4),
             community_centre: spec(2, Council, Deprived, 120, 0.50, 2500.0, 0.0, -0.3),
             welfare_hall: spec(1, Community, Deprived, 200, 0.50, 1500.0, 4.0, 0.0),
@@ -705,7 +705,7 @@ impl Default for Encounters {
         Encounters {
             per_visit_at_capacity: 1.0,
             occupancy_exponent: 0.5,
-            friend_meeting_probability: 0.7,
+            friend_meeting_probability: 0.3,
             similarity_weight: 0.25,
             quality_weight: 0.15,
             new_tie_probability: 0.04,
@@ -734,7 +734,7 @@ impl Default for Belonging {
     fn default() -> Self {
         Belonging {
             adjustment_per_week: 0.05,
-            intercept: -2.0,
+            intercept: -1.55,
             local_ties_weight: 0.25,
             local_visits_weight: 0.12,
             amenity_weight: 0.5,
@@ -750,7 +750,7 @@ impl Default for Belonging {
 impl Default for Participation {
     fn default() -> Self {
         Participation {
-            intercept: -7.5,
+            intercept: -7.4,
             agency_weight: 4.0,
             peer_weight: 2.0,
             belonging_weight: 1.0,
@@ -768,7 +768,7 @@ impl Default for Council {
             yearly_budget_gbp: 9_000_000.0,
             real_terms_change_per_year: 0.0,
             statutory_share: 0.60,
-            venue_share: 0.16,
+            venue_share: 0.22,
             grant_share: 0.02,
             participatory_budget_share: 0.0,
             closure_grace_weeks: 8,
@@ -784,7 +784,7 @@ impl Default for Council {
             council_trust_loss_per_closure: 0.04,
             attitude_relaxation_per_week: 0.01,
             council_trust_anchor: 0.36,
-            efficacy_external_anchor: 0.40,
+            efficacy_external_anchor: 0.41,
             efficacy_internal_anchor: 0.46,
             anchor_spread: 0.14,
             capacity_anchor_weight: 0.25,
@@ -799,7 +799,7 @@ impl Default for Economy {
             small_pub_closure_rate_per_year: 0.03,
             large_pub_closure_rate_per_year: 0.01,
             small_pub_capacity: 90,
-            spend_deprivation_discount: 0.4,
+            spend_deprivation_discount: 0.3,
             community_cost_saving: 0.4,
         }
     }
@@ -812,7 +812,7 @@ impl Default for Groups {
             initial_membership_share: 0.28,
             members_for_full_capacity: 60,
             leave_per_week: 0.004,
-            join_per_week: 0.0015,
+            join_per_week: 0.004,
             volunteer_hours_per_member: 1.5,
         }
     }

@@ -1,0 +1,639 @@
+//! Charts of a run, so that a reader sees at a glance what happened to the town.
+//!
+//! Three line charts over calendar years, each written as PNG and SVG (1200×700):
+//!
+//! - `cohesion`: the town's generalised trust, belonging, agency and trust in the council;
+//! - `venues`: how many venues of each kind are still open;
+//! - `belonging_by_ward`: belonging in each ward, to show which neighbourhoods pulled apart.
+//!
+//! Text is drawn with the embedded DejaVu Sans (no system fonts are needed), and the files are
+//! byte-identical from run to run: nothing depends on the clock or on hash order.
+
+use crate::observe::{Observations, open_metric};
+use crate::scenario::VenueKind;
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, RGBColor, register_font};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use std::sync::Once;
+
+/// Size of every chart, in pixels.
+const SIZE: (u32, u32) = (1200, 700);
+/// The only font family used; registered from the embedded DejaVu Sans.
+const FONT: &str = "sans-serif";
+/// Font sizes in pixels per em, as an SVG viewer renders them.
+const TITLE_PX: f64 = 28.0;
+const AXIS_LABEL_PX: f64 = 20.0;
+const TICK_LABEL_PX: f64 = 16.0;
+const LEGEND_PX: f64 = 18.0;
+/// Plotters divides every font size by this before writing it into an SVG (and sizes bitmap
+/// glyphs to match), so sizes are multiplied by it to come out at the pixels above.
+const PLOTTERS_FONT_SCALE: f64 = 1.24;
+/// Plotters draws bitmap text higher than an SVG viewer does, by about this fraction of the
+/// (scaled) font size; legend keys in the PNG are raised as much to stay level with their labels.
+const BITMAP_TEXT_RISE: f64 = 0.12;
+const LINE_PX: u32 = 3;
+/// In count charts, kinds with the same count at the same time are drawn this many pixels
+/// apart, as parallel stripes, instead of hiding one another.
+const DODGE_PX: f64 = LINE_PX as f64;
+/// Length of a legend key's line, in pixels, the width set aside for it, and the legend's
+/// inner margin.
+const KEY_PX: i32 = 28;
+const LEGEND_KEY_AREA: i32 = KEY_PX + 8;
+const LEGEND_MARGIN: i32 = 12;
+const WEEKS_PER_YEAR: f64 = 52.0;
+
+/// Okabe–Ito, ordered so that the weakest colour on white (yellow) comes last.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0x00, 0x00, 0x00), // black
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+];
+const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+
+/// Town-level cohesion metrics and their legend labels.
+const COHESION: [(&str, &str); 4] = [
+    ("trust", "Generalised trust"),
+    ("belonging", "Belonging"),
+    ("agency", "Agency (mean efficacy)"),
+    ("council_trust", "Council trust"),
+];
+
+/// Writes every chart of a run as PNG and SVG into `dir` (which exists), returning the file
+/// names written (relative to `dir`), in a fixed order: `cohesion.png`, `cohesion.svg`,
+/// `venues.png`, `venues.svg`, `belonging_by_ward.png`, `belonging_by_ward.svg`.
+///
+/// `ward_names[i]` names ward `i`; `start_year` is the calendar year of tick 0; `title` is the
+/// scenario name, used as the prefix of every chart title.
+pub fn write_charts(
+    dir: &Path,
+    obs: &Observations,
+    ward_names: &[String],
+    start_year: i32,
+    title: &str,
+) -> io::Result<Vec<String>> {
+    register_fonts();
+    let year = |tick: u32| f64::from(start_year) + f64::from(tick) / WEEKS_PER_YEAR;
+    let series = |label: &str, ward: Option<u16>, metric: &str| Series {
+        label: label.to_owned(),
+        points: obs
+            .series(ward, metric)
+            .into_iter()
+            .map(|(t, v)| (year(t), v))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect(),
+    };
+
+    let years = (f64::from(start_year), f64::from(start_year) + 1.0);
+    let charts = [
+        Chart::new(
+            ChartSpec {
+                name: "cohesion",
+                title: format!("{title}: trust, belonging and agency"),
+                y_desc: "mean score (0–1)",
+                scale: Scale::Share,
+                series: COHESION
+                    .iter()
+                    .map(|&(metric, label)| series(label, None, metric))
+                    .collect(),
+            },
+            years,
+        ),
+        Chart::new(
+            ChartSpec {
+                name: "venues",
+                title: format!("{title}: open venues by kind"),
+                y_desc: "open venues",
+                scale: Scale::Count,
+                series: VenueKind::ALL
+                    .iter()
+                    .map(|&kind| series(kind.label(), None, open_metric(kind)))
+                    .collect(),
+            },
+            years,
+        ),
+        Chart::new(
+            ChartSpec {
+                name: "belonging_by_ward",
+                title: format!("{title}: belonging by ward"),
+                y_desc: "mean belonging (0–1)",
+                scale: Scale::Share,
+                series: ward_names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, name)| {
+                        let ward = u16::try_from(i).ok()?;
+                        Some(series(name, Some(ward), "belonging"))
+                    })
+                    .collect(),
+            },
+            years,
+        ),
+    ];
+
+    let mut written = Vec::with_capacity(2 * charts.len());
+    for chart in &charts {
+        let png = format!("{}.png", chart.spec.name);
+        let svg = format!("{}.svg", chart.spec.name);
+        draw(
+            BitMapBackend::new(&dir.join(&png), SIZE),
+            chart,
+            BITMAP_TEXT_RISE,
+        )?;
+        draw(SVGBackend::new(&dir.join(&svg), SIZE), chart, 0.0)?;
+        written.push(png);
+        written.push(svg);
+    }
+    Ok(written)
+}
+
+/// Registers the embedded DejaVu Sans as "sans-serif", once per process.
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded fonts are valid TrueType; were registration ever to fail, drawing text
+        // would report the missing font as an error rather than panic.
+        let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// How to choose the y axis.
+#[derive(Clone, Copy)]
+enum Scale {
+    /// A share in [0,1]: a padded range around the data, never outside [0,1].
+    Share,
+    /// A count: from 0 to a little above the largest value, ticks at whole numbers.
+    Count,
+}
+
+struct Series {
+    label: String,
+    /// (calendar year, value), all finite.
+    points: Vec<(f64, f64)>,
+}
+
+/// What a chart shows.
+struct ChartSpec {
+    name: &'static str,
+    title: String,
+    y_desc: &'static str,
+    scale: Scale,
+    series: Vec<Series>,
+}
+
+/// A chart with its axes chosen.
+struct Chart {
+    spec: ChartSpec,
+    x: Axis,
+    y: Axis,
+}
+
+impl Chart {
+    /// Chooses the axes of `spec`; `years` is the x range used when there is no data.
+    fn new(spec: ChartSpec, years: (f64, f64)) -> Chart {
+        let x = x_axis(&spec, years);
+        let y = y_axis(&spec);
+        Chart { spec, x, y }
+    }
+}
+
+/// One linear axis over [lo, hi] with its own labelled ticks: tidy multiples of a 1-2-5 step,
+/// printed with just the decimals that step needs (whole years on the x axis).
+#[derive(Clone)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+    decimals: usize,
+}
+
+impl Axis {
+    fn new(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> Axis {
+        let step = nice_step(hi - lo, max_ticks, min_step);
+        Axis {
+            lo,
+            hi,
+            ticks: ticks(lo, hi, step),
+            decimals: decimals(step),
+        }
+    }
+
+    fn label(&self, v: f64) -> String {
+        format!("{:.*}", self.decimals, v)
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, (from, to): (i32, i32)) -> i32 {
+        let fraction = (value - self.lo) / (self.hi - self.lo);
+        if !fraction.is_finite() {
+            return (from + to) / 2;
+        }
+        let pixels = f64::from(to - from) * fraction;
+        // Clamped far outside the drawing area, so that the cast cannot saturate oddly.
+        from + pixels.round().clamp(-1e6, 1e6) as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl ValueFormatter<f64> for Axis {
+    fn format(value: &f64) -> String {
+        value.to_string()
+    }
+
+    fn format_ext(&self, value: &f64) -> String {
+        self.label(*value)
+    }
+}
+
+/// Whole calendar years covering the data (`fallback` when there is none).
+fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
+    let (lo, hi) = extent(
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0)),
+    )
+    .map_or(fallback, |(lo, hi)| (lo.floor(), hi.ceil()));
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    Axis::new(lo, hi, 12, 1.0)
+}
+
+fn y_axis(chart: &ChartSpec) -> Axis {
+    let values = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1));
+    match chart.scale {
+        Scale::Share => {
+            let (lo, hi) = extent(values).unwrap_or((0.0, 1.0));
+            let (lo, hi) = (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0));
+            let pad = 0.15 * (hi - lo).max(0.1);
+            let snap = 0.05;
+            let lo = ((lo - pad) / snap).floor() * snap;
+            let hi = ((hi + pad) / snap).ceil() * snap;
+            Axis::new(lo.max(0.0), hi.min(1.0), 10, 0.01)
+        }
+        Scale::Count => {
+            let max = extent(values).map_or(0.0, |(_, hi)| hi).max(1.0);
+            let step = nice_step(max, 8, 1.0);
+            let hi = (max * 1.05 / step).ceil() * step;
+            Axis::new(0.0, hi, 10, 1.0)
+        }
+    }
+}
+
+/// Smallest and largest of `values`, or `None` if there are none.
+fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// The smallest step of the form {1, 2, 5}×10^k, at least `min_step`, that puts at most
+/// `max_ticks` ticks on a span of `span`.
+fn nice_step(span: f64, max_ticks: usize, min_step: f64) -> f64 {
+    let intervals = max_ticks.saturating_sub(1).max(1) as f64;
+    let mut exponent = min_step.log10().floor() as i32;
+    loop {
+        for mantissa in [1.0, 2.0, 5.0] {
+            let step = mantissa * 10f64.powi(exponent);
+            if step >= min_step * (1.0 - 1e-9) && span / step <= intervals + 1e-9 {
+                return step;
+            }
+        }
+        if exponent > 300 {
+            return min_step;
+        }
+        exponent += 1;
+    }
+}
+
+/// The multiples of `step` in [lo, hi], each computed afresh so that errors do not accumulate.
+fn ticks(lo: f64, hi: f64, step: f64) -> Vec<f64> {
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Decimal places needed to print multiples of `step`.
+fn decimals(step: f64) -> usize {
+    (-(step.log10() + 1e-9).floor()).max(0.0) as usize
+}
+
+/// Where the legend hides the fewest points of `lines`: the legend is measured as plotters
+/// will lay it out and tried in each corner of the plotting area, then midway along each side.
+fn legend_position<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Cartesian2d<Axis, Axis>>,
+    labels: &[Series],
+    lines: &[Vec<(f64, f64)>],
+) -> io::Result<SeriesLabelPosition> {
+    use SeriesLabelPosition::*;
+    let style = TextStyle::from(font(LEGEND_PX).into_font());
+    let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &style);
+    for series in labels {
+        text.push_line(series.label.as_str());
+    }
+    let (text_w, text_h) = text.estimate_dimension().map_err(io_error)?;
+    let (w, h) = (
+        text_w + LEGEND_KEY_AREA + 2 * LEGEND_MARGIN,
+        text_h + 2 * LEGEND_MARGIN,
+    );
+    let (area_w, area_h) = area.dim_in_pixel();
+    let (area_w, area_h) = (area_w as i32, area_h as i32);
+    // Plotters keeps the legend 5 px from the edges of the plotting area.
+    let (left, centre, right) = (5, (area_w - w) / 2, area_w - w - 5);
+    let (top, middle, bottom) = (5, (area_h - h) / 2, area_h - h - 5);
+    let candidates = [
+        (UpperRight, right, top),
+        (UpperLeft, left, top),
+        (LowerRight, right, bottom),
+        (LowerLeft, left, bottom),
+        (UpperMiddle, centre, top),
+        (LowerMiddle, centre, bottom),
+        (MiddleRight, right, middle),
+        (MiddleLeft, left, middle),
+    ];
+    let (x0, y0) = area.get_base_pixel();
+    let pad = LINE_PX as i32;
+    let hidden = |x: i32, y: i32| {
+        let points = lines.iter().flatten().map(|p| area.map_coordinate(p));
+        points
+            .filter(|&(px, py)| {
+                let (px, py) = (px - x0, py - y0);
+                (x - pad..=x + w + pad).contains(&px) && (y - pad..=y + h + pad).contains(&py)
+            })
+            .count()
+    };
+    let mut best = (UpperRight, usize::MAX);
+    for (position, x, y) in candidates {
+        let n = hidden(x, y);
+        if n < best.1 {
+            best = (position, n);
+        }
+    }
+    Ok(best.0)
+}
+
+/// The series' points, with points that several series share (same year, same value) spread
+/// `step` apart around the true value, first series on top. Unshared points stay put.
+fn dodge(series: &[Series], step: f64) -> Vec<Vec<(f64, f64)>> {
+    // Adding 0.0 turns -0.0 into 0.0, so that equal values have equal keys.
+    let key = |x: f64, y: f64| ((x + 0.0).to_bits(), (y + 0.0).to_bits());
+    let mut sharing: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+    for (i, s) in series.iter().enumerate() {
+        for &(x, y) in &s.points {
+            sharing.entry(key(x, y)).or_default().push(i);
+        }
+    }
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.points
+                .iter()
+                .map(|&(x, y)| {
+                    let group = sharing.get(&key(x, y)).map_or(&[][..], Vec::as_slice);
+                    let rank = group.iter().position(|&j| j == i).unwrap_or(0);
+                    let centre = group.len().saturating_sub(1) as f64 / 2.0;
+                    (x, y + step * (centre - rank as f64))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The regular font at `px` pixels per em.
+fn font(px: f64) -> (&'static str, f64) {
+    (FONT, px * PLOTTERS_FONT_SCALE)
+}
+
+fn io_error(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// Draws `chart` on `backend` and writes it out. The same code serves the PNG and the SVG;
+/// `text_rise` is how far above its anchor the backend draws text, as a fraction of the font size.
+fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::Result<()> {
+    let spec = &chart.spec;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(io_error)?;
+
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(
+            &spec.title,
+            (FONT, TITLE_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold),
+        )
+        .margin(20)
+        .margin_right(40)
+        .x_label_area_size(70)
+        .y_label_area_size(100)
+        .build_cartesian_2d(chart.x.clone(), chart.y.clone())
+        .map_err(io_error)?;
+
+    ctx.configure_mesh()
+        .bold_line_style(GRID)
+        .axis_style(BLACK)
+        .x_desc("year")
+        .y_desc(spec.y_desc)
+        .axis_desc_style(font(AXIS_LABEL_PX))
+        .label_style(font(TICK_LABEL_PX))
+        .draw()
+        .map_err(io_error)?;
+
+    let lines = match spec.scale {
+        Scale::Share => spec.series.iter().map(|s| s.points.clone()).collect(),
+        Scale::Count => {
+            let (_, height) = ctx.plotting_area().dim_in_pixel();
+            let step = DODGE_PX * (chart.y.hi - chart.y.lo) / f64::from(height.max(1));
+            dodge(&spec.series, step)
+        }
+    };
+    let key_rise = (text_rise * LEGEND_PX * PLOTTERS_FONT_SCALE).round() as i32;
+    for (i, (series, points)) in spec.series.iter().zip(&lines).enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let style = colour.stroke_width(LINE_PX);
+        let key = move |(x, y): (i32, i32)| [(x, y - key_rise), (x + KEY_PX, y - key_rise)];
+        // Past the palette, colours repeat with dashed lines.
+        if i < PALETTE.len() {
+            ctx.draw_series(LineSeries::new(points.iter().copied(), style))
+                .map_err(io_error)?
+                .label(series.label.as_str())
+                .legend(move |at| PathElement::new(key(at), style));
+        } else {
+            ctx.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 6, style))
+                .map_err(io_error)?
+                .label(series.label.as_str())
+                .legend(move |at| DashedPathElement::new(key(at), 10, 6, style));
+        }
+    }
+
+    if !spec.series.is_empty() {
+        let position = legend_position(ctx.plotting_area(), &spec.series, &lines)?;
+        ctx.configure_series_labels()
+            .position(position)
+            .legend_area_size(LEGEND_KEY_AREA)
+            .margin(LEGEND_MARGIN)
+            .label_font(font(LEGEND_PX))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.6))
+            .draw()
+            .map_err(io_error)?;
+    }
+
+    root.present().map_err(io_error)?;
+    drop(ctx);
+    drop(root);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Observation;
+
+    fn synthetic() -> Observations {
+        let mut rows = Vec::new();
+        for tick in 0..104u32 {
+            let t = f64::from(tick) / 104.0;
+            let mut push = |ward, metric, value| {
+                rows.push(Observation {
+                    tick,
+                    ward,
+                    metric,
+                    value,
+                })
+            };
+            push(None, "trust", 0.55 - 0.1 * t);
+            push(None, "belonging", 0.62 - 0.05 * t);
+            push(None, "agency", 0.40 + 0.02 * t);
+            push(None, "council_trust", 0.35 - 0.08 * t);
+            for (k, kind) in VenueKind::ALL.iter().enumerate() {
+                let open = (12 - k) as f64 - (4.0 * t).floor();
+                push(None, open_metric(*kind), open.max(0.0));
+            }
+            for ward in 0..2u16 {
+                push(Some(ward), "belonging", 0.6 - 0.1 * t * f64::from(ward + 1));
+            }
+        }
+        Observations(rows)
+    }
+
+    fn names() -> Vec<String> {
+        vec!["Market Place".to_owned(), "Pithead".to_owned()]
+    }
+
+    #[test]
+    fn writes_every_chart_reproducibly() {
+        let obs = synthetic();
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let files = write_charts(a.path(), &obs, &names(), 2010, "test").unwrap();
+        let again = write_charts(b.path(), &obs, &names(), 2010, "test").unwrap();
+        assert_eq!(files, again);
+        assert_eq!(
+            files,
+            [
+                "cohesion.png",
+                "cohesion.svg",
+                "venues.png",
+                "venues.svg",
+                "belonging_by_ward.png",
+                "belonging_by_ward.svg",
+            ]
+        );
+        for file in &files {
+            let bytes = std::fs::read(a.path().join(file)).unwrap();
+            assert!(!bytes.is_empty(), "{file} is empty");
+            if file.ends_with(".png") {
+                assert!(
+                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+                    "{file} is not a PNG"
+                );
+            } else {
+                assert!(bytes.starts_with(b"<svg"), "{file} is not an SVG");
+            }
+            let other = std::fs::read(b.path().join(file)).unwrap();
+            assert!(bytes == other, "{file} differs between runs");
+        }
+    }
+
+    #[test]
+    fn empty_observations_still_draw_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_charts(dir.path(), &Observations::default(), &[], 2010, "empty").unwrap();
+        assert_eq!(files.len(), 6);
+        for file in &files {
+            let len = std::fs::metadata(dir.path().join(file)).unwrap().len();
+            assert!(len > 0, "{file} is empty");
+        }
+    }
+
+    #[test]
+    fn many_wards_cycle_colours_without_panicking() {
+        let mut obs = synthetic();
+        for tick in 0..10u32 {
+            for ward in 2..11u16 {
+                obs.0.push(Observation {
+                    tick,
+                    ward: Some(ward),
+                    metric: "belonging",
+                    value: 0.5 + 0.01 * f64::from(ward),
+                });
+            }
+        }
+        let wards: Vec<String> = (0..11).map(|i| format!("Ward {i}")).collect();
+        let dir = tempfile::tempdir().unwrap();
+        write_charts(dir.path(), &obs, &wards, 1990, "many").unwrap();
+    }
+
+    #[test]
+    fn only_shared_counts_are_dodged() {
+        let line = |label: &str, ys: [f64; 2]| Series {
+            label: label.to_owned(),
+            points: vec![(2010.0, ys[0]), (2011.0, ys[1])],
+        };
+        let lines = dodge(&[line("a", [1.0, 2.0]), line("b", [1.0, 3.0])], 0.5);
+        assert_eq!(lines[0], [(2010.0, 1.25), (2011.0, 2.0)]);
+        assert_eq!(lines[1], [(2010.0, 0.75), (2011.0, 3.0)]);
+    }
+
+    #[test]
+    fn axes_are_tidy() {
+        let x = Axis::new(2010.0, 2030.0, 12, 1.0);
+        assert_eq!(x.ticks.first(), Some(&2010.0));
+        assert_eq!(x.ticks.last(), Some(&2030.0));
+        assert!(x.ticks.iter().all(|t| t.fract() == 0.0));
+        assert_eq!(x.label(2010.0), "2010");
+
+        let y = Axis::new(0.3, 0.7, 10, 0.01);
+        assert!(y.ticks.len() <= 10 && y.ticks.len() >= 3);
+        assert_eq!(y.label(0.5), "0.50");
+        assert_eq!(nice_step(3.0, 8, 1.0), 1.0);
+        assert_eq!(nice_step(40.0, 8, 1.0), 10.0);
+    }
+}

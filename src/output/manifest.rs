@@ -1,0 +1,96 @@
+//! The manifest: what a run was (engine, scenario, seed) and the SHA-256 of everything it wrote,
+//! so that anyone can check a result and rerun it. It holds nothing time-dependent; timings go
+//! to `timings.json`.
+
+use super::Timings;
+use crate::Scenario;
+use crate::scenario::hex;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What the manifest says about thread counts and machines.
+pub const REPRODUCIBILITY: &str = "Every file listed here depends only on the engine version, \
+the resolved scenario and the seed: the same three give the same bytes on any number of threads, \
+under any machine load. Randomness comes from streams keyed by (seed, replicate, purpose, entity, \
+tick); reductions across residents are in fixed point; venues' encounters are merged in venue-id \
+order. timings.json is the only file that differs between reruns.";
+
+/// How seeds are used.
+pub const SEED_RULE: &str = "A single run is replicate 0 of its seed. Each random stream is keyed \
+by (seed, replicate, purpose, entity id, tick); see src/rng.rs.";
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    engine: &'static str,
+    engine_version: &'static str,
+    scenario_name: &'a str,
+    scenario_sha256: String,
+    seed: u64,
+    replicate: u32,
+    seed_rule: &'static str,
+    start_year: i32,
+    years: u32,
+    ticks: u32,
+    warmup_weeks: u32,
+    reproducibility: &'static str,
+    default_run: bool,
+    files: BTreeMap<String, String>,
+    scenario: &'a Scenario,
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    Ok(hex(&Sha256::digest(std::fs::read(path)?)))
+}
+
+/// The manifest for the files `files` (relative to `dir`) as pretty JSON.
+pub fn build(
+    dir: &Path,
+    files: &[String],
+    scenario: &Scenario,
+    seed: u64,
+    default_run: bool,
+) -> std::io::Result<String> {
+    let mut hashes = BTreeMap::new();
+    for f in files {
+        hashes.insert(f.clone(), sha256_file(&dir.join(f))?);
+    }
+    let m = Manifest {
+        engine: "cohesion",
+        engine_version: crate::ENGINE_VERSION,
+        scenario_name: &scenario.name,
+        scenario_sha256: scenario.hash(),
+        seed,
+        replicate: 0,
+        seed_rule: SEED_RULE,
+        start_year: scenario.time.start_year,
+        years: scenario.time.years,
+        ticks: scenario.ticks(),
+        warmup_weeks: scenario.time.warmup_weeks,
+        reproducibility: REPRODUCIBILITY,
+        default_run,
+        files: hashes,
+        scenario,
+    };
+    let mut text = serde_json::to_string_pretty(&m).map_err(std::io::Error::other)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `timings.json`: wall time and throughput. Not reproducible by nature.
+pub fn timings_json(t: &Timings) -> String {
+    let value = serde_json::json!({
+        "wall_seconds": t.wall_seconds,
+        "simulate_seconds": t.simulate_seconds,
+        "resident_ticks_per_s": t.resident_ticks_per_s(),
+        "threads": t.threads,
+        "residents": t.residents,
+        "ticks": t.ticks,
+        "warmup_weeks": t.warmup_weeks,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

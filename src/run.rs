@@ -1,0 +1,99 @@
+//! One run from start to finish: check where results go, build the town, tick it, write files.
+//! The CLI is a thin layer over this.
+
+use crate::output::{self, OutputError, Target, Timings};
+use crate::{Scenario, ScenarioError, Seeds, Simulation};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Everything a run needs to know.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub target: Target,
+    pub force: bool,
+}
+
+/// Why a run did not happen or did not finish. `exit_code` says how the CLI should exit.
+#[derive(Debug)]
+pub enum RunError {
+    Scenario(ScenarioError),
+    Output(OutputError),
+}
+
+impl RunError {
+    /// 2 for bad input or a refused output directory; 1 for anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Scenario(_) | RunError::Output(OutputError::Refused(_)) => 2,
+            RunError::Output(OutputError::Io(..)) => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Scenario(e) => write!(f, "{e}"),
+            RunError::Output(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// What a finished run reports.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub timings: Timings,
+    /// Town means over the last simulated year: (metric, value).
+    pub last_year: Vec<(&'static str, f64)>,
+}
+
+/// Runs `req`, calling `progress(sim)` after every simulated week.
+pub fn run(
+    req: &RunRequest,
+    threads: usize,
+    mut progress: impl FnMut(&Simulation),
+) -> Result<RunSummary, RunError> {
+    output::check_target(&req.target, req.force).map_err(RunError::Output)?;
+    let started = Instant::now();
+    let mut sim = Simulation::new(&req.scenario, Seeds::new(req.seed));
+    while sim.step() {
+        progress(&sim);
+    }
+    let simulate_seconds = started.elapsed().as_secs_f64();
+    let out = sim.into_output();
+    let last_tick = req.scenario.ticks().saturating_sub(1);
+    let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
+        .into_iter()
+        .map(|m| {
+            let series = out.observations.series(None, m);
+            let year: Vec<f64> = series
+                .iter()
+                .filter(|(t, _)| t / 52 == last_tick / 52)
+                .map(|(_, v)| *v)
+                .collect();
+            (m, year.iter().sum::<f64>() / year.len().max(1) as f64)
+        })
+        .collect();
+    let mut timings = Timings {
+        wall_seconds: 0.0,
+        simulate_seconds,
+        threads,
+        residents: req.scenario.town.residents,
+        ticks: req.scenario.ticks(),
+        warmup_weeks: req.scenario.time.warmup_weeks,
+    };
+    timings.wall_seconds = started.elapsed().as_secs_f64();
+    let dir = output::write_run(&req.target, req.force, &req.scenario, req.seed, &out, &timings)
+        .map_err(RunError::Output)?;
+    timings.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(RunSummary {
+        dir,
+        timings,
+        last_year,
+    })
+}

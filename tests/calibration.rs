@@ -1,0 +1,88 @@
+//! The default baseline in its first simulated year lands inside the ranges of DESIGN.md's
+//! calibration table (England survey figures for coalfield towns), read from `metrics.csv`
+//! written by the real binary; and pubs close at about the rate ONS reports.
+
+mod common;
+use common::*;
+use std::fs;
+
+/// Mean of a town metric over the first year's 52 weeks, or its value in the last week.
+fn first_year(rows: &[(u32, String, String, f64)], metric: &str, last_week: bool) -> f64 {
+    let values: Vec<f64> = rows
+        .iter()
+        .filter(|(t, w, m, _)| *t < 52 && w == "all" && m == metric)
+        .map(|r| r.3)
+        .collect();
+    assert_eq!(values.len(), 52, "{metric}");
+    if last_week {
+        values[51]
+    } else {
+        values.iter().sum::<f64>() / 52.0
+    }
+}
+
+#[test]
+fn first_year_matches_the_survey_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The baseline, cut to its first year: the model is causal, so the first year of a 1-year
+    // run is the first year of the 15-year run (a test below checks exactly that).
+    let text = cohesion::scenario::builtin("baseline").unwrap().toml;
+    let one_year = text.replace("years = 15", "years = 1");
+    assert_ne!(one_year, text, "baseline.toml sets years = 15");
+    fs::write(tmp.path().join("first_year.toml"), &one_year).unwrap();
+    let o = cohesion(tmp.path(), &["run", "first_year.toml", "--out", "run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = read_metrics(&tmp.path().join("run/metrics.csv"));
+    let checks = [
+        ("share_trusting", false, 0.30, 0.42),
+        ("share_belonging", false, 0.60, 0.65),
+        ("share_influence", false, 0.20, 0.27),
+        ("neighbour_contact", false, 0.65, 0.80),
+        ("participation_year", true, 0.34, 0.41),
+    ];
+    let mut failures = Vec::new();
+    for (metric, last, lo, hi) in checks {
+        let v = first_year(&rows, metric, last);
+        if !(lo..=hi).contains(&v) {
+            failures.push(format!("{metric} = {v:.3}, wanted {lo}..{hi}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+#[test]
+fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
+    use cohesion::{Scenario, Seeds, Simulation};
+    let mut long = Scenario::load("baseline").unwrap();
+    long.town.residents = 1500;
+    long.time.years = 3;
+    let mut short = long.clone();
+    short.time.years = 1;
+    let a = Simulation::new(&long, Seeds::new(5)).finish();
+    let b = Simulation::new(&short, Seeds::new(5)).finish();
+    let first: Vec<_> = a.observations.0.iter().filter(|o| o.tick < 52).cloned().collect();
+    assert_eq!(first, b.observations.0);
+}
+
+#[test]
+fn pubs_close_at_about_the_national_rate() {
+    // ONS (2018): about 1.8% of pubs a year with no intervention. Six seeds of eight years of
+    // the baseline expect 6 × 14 × 8 × 0.018 ≈ 12 closures; the band below holds 95% of a
+    // Poisson count with that mean (5 to 19 closures).
+    use cohesion::{Scenario, Seeds, Simulation};
+    let mut s = Scenario::load("baseline").unwrap();
+    s.time.years = 8;
+    let mut closures = 0;
+    let seeds = 6;
+    for seed in 0..seeds {
+        let out = Simulation::new(&s, Seeds::new(1000 + seed)).finish();
+        closures += out
+            .events
+            .iter()
+            .filter(|e| e.kind == "close" && e.venue.as_deref().is_some_and(|v| v.starts_with("pub")))
+            .count();
+    }
+    let pub_years = seeds as f64 * 14.0 * 8.0;
+    let rate = closures as f64 / pub_years;
+    assert!((0.0074..=0.029).contains(&rate), "{closures} closures: {rate:.4} a year");
+}

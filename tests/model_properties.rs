@@ -1,0 +1,67 @@
+//! Properties of the model over random valid scenarios: every resident metric stays in [0,1],
+//! nothing is NaN, and counts stay whole and non-negative.
+
+use cohesion::observe::RESIDENT_METRICS;
+use cohesion::{Scenario, Seeds, Simulation};
+use proptest::prelude::*;
+
+fn scenario_strategy() -> impl Strategy<Value = Scenario> {
+    (
+        (200u32..900, 1u32..3, 0u32..10, 0.0f64..1.0, 0.0f64..1.0),
+        (0.0f64..6.0, 0.0f64..1.0, 0.0f64..1.0, -0.3f64..0.1, 0.0f64..0.3),
+        (0.0f64..5.0, any::<bool>(), 0.0f64..1.0, 0u32..40, 0.5f64..4.0),
+    )
+        .prop_map(
+            |(
+                (residents, years, warmup, dep_lo, openness),
+                (outings, trust_mean, pub_pref, cut, venue_share),
+                (encounters, bid, memory, groups, spread),
+            )| {
+                let mut s = Scenario::default();
+                s.town.residents = residents;
+                s.time.years = years;
+                s.time.warmup_weeks = warmup;
+                for (i, w) in s.town.wards.iter_mut().enumerate() {
+                    w.deprivation = (dep_lo + 0.1 * i as f64).min(1.0);
+                }
+                s.council.openness = openness;
+                s.residents.outings_per_week = outings;
+                s.trust.prior_mean = trust_mean;
+                s.venues.pubs.preference = pub_pref * 4.0 - 2.0;
+                s.council.real_terms_change_per_year = cut;
+                s.council.venue_share = venue_share;
+                s.encounters.per_visit_at_capacity = encounters;
+                s.council.community_right_to_bid = bid;
+                s.trust.memory_per_week = memory;
+                s.groups.count = groups;
+                s.residents.sociability_spread = spread.min(2.0);
+                s
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn metrics_stay_in_range(s in scenario_strategy(), seed in 0u64..1000) {
+        s.validate(None, "generated").unwrap();
+        let out = Simulation::new(&s, Seeds::new(seed)).finish();
+        let wards = s.town.wards.len() as u16;
+        prop_assert!(!out.observations.0.is_empty());
+        for o in &out.observations.0 {
+            prop_assert!(o.value.is_finite(), "{} is {}", o.metric, o.value);
+            if RESIDENT_METRICS.contains(&o.metric) {
+                prop_assert!((0.0..=1.0).contains(&o.value), "{} = {}", o.metric, o.value);
+            } else {
+                let whole = o.metric == "mean_ties" || o.value.fract() == 0.0;
+                prop_assert!(o.value >= 0.0 && whole, "{} = {}", o.metric, o.value);
+            }
+            prop_assert!(o.ward.is_none_or(|w| w < wards));
+        }
+        prop_assert_eq!(
+            out.observations.series(None, "residents").last().map(|x| x.1),
+            Some(f64::from(s.town.residents))
+        );
+    }
+}

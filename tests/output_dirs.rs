@@ -1,0 +1,87 @@
+//! Where results go: an existing non-empty directory is refused without --force, results appear
+//! only when complete, and the default run replaces only its own earlier files.
+
+mod common;
+use common::*;
+use std::fs;
+
+#[test]
+fn non_empty_directory_needs_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    fs::create_dir(tmp.path().join("out")).unwrap();
+    fs::write(tmp.path().join("out/notes.txt"), "my notes").unwrap();
+    let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"));
+    assert_eq!(fs::read_to_string(tmp.path().join("out/notes.txt")).unwrap(), "my notes");
+
+    let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("out/manifest.json").exists());
+    assert!(!tmp.path().join("out/notes.txt").exists());
+    // No staging directory is left behind.
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+}
+
+#[test]
+fn an_empty_directory_is_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    fs::create_dir(tmp.path().join("out")).unwrap();
+    let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("out/metrics.csv").exists());
+}
+
+#[test]
+fn a_killed_run_leaves_nothing_that_looks_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("small.toml"), SMALL.replace("years = 3", "years = 40")).unwrap();
+    let mut child = std::process::Command::new(bin())
+        .args(["run", "small.toml", "--out", "out"])
+        .current_dir(tmp.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!tmp.path().join("out").exists(), "a killed run left out/");
+}
+
+#[test]
+fn the_default_run_replaces_only_its_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    fs::create_dir(&outputs).unwrap();
+    fs::write(outputs.join("README.md"), "keep me").unwrap();
+    fs::create_dir(outputs.join("mine")).unwrap();
+    fs::write(outputs.join("mine/data.csv"), "1,2").unwrap();
+    // A shortened default run: same code path, smaller town (the full one is timed elsewhere).
+    let first = run_default(tmp.path());
+    assert!(first.status.success(), "{}", stderr(&first));
+    for f in ["metrics.csv", "events.csv", "manifest.json", "timings.json", "scenario.toml"] {
+        assert!(outputs.join(f).exists(), "{f}");
+    }
+    assert!(outputs.join("charts/cohesion.png").exists());
+    let again = run_default(tmp.path());
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(fs::read_to_string(outputs.join("README.md")).unwrap(), "keep me");
+    assert_eq!(fs::read_to_string(outputs.join("mine/data.csv")).unwrap(), "1,2");
+
+    // A metrics.csv that no default run wrote is not ours to replace.
+    fs::remove_file(outputs.join("manifest.json")).unwrap();
+    let refused = run_default(tmp.path());
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(outputs.join("metrics.csv").exists());
+}
+
+/// `cohesion` with no arguments.
+fn run_default(cwd: &std::path::Path) -> std::process::Output {
+    cohesion(cwd, &[])
+}
