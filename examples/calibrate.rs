@@ -11,7 +11,9 @@ fn main() {
     let scenario = Scenario::load(args.get(1).map_or("baseline", |s| s.as_str()))
         .unwrap_or_else(|e| panic!("{e}"));
     let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(42);
-    if let Ok(t) = std::env::var("THREADS") { cohesion::sim::init_threads(t.parse().ok()); }
+    if let Ok(t) = std::env::var("THREADS") {
+        cohesion::sim::init_threads(t.parse().ok());
+    }
     let start = Instant::now();
     let out = Simulation::new(&scenario, Seeds::new(seed)).finish();
     let secs = start.elapsed().as_secs_f64();

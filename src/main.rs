@@ -106,7 +106,10 @@ fn main() -> ExitCode {
         }
         Some(Command::Params) => {
             let tree = serde_json::to_value(Scenario::default()).unwrap_or_default();
-            println!("{:<52} {:>14} {:>14} {:>14}  unit", "parameter", "default", "min", "max");
+            println!(
+                "{:<52} {:>14} {:>14} {:>14}  unit",
+                "parameter", "default", "min", "max"
+            );
             for p in PARAMS {
                 let default = lookup(&tree, p.path);
                 println!(

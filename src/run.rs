@@ -88,8 +88,15 @@ pub fn run(
         warmup_weeks: req.scenario.time.warmup_weeks,
     };
     timings.wall_seconds = started.elapsed().as_secs_f64();
-    let dir = output::write_run(&req.target, req.force, &req.scenario, req.seed, &out, &timings)
-        .map_err(RunError::Output)?;
+    let dir = output::write_run(
+        &req.target,
+        req.force,
+        &req.scenario,
+        req.seed,
+        &out,
+        &timings,
+    )
+    .map_err(RunError::Output)?;
     timings.wall_seconds = started.elapsed().as_secs_f64();
     Ok(RunSummary {
         dir,

@@ -82,7 +82,11 @@ impl Simulation {
             .into_iter()
             .map(|v| world.spawn((v, EncounterLog::default())).id())
             .collect();
-        let groups: Vec<Entity> = plan.groups.into_iter().map(|g| world.spawn(g).id()).collect();
+        let groups: Vec<Entity> = plan
+            .groups
+            .into_iter()
+            .map(|g| world.spawn(g).id())
+            .collect();
 
         let c = &scenario.council;
         let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share);
@@ -195,7 +199,10 @@ impl Simulation {
     /// Hands over what was recorded so far.
     pub fn into_output(mut self) -> RunOutput {
         RunOutput {
-            observations: self.world.remove_resource::<Observations>().unwrap_or_default(),
+            observations: self
+                .world
+                .remove_resource::<Observations>()
+                .unwrap_or_default(),
             events: self
                 .world
                 .remove_resource::<EventLog>()
@@ -231,4 +238,3 @@ fn weekly_schedule() -> Schedule {
     );
     schedule
 }
-

@@ -14,7 +14,10 @@ fn refuse(text: &str) -> String {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(!tmp.path().join("out").exists(), "an output directory was created");
+    assert!(
+        !tmp.path().join("out").exists(),
+        "an output directory was created"
+    );
     let leftovers: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -35,7 +38,10 @@ fn missing_file() {
     let o = cohesion(tmp.path(), &["run", "nowhere.toml", "--out", "out"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("nowhere.toml") && err.contains("no such file"), "{err}");
+    assert!(
+        err.contains("nowhere.toml") && err.contains("no such file"),
+        "{err}"
+    );
     assert!(err.contains("baseline"), "lists the built-ins: {err}");
     assert!(!tmp.path().join("out").exists());
 }
@@ -71,18 +77,19 @@ fn value_out_of_range() {
 
 #[test]
 fn event_with_unknown_venue_kind() {
-    let err = refuse(
-        "[[events]]\nkind = \"close\"\nyear = 2012\nvenue_kind = \"cinema\"\ncount = 1\n",
-    );
+    let err =
+        refuse("[[events]]\nkind = \"close\"\nyear = 2012\nvenue_kind = \"cinema\"\ncount = 1\n");
     assert!(err.contains("bad.toml:4"), "{err}");
-    assert!(err.contains("cinema") && err.contains("library"), "lists the kinds: {err}");
+    assert!(
+        err.contains("cinema") && err.contains("library"),
+        "lists the kinds: {err}"
+    );
 }
 
 #[test]
 fn event_outside_the_horizon() {
-    let err = refuse(
-        "[[events]]\nkind = \"close\"\nyear = 2031\nvenue_kind = \"library\"\ncount = 1\n",
-    );
+    let err =
+        refuse("[[events]]\nkind = \"close\"\nyear = 2031\nvenue_kind = \"library\"\ncount = 1\n");
     assert!(err.contains("bad.toml:3"), "{err}");
     assert!(err.contains("events[0].year"), "{err}");
     assert!(err.contains("2010 to 2024"), "{err}");
@@ -93,7 +100,10 @@ fn event_in_a_ward_that_does_not_exist() {
     let err = refuse(
         "[[events]]\nkind = \"close\"\nyear = 2012\nvenue_kind = \"pub\"\ncount = 1\nward = \"Nowhere\"\n",
     );
-    assert!(err.contains("bad.toml:6") && err.contains("Nowhere"), "{err}");
+    assert!(
+        err.contains("bad.toml:6") && err.contains("Nowhere"),
+        "{err}"
+    );
 }
 
 #[test]

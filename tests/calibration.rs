@@ -60,7 +60,13 @@ fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
     short.time.years = 1;
     let a = Simulation::new(&long, Seeds::new(5)).finish();
     let b = Simulation::new(&short, Seeds::new(5)).finish();
-    let first: Vec<_> = a.observations.0.iter().filter(|o| o.tick < 52).cloned().collect();
+    let first: Vec<_> = a
+        .observations
+        .0
+        .iter()
+        .filter(|o| o.tick < 52)
+        .cloned()
+        .collect();
     assert_eq!(first, b.observations.0);
 }
 
@@ -79,10 +85,15 @@ fn pubs_close_at_about_the_national_rate() {
         closures += out
             .events
             .iter()
-            .filter(|e| e.kind == "close" && e.venue.as_deref().is_some_and(|v| v.starts_with("pub")))
+            .filter(|e| {
+                e.kind == "close" && e.venue.as_deref().is_some_and(|v| v.starts_with("pub"))
+            })
             .count();
     }
     let pub_years = seeds as f64 * 14.0 * 8.0;
     let rate = closures as f64 / pub_years;
-    assert!((0.0074..=0.029).contains(&rate), "{closures} closures: {rate:.4} a year");
+    assert!(
+        (0.0074..=0.029).contains(&rate),
+        "{closures} closures: {rate:.4} a year"
+    );
 }

@@ -14,9 +14,15 @@ fn non_empty_directory_needs_force() {
     let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--force"));
-    assert_eq!(fs::read_to_string(tmp.path().join("out/notes.txt")).unwrap(), "my notes");
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("out/notes.txt")).unwrap(),
+        "my notes"
+    );
 
-    let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out", "--force"]);
+    let o = cohesion(
+        tmp.path(),
+        &["run", "small.toml", "--out", "out", "--force"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(tmp.path().join("out/manifest.json").exists());
     assert!(!tmp.path().join("out/notes.txt").exists());
@@ -41,7 +47,11 @@ fn an_empty_directory_is_used() {
 #[test]
 fn a_killed_run_leaves_nothing_that_looks_complete() {
     let tmp = tempfile::tempdir().unwrap();
-    fs::write(tmp.path().join("small.toml"), SMALL.replace("years = 3", "years = 40")).unwrap();
+    fs::write(
+        tmp.path().join("small.toml"),
+        SMALL.replace("years = 3", "years = 40"),
+    )
+    .unwrap();
     let mut child = std::process::Command::new(bin())
         .args(["run", "small.toml", "--out", "out"])
         .current_dir(tmp.path())
@@ -65,14 +75,26 @@ fn the_default_run_replaces_only_its_own_files() {
     // A shortened default run: same code path, smaller town (the full one is timed elsewhere).
     let first = run_default(tmp.path());
     assert!(first.status.success(), "{}", stderr(&first));
-    for f in ["metrics.csv", "events.csv", "manifest.json", "timings.json", "scenario.toml"] {
+    for f in [
+        "metrics.csv",
+        "events.csv",
+        "manifest.json",
+        "timings.json",
+        "scenario.toml",
+    ] {
         assert!(outputs.join(f).exists(), "{f}");
     }
     assert!(outputs.join("charts/cohesion.png").exists());
     let again = run_default(tmp.path());
     assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(fs::read_to_string(outputs.join("README.md")).unwrap(), "keep me");
-    assert_eq!(fs::read_to_string(outputs.join("mine/data.csv")).unwrap(), "1,2");
+    assert_eq!(
+        fs::read_to_string(outputs.join("README.md")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(
+        fs::read_to_string(outputs.join("mine/data.csv")).unwrap(),
+        "1,2"
+    );
 
     // A metrics.csv that no default run wrote is not ours to replace.
     fs::remove_file(outputs.join("manifest.json")).unwrap();

@@ -36,7 +36,16 @@ fn same_bytes_on_one_two_and_four_threads_and_seed_matters() {
     let run = |threads: &str, seed: &str, out: &str| {
         let o = cohesion(
             tmp.path(),
-            &["run", "small.toml", "--seed", seed, "--threads", threads, "--out", out],
+            &[
+                "run",
+                "small.toml",
+                "--seed",
+                seed,
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
         files_of(&tmp.path().join(out))
@@ -77,7 +86,10 @@ fn manifest_hashes_match_the_files() {
     assert!(files.contains_key("metrics.csv") && files.contains_key("charts/cohesion.png"));
     for (name, hash) in files {
         let bytes = fs::read(dir.join(name)).unwrap();
-        let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(hash.as_str().unwrap(), hex, "{name}");
     }
     // The resolved scenario in the run directory reproduces the run.

@@ -11,7 +11,7 @@
 //! opportunities it offers residents to take part.
 
 use super::components::*;
-use super::venues::{Ledger, close_or_transfer};
+use super::venues::Ledger;
 use crate::scenario::{Owner, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 
@@ -69,15 +69,11 @@ pub fn council_budget(
             if let Some((_, id)) = worst
                 && let Ok(mut v) = venues.get_mut(venue_index.0[id as usize])
             {
-                let cfg = &config.0;
-                close_or_transfer(
+                ledger.close_or_transfer(
                     &mut v,
                     &mut groups,
                     &group_index,
-                    c,
-                    cfg.council.transfer_capacity_threshold,
-                    cfg.economy.community_cost_saving,
-                    &mut ledger,
+                    c.community_right_to_bid,
                     "the council's venue budget no longer covers it",
                 );
             }

@@ -10,7 +10,7 @@
 //! community group under a right to bid. Nothing closes during the warm-up.
 
 use super::components::*;
-use super::venues::{Ledger, close_or_transfer};
+use super::venues::Ledger;
 use super::weekly_from_yearly;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::VenueKind;
@@ -58,7 +58,9 @@ pub fn economy(
         } else {
             large
         };
-        let mut rng = seeds.0.tick_stream(Purpose::Economy, u64::from(v.id), clock.step);
+        let mut rng = seeds
+            .0
+            .tick_stream(Purpose::Economy, u64::from(v.id), clock.step);
         let cause = if v.loss_weeks >= e.pub_loss_weeks {
             Some("takings have not covered costs for too long")
         } else if rng.random::<f64>() < hazard {
@@ -67,14 +69,11 @@ pub fn economy(
             None
         };
         if let Some(cause) = cause {
-            close_or_transfer(
+            ledger.close_or_transfer(
                 &mut v,
                 &mut groups,
                 &group_index,
-                &council,
-                s.council.transfer_capacity_threshold,
-                e.community_cost_saving,
-                &mut ledger,
+                council.community_right_to_bid,
                 cause,
             );
         }

@@ -62,53 +62,56 @@ pub fn encounters(
 
     // Venues differ hugely in size, so hand them out one at a time.
     let one_by_one = bevy_ecs::batching::BatchingStrategy::fixed(1);
-    venues.par_iter_mut().batching_strategy(one_by_one).for_each(|(venue, mut log)| {
-        log.meetings.clear();
-        let visitors = &buckets.by_venue[venue.id as usize];
-        let n = visitors.len();
-        if n < 2 || !venue.open {
-            return;
-        }
-        let mut rng = seeds.tick_stream(Purpose::Encounters, u64::from(venue.id), step);
-        let mut meet = |a: &Visitor, b: &Visitor, tied: bool, rng: &mut crate::rng::TickRng| {
-            let sim = similarity(&a.traits, &b.traits, features);
-            let tw = |v: &Visitor| f32::from(v.trustworthiness_permille) / 1000.0;
-            let pa = positive_chance(tw(b), sim, venue.quality, sw, qw);
-            let pb = positive_chance(tw(a), sim, venue.quality, sw, qw);
-            let a_positive = rng.random::<f32>() < pa;
-            let b_positive = rng.random::<f32>() < pb;
-            let new_tie = !tied
-                && a_positive
-                && b_positive
-                && rng.random::<f64>() < e.new_tie_probability * (0.5 + f64::from(sim));
-            log.meetings.push(Meeting {
-                a: Party::of(a),
-                b: Party::of(b),
-                a_positive,
-                b_positive,
-                new_tie,
-            });
-        };
-        // Friends who are both here.
-        for &(i, j) in &buckets.friends[venue.id as usize] {
-            if rng.random_bool(e.friend_meeting_probability) {
-                meet(&visitors[i as usize], &visitors[j as usize], true, &mut rng);
+    venues
+        .par_iter_mut()
+        .batching_strategy(one_by_one)
+        .for_each(|(venue, mut log)| {
+            log.meetings.clear();
+            let visitors = &buckets.by_venue[venue.id as usize];
+            let n = visitors.len();
+            if n < 2 || !venue.open {
+                return;
             }
-        }
-        // Everyone else, at random, more often when the place is busy.
-        let occupancy = (n as f64 / f64::from(venue.capacity.max(1))).min(2.0);
-        let per_visitor = e.per_visit_at_capacity * libm::pow(occupancy, e.occupancy_exponent);
-        let pairs = (n as f64 * per_visitor / 2.0 + rng.random::<f64>()).floor() as usize;
-        for _ in 0..pairs {
-            let i = rng.random_range(0..n);
-            let mut j = rng.random_range(0..n - 1);
-            if j >= i {
-                j += 1;
+            let mut rng = seeds.tick_stream(Purpose::Encounters, u64::from(venue.id), step);
+            let mut meet = |a: &Visitor, b: &Visitor, tied: bool, rng: &mut crate::rng::TickRng| {
+                let sim = similarity(&a.traits, &b.traits, features);
+                let tw = |v: &Visitor| f32::from(v.trustworthiness_permille) / 1000.0;
+                let pa = positive_chance(tw(b), sim, venue.quality, sw, qw);
+                let pb = positive_chance(tw(a), sim, venue.quality, sw, qw);
+                let a_positive = rng.random::<f32>() < pa;
+                let b_positive = rng.random::<f32>() < pb;
+                let new_tie = !tied
+                    && a_positive
+                    && b_positive
+                    && rng.random::<f64>() < e.new_tie_probability * (0.5 + f64::from(sim));
+                log.meetings.push(Meeting {
+                    a: Party::of(a),
+                    b: Party::of(b),
+                    a_positive,
+                    b_positive,
+                    new_tie,
+                });
+            };
+            // Friends who are both here.
+            for &(i, j) in &buckets.friends[venue.id as usize] {
+                if rng.random_bool(e.friend_meeting_probability) {
+                    meet(&visitors[i as usize], &visitors[j as usize], true, &mut rng);
+                }
             }
-            // Whether the two already know each other is the trust step's to find out.
-            meet(&visitors[i], &visitors[j], false, &mut rng);
-        }
-    });
+            // Everyone else, at random, more often when the place is busy.
+            let occupancy = (n as f64 / f64::from(venue.capacity.max(1))).min(2.0);
+            let per_visitor = e.per_visit_at_capacity * libm::pow(occupancy, e.occupancy_exponent);
+            let pairs = (n as f64 * per_visitor / 2.0 + rng.random::<f64>()).floor() as usize;
+            for _ in 0..pairs {
+                let i = rng.random_range(0..n);
+                let mut j = rng.random_range(0..n - 1);
+                if j >= i {
+                    j += 1;
+                }
+                // Whether the two already know each other is the trust step's to find out.
+                meet(&visitors[i], &visitors[j], false, &mut rng);
+            }
+        });
 
     // Merge, venue by venue in id order, into each resident's inbox.
     let residents = slots.len();

@@ -67,7 +67,11 @@ pub fn groups(
                 ledger.note(
                     "group_folded",
                     Some(group.ward),
-                    format!("{} {} has nowhere left to meet", group.kind.name(), group.id),
+                    format!(
+                        "{} {} has nowhere left to meet",
+                        group.kind.name(),
+                        group.id
+                    ),
                 );
             }
         }

@@ -31,5 +31,8 @@ pub fn logistic(x: f64) -> f64 {
 
 /// Weekly probability equivalent to a yearly rate: 1 − (1 − r)^(1/52).
 pub fn weekly_from_yearly(rate: f64) -> f64 {
-    1.0 - libm::pow(1.0 - rate.clamp(0.0, 1.0), 1.0 / f64::from(crate::scenario::WEEKS_PER_YEAR))
+    1.0 - libm::pow(
+        1.0 - rate.clamp(0.0, 1.0),
+        1.0 / f64::from(crate::scenario::WEEKS_PER_YEAR),
+    )
 }

@@ -111,13 +111,15 @@ pub fn outings(
             let n = choices.len as usize;
             let mut weights = [0f32; MAX_CHOICES];
             let mut total = 0f32;
-            for i in 0..n {
-                let v = choices.venue[i];
-                let w = choices.weight[i]
+            for ((w, &v), &base) in weights
+                .iter_mut()
+                .zip(&choices.venue[..n])
+                .zip(&choices.weight[..n])
+            {
+                *w = base
                     * view[v as usize].pull
                     * (1.0 + o.friends_weight as f32 * haunts.score_of(v));
-                weights[i] = w;
-                total += w;
+                total += *w;
             }
             if total > 0.0 {
                 for _ in 0..others {
@@ -164,7 +166,10 @@ fn rebuild(choices: &mut ChoiceSet, resident: &Resident, view: &[VenueView], s: 
         for &(d, id) in nearest.iter().take(per_kind) {
             let utility = spec.preference as f32
                 - o.cost_weight_per_gbp as f32 * view[id as usize].visit_cost_gbp * pressure;
-            let reach = libm::powf(d + o.distance_offset_km as f32, -(o.distance_exponent as f32));
+            let reach = libm::powf(
+                d + o.distance_offset_km as f32,
+                -(o.distance_exponent as f32),
+            );
             choices.venue[len] = id;
             choices.weight[len] = libm::expf(utility) * reach;
             len += 1;

@@ -2,9 +2,10 @@
 //! their place, knowing almost nobody.
 //!
 //! Rule: a resident leaves this week with chance
-//!   leave_rate / 52 × (young_multiplier if younger than young_age) × (1 + w·(1 − β))
-//!   + mortality, where mortality is `mortality_at_80_per_year` doubling every 8 years of age.
-//! Low belonging makes people more likely to move away (and the young move most), so a town
+//!
+//!   leave_rate / 52 × (young_multiplier if younger than young_age) × (1 + w·(1 − β)) + mortality,
+//!
+//! where mortality is `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more likely to move away (and the young move most), so a town
 //! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
 //! belonging and `newcomer_ties` ties to neighbours in their ward. Students start work at 22;
@@ -67,9 +68,9 @@ pub fn turnover(
         } else {
             1.0
         };
-        let moving = base * young * (1.0 + t.belonging_weight * (1.0 - f64::from(attitudes.belonging)));
-        let dying = t.mortality_at_80_per_year
-            * libm::exp2((f64::from(me.age_years) - 80.0) / 8.0)
+        let moving =
+            base * young * (1.0 + t.belonging_weight * (1.0 - f64::from(attitudes.belonging)));
+        let dying = t.mortality_at_80_per_year * libm::exp2((f64::from(me.age_years) - 80.0) / 8.0)
             / f64::from(WEEKS_PER_YEAR);
         let mut rng = seeds.tick_stream(Purpose::Turnover, u64::from(me.id), step);
         departure.leaving = rng.random::<f64>() < (moving + dying).min(1.0);
@@ -95,8 +96,20 @@ pub fn turnover(
             let Ok(item) = residents.get_mut(entity) else {
                 continue;
             };
-            let (mut r, mut i, mut tr, mut a, mut ties, mut m, mut c, mut rec, mut h, mut ch, mut o, mut d) =
-                item;
+            let (
+                mut r,
+                mut i,
+                mut tr,
+                mut a,
+                mut ties,
+                mut m,
+                mut c,
+                mut rec,
+                mut h,
+                mut ch,
+                mut o,
+                mut d,
+            ) = item;
             *r = init.resident.clone();
             *i = init.identity;
             *tr = init.trust;

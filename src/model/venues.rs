@@ -17,6 +17,7 @@ pub struct Ledger<'w> {
     pub layout: ResMut<'w, Layout>,
     pub labels: Res<'w, VenueLabels>,
     pub clock: Res<'w, Clock>,
+    pub config: Res<'w, Config>,
 }
 
 impl Ledger<'_> {
@@ -41,7 +42,13 @@ impl Ledger<'_> {
     }
 
     /// Passes `venue` to `group` instead of closing it.
-    pub fn transfer(&mut self, venue: &mut Venue, group: &mut Group, cost_saving: f32, cause: &str) {
+    pub fn transfer(
+        &mut self,
+        venue: &mut Venue,
+        group: &mut Group,
+        cost_saving: f32,
+        cause: &str,
+    ) {
         venue.owner = crate::scenario::Owner::Community;
         venue.weekly_cost_gbp *= 1.0 - cost_saving;
         venue.loss_weeks = 0;
@@ -58,6 +65,32 @@ impl Ledger<'_> {
                 group.id
             ),
         });
+    }
+
+    /// Closes `venue`, or passes it to a bidding group when a community right to bid exists.
+    pub fn close_or_transfer(
+        &mut self,
+        venue: &mut Venue,
+        groups: &mut Query<&mut Group>,
+        group_index: &GroupIndex,
+        right_to_bid: bool,
+        cause: &str,
+    ) {
+        let (threshold, saving) = {
+            let s = &self.config.0;
+            (
+                s.council.transfer_capacity_threshold as f32,
+                s.economy.community_cost_saving as f32,
+            )
+        };
+        if right_to_bid
+            && let Some(id) = bidder(groups.iter(), venue.ward, threshold)
+            && let Ok(mut group) = groups.get_mut(group_index.0[id as usize])
+        {
+            self.transfer(venue, &mut group, saving, cause);
+            return;
+        }
+        self.close(venue, cause);
     }
 
     /// Records something that happened to the town as a whole or to a group.
@@ -83,25 +116,4 @@ pub fn bidder<'a>(
         .filter(|g| g.active && g.ward == ward && g.capacity >= threshold)
         .max_by(|a, b| a.capacity.total_cmp(&b.capacity).then(b.id.cmp(&a.id)))
         .map(|g| g.id)
-}
-
-/// Closes `venue`, or transfers it to a bidding group when the right to bid exists.
-pub fn close_or_transfer(
-    venue: &mut Venue,
-    groups: &mut Query<&mut Group>,
-    group_index: &GroupIndex,
-    council: &CouncilState,
-    threshold: f64,
-    cost_saving: f64,
-    ledger: &mut Ledger,
-    cause: &str,
-) {
-    if council.community_right_to_bid
-        && let Some(id) = bidder(groups.iter(), venue.ward, threshold as f32)
-        && let Ok(mut group) = groups.get_mut(group_index.0[id as usize])
-    {
-        ledger.transfer(venue, &mut group, cost_saving as f32, cause);
-        return;
-    }
-    ledger.close(venue, cause);
 }

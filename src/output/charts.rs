@@ -6,6 +6,9 @@
 //! - `venues`: how many venues of each kind are still open;
 //! - `belonging_by_ward`: belonging in each ward, to show which neighbourhoods pulled apart.
 //!
+//! Where several venue kinds have the same count at once, their lines are drawn a line's width
+//! apart rather than on top of one another, so that no kind disappears from the chart.
+//!
 //! Text is drawn with the embedded DejaVu Sans (no system fonts are needed), and the files are
 //! byte-identical from run to run: nothing depends on the clock or on hash order.
 
@@ -35,6 +38,7 @@ const PLOTTERS_FONT_SCALE: f64 = 1.24;
 /// Plotters draws bitmap text higher than an SVG viewer does, by about this fraction of the
 /// (scaled) font size; legend keys in the PNG are raised as much to stay level with their labels.
 const BITMAP_TEXT_RISE: f64 = 0.12;
+/// Width of every data line, in pixels.
 const LINE_PX: u32 = 3;
 /// In count charts, kinds with the same count at the same time are drawn this many pixels
 /// apart, as parallel stripes, instead of hiding one another.
@@ -282,6 +286,8 @@ fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
     Axis::new(lo, hi, 12, 1.0)
 }
 
+/// The y axis: for shares, a padded range around the data snapped to 0.05 and kept inside
+/// [0,1]; for counts, 0 to a whole step above the largest count.
 fn y_axis(chart: &ChartSpec) -> Axis {
     let values = chart
         .series
@@ -333,11 +339,12 @@ fn nice_step(span: f64, max_ticks: usize, min_step: f64) -> f64 {
     }
 }
 
-/// The multiples of `step` in [lo, hi], each computed afresh so that errors do not accumulate.
+/// The multiples of `step` in [lo, hi], each computed afresh so that errors do not accumulate
+/// (at most 100 of them, should absurd data defeat [`nice_step`]).
 fn ticks(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
+    (first..=last).take(100).map(|k| k as f64 * step).collect()
 }
 
 /// Decimal places needed to print multiples of `step`.

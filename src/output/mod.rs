@@ -98,10 +98,7 @@ pub fn check_target(target: &Target, force: bool) -> Result<(), OutputError> {
                 return Ok(());
             }
             let ours = previous_default_files(dir);
-            for name in DATA_FILES
-                .iter()
-                .chain(&[MANIFEST, TIMINGS, CHARTS_DIR])
-            {
+            for name in DATA_FILES.iter().chain(&[MANIFEST, TIMINGS, CHARTS_DIR]) {
                 let path = dir.join(name);
                 if path.exists() && !ours.contains(&name.to_string()) {
                     return Err(OutputError::Refused(format!(
@@ -226,9 +223,7 @@ pub fn write_run(
                     fs::remove_file(&path).map_err(io_err(path.display().to_string()))?;
                 }
             }
-            let moves = DATA_FILES
-                .iter()
-                .chain(&[CHARTS_DIR, TIMINGS, MANIFEST]);
+            let moves = DATA_FILES.iter().chain(&[CHARTS_DIR, TIMINGS, MANIFEST]);
             for name in moves {
                 fs::rename(staging.join(name), dir.join(name))
                     .map_err(io_err(dir.join(name).display().to_string()))?;

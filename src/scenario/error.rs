@@ -44,7 +44,13 @@ impl ScenarioError {
         }
         // serde's message sometimes names the key itself; keep the first line only, since the
         // rest of toml's report is a drawing of the source.
-        let message = err.message().lines().next().unwrap_or("").trim().to_string();
+        let message = err
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         ScenarioError {
             origin: origin.to_string(),
             line,
@@ -55,7 +61,9 @@ impl ScenarioError {
 
     /// An error about a key found by validation, located in `text` when the key is there.
     pub fn at_key(origin: &str, text: Option<&str>, key: &str, message: String) -> Self {
-        let line = text.and_then(|t| locate(t, key)).map(|pos| line_of(text.unwrap_or(""), pos));
+        let line = text
+            .and_then(|t| locate(t, key))
+            .map(|pos| line_of(text.unwrap_or(""), pos));
         ScenarioError {
             origin: origin.to_string(),
             line,
@@ -202,13 +210,16 @@ fn find_in_table(table: &DeTable<'_>, offset: usize) -> Option<String> {
 fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize) -> Option<String> {
     match value.get_ref() {
         DeValue::Table(t) => find_in_table(t, offset),
-        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            match item.get_ref() {
-                DeValue::Table(t) => find_in_table(t, offset).map(|p| format!("[{i}].{p}")),
-                _ if item.span().contains(&offset) => Some(format!("[{i}]")),
-                _ => None,
-            }
-        }),
+        DeValue::Array(items) => {
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| match item.get_ref() {
+                    DeValue::Table(t) => find_in_table(t, offset).map(|p| format!("[{i}].{p}")),
+                    _ if item.span().contains(&offset) => Some(format!("[{i}]")),
+                    _ => None,
+                })
+        }
         _ => None,
     }
 }
@@ -221,7 +232,10 @@ mod tests {
 
     #[test]
     fn locates_nested_and_indexed_keys() {
-        assert_eq!(locate(TEXT, "council.openness").map(|o| line_of(TEXT, o)), Some(4));
+        assert_eq!(
+            locate(TEXT, "council.openness").map(|o| line_of(TEXT, o)),
+            Some(4)
+        );
         let at = locate(TEXT, "town.wards[1].deprivation").map(|o| line_of(TEXT, o));
         assert_eq!(at, Some(12));
         assert_eq!(locate(TEXT, "council.statutory_share"), None);
@@ -230,6 +244,9 @@ mod tests {
     #[test]
     fn finds_the_key_under_an_offset() {
         let offset = TEXT.find("0.9").unwrap();
-        assert_eq!(key_at(TEXT, offset).as_deref(), Some("town.wards[1].deprivation"));
+        assert_eq!(
+            key_at(TEXT, offset).as_deref(),
+            Some("town.wards[1].deprivation")
+        );
     }
 }

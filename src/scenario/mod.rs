@@ -220,9 +220,10 @@ pub struct VenueSpec {
     pub preference: f64,
 }
 
-/// Every kind of venue, by name.
+/// Every kind of venue, by name. In a file, each kind's table may give any subset of its keys;
+/// the rest keep that kind's defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(from = "VenuesFile")]
 pub struct Venues {
     #[serde(rename = "pub")]
     pub pubs: VenueSpec,
@@ -232,6 +233,66 @@ pub struct Venues {
     pub park: VenueSpec,
     pub sports_club: VenueSpec,
     pub place_of_worship: VenueSpec,
+}
+
+/// A venue kind's table as written in a file: any subset of keys.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct VenueSpecFile {
+    count: Option<u32>,
+    owner: Option<Owner>,
+    placement: Option<Placement>,
+    capacity: Option<u32>,
+    quality: Option<f64>,
+    quality_spread: Option<f64>,
+    weekly_cost_gbp: Option<f64>,
+    visit_cost_gbp: Option<f64>,
+    preference: Option<f64>,
+}
+
+impl VenueSpecFile {
+    fn over(self, d: VenueSpec) -> VenueSpec {
+        VenueSpec {
+            count: self.count.unwrap_or(d.count),
+            owner: self.owner.unwrap_or(d.owner),
+            placement: self.placement.unwrap_or(d.placement),
+            capacity: self.capacity.unwrap_or(d.capacity),
+            quality: self.quality.unwrap_or(d.quality),
+            quality_spread: self.quality_spread.unwrap_or(d.quality_spread),
+            weekly_cost_gbp: self.weekly_cost_gbp.unwrap_or(d.weekly_cost_gbp),
+            visit_cost_gbp: self.visit_cost_gbp.unwrap_or(d.visit_cost_gbp),
+            preference: self.preference.unwrap_or(d.preference),
+        }
+    }
+}
+
+/// The `[venues]` table as written in a file.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct VenuesFile {
+    #[serde(rename = "pub")]
+    pubs: VenueSpecFile,
+    library: VenueSpecFile,
+    community_centre: VenueSpecFile,
+    welfare_hall: VenueSpecFile,
+    park: VenueSpecFile,
+    sports_club: VenueSpecFile,
+    place_of_worship: VenueSpecFile,
+}
+
+impl From<VenuesFile> for Venues {
+    fn from(f: VenuesFile) -> Venues {
+        let d = Venues::default();
+        Venues {
+            pubs: f.pubs.over(d.pubs),
+            library: f.library.over(d.library),
+            community_centre: f.community_centre.over(d.community_centre),
+            welfare_hall: f.welfare_hall.over(d.welfare_hall),
+            park: f.park.over(d.park),
+            sports_club: f.sports_club.over(d.sports_club),
+            place_of_worship: f.place_of_worship.over(d.place_of_worship),
+        }
+    }
 }
 
 impl Venues {
@@ -537,9 +598,8 @@ impl Scenario {
     /// Checks ranges and cross-references. `text` (the source, when there is one) lets errors
     /// name a line.
     pub fn validate(&self, text: Option<&str>, origin: &str) -> Result<(), ScenarioError> {
-        params::validate(self).map_err(|(key, message)| {
-            ScenarioError::at_key(origin, text, &key, message)
-        })
+        params::validate(self)
+            .map_err(|(key, message)| ScenarioError::at_key(origin, text, &key, message))
     }
 
     /// The fully resolved scenario as TOML: every parameter, defaults filled in.
@@ -693,7 +753,7 @@ impl Default for Outings {
             quality_weight: 1.0,
             friends_weight: 1.2,
             cost_weight_per_gbp: 0.05,
-            nearest_per_kind: 2,
+            nearest_per_kind: 3,
             group_attendance: 0.8,
             max_per_week: 8,
         }
@@ -734,7 +794,7 @@ impl Default for Belonging {
     fn default() -> Self {
         Belonging {
             adjustment_per_week: 0.05,
-            intercept: -1.55,
+            intercept: -1.5,
             local_ties_weight: 0.25,
             local_visits_weight: 0.12,
             amenity_weight: 0.5,
@@ -796,8 +856,8 @@ impl Default for Economy {
     fn default() -> Self {
         Economy {
             pub_loss_weeks: 26,
-            small_pub_closure_rate_per_year: 0.03,
-            large_pub_closure_rate_per_year: 0.01,
+            small_pub_closure_rate_per_year: 0.015,
+            large_pub_closure_rate_per_year: 0.008,
             small_pub_capacity: 90,
             spend_deprivation_discount: 0.3,
             community_cost_saving: 0.4,
@@ -843,7 +903,10 @@ mod tests {
             description: b.description.clone(),
             ..Scenario::default()
         };
-        assert_eq!(b, d, "scenarios/baseline.toml and the code defaults disagree");
+        assert_eq!(
+            b, d,
+            "scenarios/baseline.toml and the code defaults disagree"
+        );
     }
 
     #[test]
@@ -852,6 +915,17 @@ mod tests {
         assert_eq!(s.town.residents, 500);
         assert_eq!(s.town.wards, Town::default().wards);
         assert_eq!(s.council, Council::default());
+    }
+
+    #[test]
+    fn a_venue_kind_can_be_changed_key_by_key() {
+        let s = Scenario::from_toml("[venues.pub]\nweekly_cost_gbp = 3200.0\n", "t.toml").unwrap();
+        assert_eq!(s.venues.pubs.weekly_cost_gbp, 3200.0);
+        assert_eq!(s.venues.pubs.count, Venues::default().pubs.count);
+        assert_eq!(s.venues.library, Venues::default().library);
+        let err = Scenario::from_toml("[venues.pub]\nweekly_cost = 1.0\n", "t.toml").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("unknown field"), "{err}");
     }
 
     #[test]

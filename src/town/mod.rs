@@ -158,7 +158,10 @@ fn found_groups(
                 .map(|g| {
                     let v = &venues[g.home_venue.unwrap_or(0) as usize];
                     let d = distance(person.resident.home_km, v.pos_km);
-                    { let x = f64::from(d) + 0.5; 1.0 / (x * x) }
+                    {
+                        let x = f64::from(d) + 0.5;
+                        1.0 / (x * x)
+                    }
                 })
                 .collect();
             let pick = weighted_index(&weights, rng.random::<f64>());
@@ -196,7 +199,10 @@ pub fn best_venue(
 
 /// Euclidean distance, km.
 pub fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
-    { let (dx, dy) = (a[0] - b[0], a[1] - b[1]); (dx * dx + dy * dy).sqrt() }
+    {
+        let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
+        (dx * dx + dy * dy).sqrt()
+    }
 }
 
 /// The index whose cumulative weight first exceeds `u` × total.
@@ -230,7 +236,12 @@ mod tests {
 
     #[test]
     fn largest_remainder_adds_up() {
-        assert_eq!(largest_remainder(14, &[0.16, 0.18, 0.18, 0.16, 0.14, 0.18]).iter().sum::<u32>(), 14);
+        assert_eq!(
+            largest_remainder(14, &[0.16, 0.18, 0.18, 0.16, 0.14, 0.18])
+                .iter()
+                .sum::<u32>(),
+            14
+        );
         assert_eq!(largest_remainder(10, &[0.5, 0.5]), vec![5, 5]);
         assert_eq!(largest_remainder(3, &[0.5, 0.5]), vec![2, 1]);
         assert_eq!(largest_remainder(0, &[1.0]), vec![0]);
@@ -248,7 +259,11 @@ mod tests {
         let ties: usize = plan.residents.iter().map(|p| p.ties.len as usize).sum();
         let mean = ties as f64 / 2000.0;
         assert!(mean > 3.0 && mean < 9.0, "mean ties {mean}");
-        let members = plan.residents.iter().filter(|p| p.memberships.len > 0).count();
+        let members = plan
+            .residents
+            .iter()
+            .filter(|p| p.memberships.len > 0)
+            .count();
         let share = members as f64 / 2000.0;
         assert!((share - 0.28).abs() < 0.04, "membership share {share}");
     }
@@ -260,7 +275,12 @@ mod tests {
         let a = generate(&s, Seeds::new(5));
         let b = generate(&s, Seeds::new(5));
         let c = generate(&s, Seeds::new(6));
-        let ages = |p: &TownPlan| p.residents.iter().map(|r| r.resident.age_years).collect::<Vec<_>>();
+        let ages = |p: &TownPlan| {
+            p.residents
+                .iter()
+                .map(|r| r.resident.age_years)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ages(&a), ages(&b));
         assert_ne!(ages(&a), ages(&c));
     }

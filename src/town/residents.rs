@@ -78,8 +78,8 @@ pub fn new_resident(
     } else {
         r.age_min_years + (r.age_max_years - r.age_min_years) * libm::pow(rng.random::<f64>(), 1.15)
     };
-    let unemployment = (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep))
-        .clamp(0.0, 1.0);
+    let unemployment =
+        (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep)).clamp(0.0, 1.0);
     let employment = if age >= 66.0 {
         Employment::Retired
     } else if age < 22.0 && rng.random_bool(0.5) {
