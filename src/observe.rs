@@ -56,35 +56,6 @@ pub fn open_metric(kind: VenueKind) -> &'static str {
     }
 }
 
-/// What each metric means, for the README and the report.
-pub fn describe(metric: &str) -> &'static str {
-    match metric {
-        "trust" => "mean generalised trust (Beta mean)",
-        "share_trusting" => "share whose trust exceeds trust.trusting_threshold",
-        "council_trust" => "mean trust in the council",
-        "belonging" => "mean belonging to the neighbourhood",
-        "efficacy_internal" => "mean internal efficacy: I can make a difference",
-        "efficacy_external" => "mean external efficacy: the council listens",
-        "agency" => "mean of the two efficacies",
-        "share_belonging" => "share whose belonging exceeds belonging.belonging_threshold",
-        "share_influence" => "share whose agency exceeds participation.influence_threshold",
-        "neighbour_contact" => "share who met a tie from their own ward in the last 4 weeks",
-        "participation" => "share who took part in civic life this week",
-        "participation_year" => "share who took part at least once in the last 52 weeks",
-        "isolated" => "share with no encounter at all in the last 4 weeks",
-        "group_members" => "share in at least one community group",
-        "venues_open" => "open venues of every kind",
-        "pubs_open" => "open pubs",
-        "community_owned_venues" => "open venues owned by the community",
-        "council_budget" => "council discretionary budget, GBP per year",
-        "groups_active" => "community groups still meeting",
-        "residents" => "adult residents",
-        "mean_ties" => "mean number of social ties per resident",
-        m if m.starts_with("open_") => "open venues of this kind",
-        _ => "",
-    }
-}
-
 /// One aggregate value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Observation {

@@ -80,10 +80,10 @@ impl Seeds {
         }
     }
 
-    /// The stream for `purpose`, `entity` and `tick`.
+    /// The ChaCha8 stream for `purpose`, `entity` and `tick`, for generating the town.
     ///
-    /// Building a stream costs about a hundred nanoseconds, so a mechanism builds one per entity
-    /// per tick and draws everything it needs from it.
+    /// Building one costs about a hundred nanoseconds: fine once per entity, too dear once per
+    /// resident per week (use [`Seeds::tick_stream`] there).
     pub fn stream(&self, purpose: Purpose, entity: u64, tick: u32) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::from_seed(self.key(purpose));
         rng.set_stream(entity);

@@ -80,14 +80,14 @@ pub fn run(
         })
         .collect();
     let mut timings = Timings {
-        wall_seconds: 0.0,
+        // Until the files are written; the CLI reports the full time.
+        wall_seconds: started.elapsed().as_secs_f64(),
         simulate_seconds,
         threads,
         residents: req.scenario.town.residents,
         ticks: req.scenario.ticks(),
         warmup_weeks: req.scenario.time.warmup_weeks,
     };
-    timings.wall_seconds = started.elapsed().as_secs_f64();
     let dir = output::write_run(
         &req.target,
         req.force,

@@ -240,8 +240,7 @@ impl Recent {
     }
 }
 
-/// Civic life: whether the resident took part this week, when they last did, and whether the
-/// council acted on it.
+/// Civic life: whether the resident took part this week, and the step they last did.
 #[derive(Component, Clone, Debug)]
 pub struct Civic {
     pub participated: bool,

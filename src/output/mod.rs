@@ -14,8 +14,8 @@ pub mod charts;
 pub mod csv;
 pub mod manifest;
 
+use crate::Scenario;
 use crate::sim::RunOutput;
-use crate::{ENGINE_VERSION, Scenario};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -146,7 +146,9 @@ fn previous_default_files(dir: &Path) -> Vec<String> {
 /// Timing facts about a run, for `timings.json`.
 #[derive(Clone, Debug)]
 pub struct Timings {
+    /// From the start of the run until its files are about to be written.
     pub wall_seconds: f64,
+    /// Building the town and ticking it, warm-up included.
     pub simulate_seconds: f64,
     pub threads: usize,
     pub residents: u32,
@@ -275,9 +277,4 @@ fn write_staged(
     write(TIMINGS, manifest::timings_json(timings).as_bytes())?;
     write(MANIFEST, manifest.as_bytes())?;
     Ok(())
-}
-
-/// The version string used in manifests.
-pub fn engine_version() -> &'static str {
-    ENGINE_VERSION
 }
