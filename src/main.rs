@@ -91,34 +91,45 @@ fn main() -> ExitCode {
             run_command(&scenario, seed, threads, target, force)
         }
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
-            Ok(s) => {
-                println!("# {scenario}: valid. Fully resolved, every default filled in:");
-                print!("{}", s.to_toml());
-                ExitCode::SUCCESS
-            }
+            Ok(s) => emit(&format!(
+                "# {scenario}: valid. Fully resolved, every default filled in:\n{}",
+                s.to_toml()
+            )),
             Err(e) => fail(&e.to_string(), 2),
         },
         Some(Command::Scenarios) => {
+            let mut text = String::new();
             for b in BUILTINS {
-                println!("{:<24} {}", b.name, b.summary);
+                text.push_str(&format!("{:<24} {}\n", b.name, b.summary));
             }
-            ExitCode::SUCCESS
+            emit(&text)
         }
         Some(Command::Params) => {
             let tree = serde_json::to_value(Scenario::default()).unwrap_or_default();
-            println!(
-                "{:<52} {:>14} {:>14} {:>14}  unit",
+            let mut text = format!(
+                "{:<52} {:>14} {:>14} {:>14}  unit\n",
                 "parameter", "default", "min", "max"
             );
             for p in PARAMS {
                 let default = lookup(&tree, p.path);
-                println!(
-                    "{:<52} {:>14} {:>14} {:>14}  {}",
+                text.push_str(&format!(
+                    "{:<52} {:>14} {:>14} {:>14}  {}\n",
                     p.path, default, p.min, p.max, p.unit
-                );
+                ));
             }
-            ExitCode::SUCCESS
+            emit(&text)
         }
+    }
+}
+
+/// Writes `text` to stdout. A reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cannot write to standard output: {e}"), 1),
     }
 }
 
@@ -228,20 +239,19 @@ fn run_command(
     match result {
         Ok(summary) => {
             let t = &summary.timings;
-            println!(
-                "wrote {} ({:.1} s, {:.2} million resident-weeks/s on {} threads)",
-                summary.dir.display(),
-                t.wall_seconds,
-                t.resident_ticks_per_s() / 1e6,
-                t.threads
-            );
             let parts: Vec<String> = summary
                 .last_year
                 .iter()
                 .map(|(m, v)| format!("{m} {v:.3}"))
                 .collect();
-            println!("final year: {}", parts.join(", "));
-            ExitCode::SUCCESS
+            emit(&format!(
+                "wrote {} ({:.1} s, {:.2} million resident-weeks/s on {} threads)\nfinal year: {}\n",
+                summary.dir.display(),
+                t.wall_seconds,
+                t.resident_ticks_per_s() / 1e6,
+                t.threads,
+                parts.join(", ")
+            ))
         }
         Err(e) => fail(&e.to_string(), e.exit_code() as u8),
     }
