@@ -187,7 +187,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("economy.small_pub_capacity", "people", 0.0, 100_000.0),
     p("economy.spend_deprivation_discount", SHARE, 0.0, 1.0),
     p("economy.community_cost_saving", SHARE, 0.0, 1.0),
-    p("groups.count", "groups", 0.0, 100_000.0),
+    p("groups.count", "groups", 0.0, 10_000.0),
     p("groups.initial_membership_share", SHARE, 0.0, 1.0),
     p(
         "groups.members_for_full_capacity",
