@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use cohesion::output::Target;
 use cohesion::run::{RunRequest, run};
-use cohesion::scenario::{BUILTINS, params::PARAMS};
+use cohesion::scenario::{BUILTINS, params, params::PARAMS};
 use cohesion::{Scenario, sim};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -58,7 +58,11 @@ enum Command {
     /// List the built-in scenarios.
     Scenarios,
     /// List every parameter with its unit, allowed range and default.
-    Params,
+    Params {
+        /// Print a Markdown table with meanings and sources (as in docs/ODD.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,14 +108,14 @@ fn main() -> ExitCode {
             }
             emit(&text)
         }
-        Some(Command::Params) => {
-            let tree = serde_json::to_value(Scenario::default()).unwrap_or_default();
+        Some(Command::Params { markdown: true }) => emit(&params::markdown_table()),
+        Some(Command::Params { markdown: false }) => {
             let mut text = format!(
                 "{:<52} {:>14} {:>14} {:>14}  unit\n",
                 "parameter", "default", "min", "max"
             );
             for p in PARAMS {
-                let default = lookup(&tree, p.path);
+                let default = params::default_text(p.path);
                 text.push_str(&format!(
                     "{:<52} {:>14} {:>14} {:>14}  {}\n",
                     p.path, default, p.min, p.max, p.unit
@@ -130,39 +134,6 @@ fn emit(text: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(&format!("cannot write to standard output: {e}"), 1),
-    }
-}
-
-/// The default value at a parameter path (the first match for `*` and `[]`), as text.
-fn lookup(tree: &serde_json::Value, path: &str) -> String {
-    let mut node = tree;
-    for seg in path.split('.') {
-        let (name, list) = match seg.strip_suffix("[]") {
-            Some(n) => (n, true),
-            None => (seg, false),
-        };
-        node = if name == "*" {
-            match node.as_object().and_then(|m| m.values().next()) {
-                Some(v) => v,
-                None => return "-".into(),
-            }
-        } else {
-            match node.get(name) {
-                Some(v) => v,
-                None => return "-".into(),
-            }
-        };
-        if list {
-            node = match node.get(0) {
-                Some(v) => v,
-                None => return "-".into(),
-            };
-        }
-    }
-    if path.contains("[]") || path.contains('*') {
-        format!("{node} ...")
-    } else {
-        node.to_string()
     }
 }
 

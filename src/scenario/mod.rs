@@ -383,6 +383,7 @@ pub struct Trust {
 pub struct Belonging {
     /// ρ: how far belonging moves toward its target each week.
     pub adjustment_per_week: f64,
+    /// c0: the belonging target's logit before any term.
     pub intercept: f64,
     /// c1: per local tie met in the last four weeks (counts saturate at 4).
     pub local_ties_weight: f64,
