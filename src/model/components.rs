@@ -58,6 +58,8 @@ pub struct Identity {
     pub sociability: f32,
     /// Chance of treating someone well in an encounter.
     pub trustworthiness: f32,
+    /// Log-attractiveness of each venue kind to this resident (in `VenueKind::ALL` order).
+    pub preference: [f32; 7],
 }
 
 /// Generalised trust as Beta pseudo-counts: a fixed disposition (prior) plus experience that

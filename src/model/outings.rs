@@ -7,7 +7,9 @@
 //!   exp(preference[kind] − cost_weight × visit_cost × money_pressure) × (d + d0)^−γ
 //!     × exp(quality_weight × quality) × (1 + friends_weight × haunt score),
 //!
-//! a softmax over kind preference, cost, quality, friends met there recently and distance. The
+//! a softmax over the resident's own liking for the kind (the kind's `preference`, shifted by
+//! life stage and personal taste; see town/residents.rs), cost, quality, friends met there
+//! recently and distance. The
 //! distance term makes contact fall as d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money
 //! pressure is (0.5 + deprivation), doubled for residents out of work: pubs cost money, and
 //! deprivation matters. A resident visits a venue at most once a week. The choice set holds the
@@ -87,7 +89,7 @@ pub fn outings(
     residents.par_iter_mut().for_each(
         |(resident, identity, memberships, haunts, mut choices, mut outings, mut recent)| {
             if choices.layout != version {
-                rebuild(&mut choices, resident, &view, s);
+                rebuild(&mut choices, resident, identity, &view, s);
                 choices.layout = version;
             }
             let mut rng = seeds.tick_stream(Purpose::Outings, u64::from(resident.id), step);
@@ -148,14 +150,19 @@ pub fn outings(
 
 /// Rebuilds a resident's choice set: the nearest open venues of each kind, with the weight of
 /// kind preference, cost and distance.
-fn rebuild(choices: &mut ChoiceSet, resident: &Resident, view: &[VenueView], s: &Scenario) {
+fn rebuild(
+    choices: &mut ChoiceSet,
+    resident: &Resident,
+    identity: &Identity,
+    view: &[VenueView],
+    s: &Scenario,
+) {
     let o = &s.outings;
     let per_kind = (o.nearest_per_kind as usize).min(MAX_CHOICES / VenueKind::ALL.len());
     let out_of_work = matches!(resident.employment, Employment::Unemployed);
     let pressure = (0.5 + resident.deprivation) * if out_of_work { 2.0 } else { 1.0 };
     let mut len = 0;
     for kind in VenueKind::ALL {
-        let spec = s.venues.spec(kind);
         let mut nearest: Vec<(f32, u16)> = view
             .iter()
             .enumerate()
@@ -164,7 +171,7 @@ fn rebuild(choices: &mut ChoiceSet, resident: &Resident, view: &[VenueView], s: 
             .collect();
         nearest.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for &(d, id) in nearest.iter().take(per_kind) {
-            let utility = spec.preference as f32
+            let utility = identity.preference[kind.index()]
                 - o.cost_weight_per_gbp as f32 * view[id as usize].visit_cost_gbp * pressure;
             let reach = libm::powf(
                 d + o.distance_offset_km as f32,

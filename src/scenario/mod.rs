@@ -197,6 +197,9 @@ pub struct Residents {
     pub local_tie_share: f64,
     /// Most ties a resident keeps; the weakest is dropped for a new one.
     pub max_ties: u32,
+    /// Spread of residents' own liking for each kind of venue around the kind's `preference`
+    /// (standard deviation of a logit offset).
+    pub preference_spread: f64,
 }
 
 /// One kind of venue: how many, how big, how good, what it costs and how attractive it is.
@@ -708,6 +711,7 @@ impl Default for Residents {
             initial_ties: 6.0,
             local_tie_share: 0.65,
             max_ties: 12,
+            preference_spread: 0.5,
         }
     }
 }

@@ -208,6 +208,13 @@ pub const PARAMS: &[ParamSpec] = &[
         "Most ties a resident keeps; the weakest is dropped for a new one.",
     ),
     p(
+        "residents.preference_spread",
+        "standard deviation",
+        0.0,
+        3.0,
+        "Spread of residents' own liking for each kind of venue around the kind's `preference` (standard deviation of a logit offset).",
+    ),
+    p(
         "venues.*.count",
         "venues",
         0.0,

@@ -6,7 +6,7 @@
 
 use crate::model::components::*;
 use crate::rng::{Purpose, RngExt, Seeds, normal};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, VenueKind};
 
 /// Entity ids at or above this name wards, not residents, in the residents' stream.
 const WARD_STREAM_BASE: u64 = 1 << 40;
@@ -106,6 +106,19 @@ pub fn new_resident(
     let spread = r.sociability_spread;
     let sociability =
         r.outings_per_week * libm::exp(spread * normal(&mut rng) - 0.5 * spread * spread);
+    // Liking for each kind of venue: the kind's appeal, a life-stage shift (the young go to the
+    // pub and the club, older people to chapel and the library), and personal taste.
+    let mut preference = [0f32; 7];
+    for (kind, p) in VenueKind::ALL.iter().zip(preference.iter_mut()) {
+        let life_stage = match kind {
+            VenueKind::Pub | VenueKind::SportsClub if age < 35.0 => 0.4,
+            VenueKind::Pub | VenueKind::SportsClub if age >= 65.0 => -0.3,
+            VenueKind::PlaceOfWorship | VenueKind::Library if age >= 60.0 => 0.4,
+            _ => 0.0,
+        };
+        *p = (s.venues.spec(*kind).preference + life_stage + r.preference_spread * normal(&mut rng))
+            as f32;
+    }
     let trustworthiness = clamp01(
         r.trustworthiness_mean - r.trustworthiness_deprivation_gradient * (dep - 0.5)
             + r.trustworthiness_spread * normal(&mut rng),
@@ -166,6 +179,7 @@ pub fn new_resident(
             traits,
             sociability: sociability as f32,
             trustworthiness,
+            preference,
         },
         trust,
         attitudes: Attitudes {
