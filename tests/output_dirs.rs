@@ -49,7 +49,7 @@ fn a_killed_run_leaves_nothing_that_looks_complete() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(
         tmp.path().join("small.toml"),
-        SMALL.replace("years = 3", "years = 40"),
+        SMALL.replace("years = 3", "years = 100"),
     )
     .unwrap();
     let mut child = std::process::Command::new(bin())
