@@ -66,6 +66,7 @@ impl Simulation {
                     Civic {
                         participated: false,
                         last_participated: NEVER,
+                        assembly_step: NEVER,
                     },
                     Recent::default(),
                     Haunts::default(),
@@ -107,6 +108,13 @@ impl Simulation {
             capacity: 1.0,
             responsiveness: 0.0,
             opportunities: 0.0,
+            cuts_left: 0,
+            cut: 0.0,
+            statutory_rise: 0.0,
+            next_cut_tick: 0,
+            extra_grants: Vec::new(),
+            devolved_budget_gbp: 0.0,
+            assembly: None,
         });
         let mut pending: Vec<(u32, crate::scenario::Event)> = scenario
             .events

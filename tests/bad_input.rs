@@ -113,3 +113,35 @@ fn bad_command_line_value() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--seed"));
 }
+
+#[test]
+fn event_of_an_unknown_kind() {
+    let err = refuse("[[events]]\nkind = \"fireworks\"\nyear = 2012\n");
+    assert!(err.contains("bad.toml:2"), "{err}");
+    assert!(
+        err.contains("fireworks") && err.contains("austerity"),
+        "lists the kinds: {err}"
+    );
+}
+
+#[test]
+fn event_with_a_negative_cut() {
+    let err =
+        refuse("[[events]]\nkind = \"austerity\"\nyear = 2012\nyears = 3\ncut_per_year = -0.05\n");
+    assert!(err.contains("bad.toml:5"), "{err}");
+    assert!(
+        err.contains("events[0].cut_per_year") && err.contains("allowed 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invest_in_a_ward_that_does_not_exist() {
+    let err = refuse(
+        "[[events]]\nkind = \"invest\"\nyear = 2012\nvenue_kind = \"library\"\nward = \"Atlantis\"\n",
+    );
+    assert!(
+        err.contains("bad.toml:5") && err.contains("Atlantis"),
+        "{err}"
+    );
+}

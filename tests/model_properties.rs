@@ -22,12 +22,14 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             0u32..40,
             0.5f64..4.0,
         ),
+        (any::<bool>(), 0.0f64..0.5, 1u32..30, -0.5f64..2.0, 1u32..600),
     )
         .prop_map(
             |(
                 (residents, years, warmup, dep_lo, openness),
                 (outings, trust_mean, pub_pref, cut, venue_share),
                 (encounters, bid, memory, groups, spread),
+                (intervene, austerity_cut, weeks, pub_change, members),
             )| {
                 let mut s = Scenario::default();
                 s.town.residents = residents;
@@ -47,6 +49,23 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                 s.trust.memory_per_week = memory;
                 s.groups.count = groups;
                 s.residents.sociability_spread = spread.min(2.0);
+                if intervene {
+                    let events = format!(
+                        "[[events]]\nkind = \"austerity\"\nyear = 2010\nweek = 3\nyears = 2\n\
+                         cut_per_year = {austerity_cut}\nstatutory_share_rise_per_year = 0.05\n\
+                         deprivation_weighted = true\n\
+                         [[events]]\nkind = \"lockdown\"\nyear = 2010\nweek = 5\nweeks = {weeks}\n\
+                         [[events]]\nkind = \"invest\"\nyear = 2010\nweek = 6\n\
+                         venue_kind = \"community_centre\"\nward = \"Pithead\"\ncount = 2\n\
+                         [[events]]\nkind = \"pub_costs\"\nyear = 2010\nweek = 7\nchange = {pub_change}\n\
+                         [[events]]\nkind = \"devolution\"\nyear = 2010\nweek = 8\nbig_bang = true\n\
+                         [[events]]\nkind = \"citizens_assembly\"\nyear = 2010\nweek = 9\n\
+                         members = {members}\nacted_on = {bid}\n\
+                         [[events]]\nkind = \"fund_groups\"\nyear = 2010\nweek = 9\n\
+                         gbp_per_year = 20000.0\nyears = 1\n"
+                    );
+                    s.events = Scenario::from_toml(&events, "events").unwrap().events;
+                }
                 s
             },
         )

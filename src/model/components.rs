@@ -247,6 +247,8 @@ impl Recent {
 pub struct Civic {
     pub participated: bool,
     pub last_participated: i32,
+    /// The step in which the resident last sat on a citizens' assembly.
+    pub assembly_step: i32,
 }
 
 /// What residents' ties can see of them: who took part last week, by slot. Written only at the
@@ -308,6 +310,10 @@ pub struct Venue {
     pub weekly_cost_gbp: f32,
     pub visit_cost_gbp: f32,
     pub open: bool,
+    /// Shut (by a lockdown) until this recorded tick; 0 when never shut.
+    pub shut_until: u32,
+    /// Running costs paid outside the council's venue budget until this recorded tick.
+    pub funded_until: u32,
     /// Consecutive weeks in which takings did not cover running costs.
     pub loss_weeks: u32,
     /// Visits in each of the last four weeks (tick modulo 4).
@@ -315,6 +321,11 @@ pub struct Venue {
 }
 
 impl Venue {
+    /// Open and not shut by a lockdown at recorded tick `tick`: people can go there.
+    pub fn usable(&self, tick: u32) -> bool {
+        self.open && tick >= self.shut_until
+    }
+
     pub fn visits_last_4_weeks(&self) -> u32 {
         self.visits.iter().sum()
     }
@@ -611,6 +622,18 @@ pub struct CouncilState {
     pub responsiveness: f64,
     /// Opportunities to take part this week, in [0,1].
     pub opportunities: f64,
+    /// Austerity: cuts still to come, their size, the statutory share's rise with each, and
+    /// the recorded tick of the next.
+    pub cuts_left: u32,
+    pub cut: f64,
+    pub statutory_rise: f64,
+    pub next_cut_tick: u32,
+    /// Extra grants to groups: (last recorded tick, GBP a year).
+    pub extra_grants: Vec<(u32, f64)>,
+    /// A devolved budget added to the discretionary budget, GBP a year.
+    pub devolved_budget_gbp: f64,
+    /// A citizens' assembly this step: (step, whether the council acts on it).
+    pub assembly: Option<(i32, bool)>,
 }
 
 /// A closure remembered for belonging and council trust.

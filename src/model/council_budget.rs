@@ -6,7 +6,10 @@
 //! must fund; NAO 2018). Of the discretionary rest, `venue_share` runs council venues. When that
 //! does not cover their running costs for longer than `closure_grace_weeks`, the council venue
 //! with the fewest visits per pound closes (or passes to a community group under a right to
-//! bid), one at a time. `grant_share` is shared among active groups by size. The council's
+//! bid), one at a time; venues opened with outside funding are left out while it lasts.
+//! `grant_share`, plus any extra grants an intervention pays, is shared among active groups by
+//! size. Austerity cuts scheduled by an intervention are applied here, as is a devolved budget,
+//! which adds to the discretionary budget. The council's
 //! capacity (discretionary budget relative to the start) scales its responsiveness and the
 //! opportunities it offers residents to take part.
 
@@ -30,10 +33,19 @@ pub fn council_budget(
 ) {
     let clock = *ledger.clock;
     let c = &mut *council;
-    if !clock.warming_up() && clock.week() == 1 && clock.tick() > 0 {
+    let tick = clock.tick();
+    if !clock.warming_up() && clock.week() == 1 && tick > 0 {
         c.yearly_budget_gbp *= 1.0 + c.real_terms_change_per_year;
     }
-    let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share);
+    // Austerity: the cuts scheduled by an intervention.
+    if !clock.warming_up() && c.cuts_left > 0 && tick >= c.next_cut_tick {
+        c.yearly_budget_gbp *= 1.0 - c.cut;
+        c.statutory_share = (c.statutory_share + c.statutory_rise).min(0.95);
+        c.cuts_left -= 1;
+        c.next_cut_tick = tick + crate::scenario::WEEKS_PER_YEAR;
+    }
+    c.extra_grants.retain(|&(last, _)| tick <= last);
+    let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share) + c.devolved_budget_gbp;
     c.discretionary_gbp = discretionary;
     c.capacity = (discretionary / c.discretionary_at_start_gbp.max(1.0)).min(1.0);
     c.responsiveness = c.openness * c.capacity * (0.5 + 0.5 * c.devolved_powers);
@@ -50,7 +62,7 @@ pub fn council_budget(
         .0
         .iter()
         .filter_map(|&e| venues.get(e).ok())
-        .filter(|v| v.open && v.owner == Owner::Council)
+        .filter(|v| v.open && v.owner == Owner::Council && tick >= v.funded_until)
         .map(|v| f64::from(v.weekly_cost_gbp))
         .sum();
     if running > venue_budget && !clock.warming_up() {
@@ -60,7 +72,7 @@ pub fn council_budget(
                 .0
                 .iter()
                 .filter_map(|&e| venues.get(e).ok())
-                .filter(|v| v.open && v.owner == Owner::Council)
+                .filter(|v| v.open && v.owner == Owner::Council && tick >= v.funded_until)
                 .map(|v| {
                     let per_pound = v.visits_last_4_weeks() as f32 / v.weekly_cost_gbp.max(1.0);
                     (per_pound, v.id)
@@ -84,7 +96,8 @@ pub fn council_budget(
     }
 
     // Grants, shared by membership.
-    let pot = weekly(c.grant_share);
+    let extra: f64 = c.extra_grants.iter().map(|&(_, gbp)| gbp).sum();
+    let pot = weekly(c.grant_share) + extra / f64::from(WEEKS_PER_YEAR);
     let members: u64 = groups
         .iter()
         .filter(|g| g.active)

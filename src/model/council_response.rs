@@ -6,7 +6,8 @@
 //! and only through taking part — the pattern of the Lisbon citizens' assembly evidence, where
 //! participants' external efficacy and trust rose but internal efficacy barely moved.
 //! Everyone's attitudes relax slowly towards their own anchors; a council that has lost
-//! capacity lowers the anchors of council trust and external efficacy. Each council closure in a
+//! capacity lowers the anchors of council trust and external efficacy. Members of a citizens'
+//! assembly sitting this week see the council act, or not, as the assembly event says. Each council closure in a
 //! resident's ward this week lowers their council trust, more where deprivation is high.
 
 use super::components::*;
@@ -35,6 +36,7 @@ pub fn council_response(
         }
     }
     let responsiveness = council.responsiveness;
+    let assembly = council.assembly.filter(|&(when, _)| when == clock.now());
     let shift = (c.capacity_anchor_weight * (1.0 - council.capacity)) as f32;
     let relax = c.attitude_relaxation_per_week as f32;
     let (gain_e, loss_e, gain_i) = (
@@ -51,7 +53,12 @@ pub fn council_response(
     residents.par_iter_mut().for_each(|(me, civic, mut a)| {
         if civic.participated {
             let mut rng = seeds.tick_stream(Purpose::CouncilResponse, u64::from(me.id), step);
-            if rng.random::<f64>() < responsiveness {
+            let acted = match assembly {
+                // An assembly's recommendations are acted on, or not, as a whole.
+                Some((when, acted_on)) if when == civic.assembly_step => acted_on,
+                _ => rng.random::<f64>() < responsiveness,
+            };
+            if acted {
                 a.efficacy_external += gain_e * (1.0 - a.efficacy_external);
                 a.council_trust += gain_t * (1.0 - a.council_trust);
             } else {

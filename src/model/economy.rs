@@ -44,11 +44,15 @@ pub fn economy(
         if !v.open || v.kind != VenueKind::Pub {
             continue;
         }
+        // A pub shut by a lockdown neither takes money nor counts losses (support schemes).
+        let shut = !v.usable(clock.tick());
         let dep = wards.deprivation[v.ward as usize];
         let takings = v.visits[ring] as f32
             * v.visit_cost_gbp
             * (1.0 - e.spend_deprivation_discount as f32 * dep);
-        if takings < v.weekly_cost_gbp {
+        if shut {
+            // Losses neither grow nor reset while shut.
+        } else if takings < v.weekly_cost_gbp {
             v.loss_weeks += 1;
         } else {
             v.loss_weeks = 0;

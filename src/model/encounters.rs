@@ -57,7 +57,7 @@ pub fn encounters(
     let e = &s.encounters;
     let features = s.residents.identity_features as usize;
     let (sw, qw) = (e.similarity_weight as f32, e.quality_weight as f32);
-    let step = clock.step;
+    let (step, tick) = (clock.step, clock.tick());
     let seeds = seeds.0;
 
     // Venues differ hugely in size, so hand them out one at a time.
@@ -69,7 +69,7 @@ pub fn encounters(
             log.meetings.clear();
             let visitors = &buckets.by_venue[venue.id as usize];
             let n = visitors.len();
-            if n < 2 || !venue.open {
+            if n < 2 || !venue.usable(tick) {
                 return;
             }
             let mut rng = seeds.tick_stream(Purpose::Encounters, u64::from(venue.id), step);

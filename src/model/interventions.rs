@@ -1,26 +1,51 @@
 //! Step 1, interventions: scenario events due this week take effect.
 //!
-//! `close` shuts `count` open venues of a kind (in one ward, if given), the least used over the
-//! last four weeks first, ties broken by venue id. A scheduled closure is a decision already
-//! taken, so it does not go to asset transfer. Each event writes one `intervention` row to
-//! events.csv, and each venue it closes a `close` row.
+//! Each event changes only what the mechanisms already read:
+//! - `close` shuts `count` open venues of a kind (in one ward, if given), the least used over the
+//!   last four weeks first, ties broken by venue id. A scheduled closure is a decision already
+//!   taken, so it does not go to asset transfer.
+//! - `austerity` schedules real-terms cuts, which the council budget applies (the first at once).
+//! - `invest` opens new venues near the ward's centre, funded from outside for a while.
+//! - `fund_groups` adds grants for groups to the council's pot for some years.
+//! - `devolution` sets the council's powers, openness, devolved budget, participatory budget and
+//!   right to bid.
+//! - `citizens_assembly` draws members by lot (the residents whose keyed draw is smallest); they
+//!   take part this week, and council response treats their input as the event says.
+//! - `lockdown` shuts venues for a number of weeks; `pub_costs` changes pubs' running costs.
+//!
+//! Every event writes one `intervention` row to events.csv; venues it closes or opens write
+//! their own rows.
 
 use super::components::*;
 use super::venues::Ledger;
-use crate::scenario::Event;
+use crate::rng::{Purpose, RngExt};
+use crate::scenario::{Event, Owner, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 
+/// Big-bang devolution: what `big_bang = true` sets for every key left out.
+const BIG_BANG_POWERS: f64 = 0.8;
+const BIG_BANG_OPENNESS: f64 = 0.7;
+const BIG_BANG_BUDGET_GBP: f64 = 1_000_000.0;
+const BIG_BANG_PARTICIPATORY_SHARE: f64 = 0.1;
+
+#[allow(clippy::too_many_arguments)]
 pub fn interventions(
+    mut commands: Commands,
     mut pending: ResMut<PendingEvents>,
     mut venues: Query<&mut Venue>,
-    index: Res<VenueIndex>,
+    mut index: ResMut<VenueIndex>,
+    mut residents: Query<(&Resident, &mut Civic)>,
+    mut council: ResMut<CouncilState>,
     wards: Res<Wards>,
+    scenario: Res<Config>,
+    seeds: Res<RunSeeds>,
     mut ledger: Ledger,
 ) {
     if ledger.clock.warming_up() {
         return;
     }
-    let tick = ledger.clock.tick();
+    let clock = *ledger.clock;
+    let tick = clock.tick();
     let due: Vec<Event> = pending
         .0
         .iter()
@@ -28,43 +53,224 @@ pub fn interventions(
         .map(|(_, e)| e.clone())
         .collect();
     pending.0.retain(|(t, _)| *t != tick);
+    let ward_id = |name: &str| wards.names.iter().position(|n| n == name).map(|w| w as u16);
     for event in due {
-        match event {
+        let ward = event.ward().and_then(ward_id);
+        let detail = match &event {
             Event::Close {
-                venue_kind,
-                count,
-                ward,
-                ..
+                venue_kind, count, ..
             } => {
-                let ward_id = ward
-                    .as_ref()
-                    .and_then(|name| wards.names.iter().position(|n| n == name))
-                    .map(|w| w as u16);
                 let mut candidates: Vec<(u32, u16)> = index
                     .0
                     .iter()
                     .filter_map(|&e| venues.get(e).ok())
-                    .filter(|v| v.open && v.kind == venue_kind)
-                    .filter(|v| ward_id.is_none_or(|w| v.ward == w))
+                    .filter(|v| v.open && v.kind == *venue_kind)
+                    .filter(|v| ward.is_none_or(|w| v.ward == w))
                     .map(|v| (v.visits_last_4_weeks(), v.id))
                     .collect();
                 candidates.sort_unstable();
-                let closed = candidates.len().min(count as usize);
-                ledger.note(
-                    "intervention",
-                    ward_id,
-                    format!(
-                        "close {count} {}{}: {closed} closed",
-                        venue_kind.name(),
-                        ward.map(|w| format!(" in {w}")).unwrap_or_default()
-                    ),
-                );
+                let closed = candidates.len().min(*count as usize);
                 for &(_, id) in candidates.iter().take(closed) {
                     if let Ok(mut v) = venues.get_mut(index.0[id as usize]) {
                         ledger.close(&mut v, "scheduled closure");
                     }
                 }
+                format!("close {count} {}: {closed} closed", venue_kind.name())
             }
-        }
+            Event::Austerity {
+                years,
+                cut_per_year,
+                statutory_share_rise_per_year,
+                deprivation_weighted,
+                ..
+            } => {
+                let weight = if *deprivation_weighted {
+                    let n = wards.deprivation.len().max(1) as f64;
+                    0.5 + wards.deprivation.iter().map(|&d| f64::from(d)).sum::<f64>() / n
+                } else {
+                    1.0
+                };
+                council.cuts_left = *years;
+                council.cut = (cut_per_year * weight).min(0.9);
+                council.statutory_rise = *statutory_share_rise_per_year;
+                council.next_cut_tick = tick;
+                format!(
+                    "austerity: {years} yearly cuts of {:.1}%, statutory share +{:.1} points a year",
+                    council.cut * 100.0,
+                    statutory_share_rise_per_year * 100.0
+                )
+            }
+            Event::Invest {
+                venue_kind,
+                ward: ward_name,
+                count,
+                quality,
+                funding_years,
+                ..
+            } => {
+                let Some(w) = ward else { continue };
+                for _ in 0..*count {
+                    let venue = new_venue(
+                        &scenario.0,
+                        *venue_kind,
+                        w,
+                        *quality,
+                        tick + funding_years * WEEKS_PER_YEAR,
+                        index.0.len() as u16,
+                        &seeds.0,
+                        clock.step,
+                    );
+                    ledger.opened(&venue, "investment in social infrastructure");
+                    let e = commands.spawn((venue, EncounterLog::default())).id();
+                    index.0.push(e);
+                }
+                format!(
+                    "invest: {count} new {} in {ward_name}, funded for {funding_years} years",
+                    venue_kind.name()
+                )
+            }
+            Event::FundGroups {
+                gbp_per_year,
+                years,
+                ..
+            } => {
+                council
+                    .extra_grants
+                    .push((tick + years * WEEKS_PER_YEAR - 1, *gbp_per_year));
+                format!("fund_groups: £{gbp_per_year:.0} a year for {years} years")
+            }
+            Event::Devolution {
+                big_bang,
+                powers,
+                openness,
+                budget_gbp_per_year,
+                participatory_budget_share,
+                right_to_bid,
+                ..
+            } => {
+                let pick = |given: Option<f64>, bang: f64, now: f64| {
+                    given.unwrap_or(if *big_bang { bang } else { now })
+                };
+                let c = &mut *council;
+                c.devolved_powers = pick(*powers, BIG_BANG_POWERS, c.devolved_powers);
+                c.openness = pick(*openness, BIG_BANG_OPENNESS, c.openness);
+                c.devolved_budget_gbp += pick(*budget_gbp_per_year, BIG_BANG_BUDGET_GBP, 0.0);
+                c.participatory_budget_share = pick(
+                    *participatory_budget_share,
+                    BIG_BANG_PARTICIPATORY_SHARE,
+                    c.participatory_budget_share,
+                );
+                c.community_right_to_bid =
+                    right_to_bid.unwrap_or(*big_bang || c.community_right_to_bid);
+                format!(
+                    "devolution{}: powers {:.2}, openness {:.2}, devolved budget £{:.0} a year, \
+                     participatory budget {:.2}, right to bid {}",
+                    if *big_bang { " (big bang)" } else { "" },
+                    c.devolved_powers,
+                    c.openness,
+                    c.devolved_budget_gbp,
+                    c.participatory_budget_share,
+                    c.community_right_to_bid
+                )
+            }
+            Event::CitizensAssembly {
+                members, acted_on, ..
+            } => {
+                let mut lots: Vec<(u64, u32)> = residents
+                    .iter()
+                    .map(|(r, _)| {
+                        let mut rng = seeds.0.tick_stream(
+                            Purpose::Interventions,
+                            u64::from(r.id),
+                            clock.step,
+                        );
+                        (rng.random::<u64>(), r.id)
+                    })
+                    .collect();
+                lots.sort_unstable();
+                let mut chosen: Vec<u32> =
+                    lots.iter().take(*members as usize).map(|l| l.1).collect();
+                chosen.sort_unstable();
+                let mut sitting = 0;
+                for (r, mut civic) in residents.iter_mut() {
+                    if chosen.binary_search(&r.id).is_ok() {
+                        civic.participated = true;
+                        civic.last_participated = clock.now();
+                        civic.assembly_step = clock.now();
+                        sitting += 1;
+                    }
+                }
+                council.assembly = Some((clock.now(), *acted_on));
+                format!(
+                    "citizens' assembly of {sitting} residents drawn by lot; the council {} on \
+                     its recommendations",
+                    if *acted_on { "acts" } else { "does not act" }
+                )
+            }
+            Event::Lockdown {
+                weeks, venue_kinds, ..
+            } => {
+                let mut shut = 0;
+                for mut v in venues.iter_mut() {
+                    if v.open && (venue_kinds.is_empty() || venue_kinds.contains(&v.kind)) {
+                        v.shut_until = tick + weeks;
+                        shut += 1;
+                    }
+                }
+                format!("lockdown: {shut} venues shut for {weeks} weeks")
+            }
+            Event::PubCosts { change, .. } => {
+                for mut v in venues.iter_mut() {
+                    if v.kind == VenueKind::Pub {
+                        v.weekly_cost_gbp *= (1.0 + change) as f32;
+                    }
+                }
+                format!("pub_costs: running costs {:+.0}%", change * 100.0)
+            }
+        };
+        ledger.note("intervention", ward, format!("{}: {detail}", event.kind()));
+    }
+}
+
+/// A venue opened by investment: the kind's size and costs, the quality given, near the ward's
+/// centre. Public money does not open private businesses, so a pub opened this way is run by
+/// the community.
+#[allow(clippy::too_many_arguments)]
+fn new_venue(
+    s: &crate::scenario::Scenario,
+    kind: VenueKind,
+    ward: u16,
+    quality: f64,
+    funded_until: u32,
+    id: u16,
+    seeds: &crate::rng::Seeds,
+    step: u32,
+) -> Venue {
+    let spec = s.venues.spec(kind);
+    let w = &s.town.wards[ward as usize];
+    let mut rng = seeds.tick_stream(Purpose::Interventions, (1 << 40) + u64::from(id), step);
+    let r = 0.5 * w.radius_km * rng.random::<f64>().sqrt();
+    let angle = std::f64::consts::TAU * rng.random::<f64>();
+    Venue {
+        id,
+        kind,
+        owner: match spec.owner {
+            Owner::Private => Owner::Community,
+            other => other,
+        },
+        ward,
+        pos_km: [
+            (w.centre_km[0] + r * libm::cos(angle)) as f32,
+            (w.centre_km[1] + r * libm::sin(angle)) as f32,
+        ],
+        capacity: spec.capacity.max(1),
+        quality: quality as f32,
+        weekly_cost_gbp: spec.weekly_cost_gbp as f32,
+        visit_cost_gbp: spec.visit_cost_gbp as f32,
+        open: true,
+        shut_until: 0,
+        funded_until,
+        loss_weeks: 0,
+        visits: [0; RECENT_WEEKS],
     }
 }

@@ -25,6 +25,8 @@ use bevy_ecs::prelude::*;
 /// What the choice depends on this week, per venue id (built once per tick).
 struct VenueView {
     kind: VenueKind,
+    /// Not closed for good (it may be shut for a while).
+    open: bool,
     ward: u16,
     pos_km: [f32; 2],
     visit_cost_gbp: f32,
@@ -54,6 +56,7 @@ pub fn outings(
 ) {
     let s: &Scenario = &config.0;
     let o = &s.outings;
+    let tick = clock.tick();
     let view: Vec<VenueView> = venue_index
         .0
         .iter()
@@ -61,10 +64,11 @@ pub fn outings(
             let v = venues.get(e).expect("every indexed venue exists");
             VenueView {
                 kind: v.kind,
+                open: v.open,
                 ward: v.ward,
                 pos_km: v.pos_km,
                 visit_cost_gbp: v.visit_cost_gbp,
-                pull: if v.open {
+                pull: if v.usable(tick) {
                     libm::expf(o.quality_weight as f32 * v.quality)
                 } else {
                     0.0
@@ -166,7 +170,7 @@ fn rebuild(
         let mut nearest: Vec<(f32, u16)> = view
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.kind == kind && v.pull > 0.0)
+            .filter(|(_, v)| v.kind == kind && v.open)
             .map(|(id, v)| (distance(resident.home_km, v.pos_km), id as u16))
             .collect();
         nearest.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));

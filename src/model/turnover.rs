@@ -119,6 +119,7 @@ pub fn turnover(
             *c = Civic {
                 participated: false,
                 last_participated: NEVER,
+                assembly_step: NEVER,
             };
             *rec = Recent::default();
             *h = Haunts::default();

@@ -15,7 +15,7 @@ pub struct Ledger<'w> {
     pub log: ResMut<'w, EventLog>,
     pub closures: ResMut<'w, Closures>,
     pub layout: ResMut<'w, Layout>,
-    pub labels: Res<'w, VenueLabels>,
+    pub labels: ResMut<'w, VenueLabels>,
     pub clock: Res<'w, Clock>,
     pub config: Res<'w, Config>,
 }
@@ -38,6 +38,29 @@ impl Ledger<'_> {
             venue: Some(self.labels.0[venue.id as usize].clone()),
             ward: Some(venue.ward),
             detail: format!("{} closed: {cause}", venue.kind.name()),
+        });
+    }
+
+    /// Records a new venue (already given the next id): its label, the layout change and an
+    /// `open` event.
+    pub fn opened(&mut self, venue: &Venue, cause: &str) {
+        let prefix = format!("{}-", venue.kind.name().replace('_', "-"));
+        let number = self
+            .labels
+            .0
+            .iter()
+            .filter(|l| l.starts_with(&prefix))
+            .count() as u32
+            + 1;
+        let label = venue_label(venue.kind, number);
+        self.labels.0.push(label.clone());
+        self.layout.version += 1;
+        self.log.0.push(EventRecord {
+            tick: self.clock.tick(),
+            kind: "open",
+            venue: Some(label),
+            ward: Some(venue.ward),
+            detail: format!("{} opened: {cause}", venue.kind.name()),
         });
     }
 

@@ -535,7 +535,8 @@ pub struct Turnover {
     pub newcomer_ties: u32,
 }
 
-/// A scheduled intervention. Only `close` exists in this version.
+/// A scheduled intervention, applied at the start of its week. Each changes the world only
+/// through the components and resources the mechanisms already read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Event {
@@ -549,17 +550,141 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ward: Option<String>,
     },
+    /// Real-terms cuts to the council's budget: `cut_per_year` at once and then at the start of
+    /// each following year, `years` cuts in all, while the statutory share rises by
+    /// `statutory_share_rise_per_year` with each cut. With `deprivation_weighted`, each cut is
+    /// scaled by (0.5 + the town's mean ward deprivation): deprived councils lost most (NAO 2018).
+    Austerity {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        years: u32,
+        cut_per_year: f64,
+        #[serde(default)]
+        statutory_share_rise_per_year: f64,
+        #[serde(default)]
+        deprivation_weighted: bool,
+    },
+    /// Open `count` new venues of a kind in a ward, with the quality given, their running costs
+    /// paid outside the council's venue budget for `funding_years` (then by the council).
+    Invest {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        venue_kind: VenueKind,
+        ward: String,
+        #[serde(default = "one")]
+        count: u32,
+        #[serde(default = "good_quality")]
+        quality: f64,
+        #[serde(default)]
+        funding_years: u32,
+    },
+    /// Extra grants to community groups: `gbp_per_year` on top of the council's grants, for
+    /// `years`.
+    FundGroups {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        gbp_per_year: f64,
+        years: u32,
+    },
+    /// Devolution: powers, openness, a devolved budget, participatory budgeting and a community
+    /// right to bid. Keys left out are unchanged; `big_bang = true` sets every one left out to
+    /// its big-bang value (powers 0.8, openness 0.7, +£1,000,000 a year, participatory budget
+    /// 0.1, right to bid).
+    Devolution {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        #[serde(default)]
+        big_bang: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        powers: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        openness: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        budget_gbp_per_year: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        participatory_budget_share: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        right_to_bid: Option<bool>,
+    },
+    /// A one-off citizens' assembly of `members` residents drawn by lot. Members take part that
+    /// week; if `acted_on`, the council visibly acts on their recommendations, otherwise it
+    /// does not.
+    CitizensAssembly {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        members: u32,
+        acted_on: bool,
+    },
+    /// Venues shut for `weeks` weeks (every kind, or those listed), then reopen.
+    Lockdown {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        weeks: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        venue_kinds: Vec<VenueKind>,
+    },
+    /// A change in pubs' running costs: `change` of 0.2 is 20% dearer.
+    PubCosts {
+        year: i32,
+        #[serde(default = "first_week")]
+        week: u32,
+        change: f64,
+    },
 }
 
 fn first_week() -> u32 {
     1
 }
 
+fn one() -> u32 {
+    1
+}
+
+fn good_quality() -> f64 {
+    0.7
+}
+
 impl Event {
     /// The calendar year and week (1-based) the event takes effect.
     pub fn when(&self) -> (i32, u32) {
         match self {
-            Event::Close { year, week, .. } => (*year, *week),
+            Event::Close { year, week, .. }
+            | Event::Austerity { year, week, .. }
+            | Event::Invest { year, week, .. }
+            | Event::FundGroups { year, week, .. }
+            | Event::Devolution { year, week, .. }
+            | Event::CitizensAssembly { year, week, .. }
+            | Event::Lockdown { year, week, .. }
+            | Event::PubCosts { year, week, .. } => (*year, *week),
+        }
+    }
+
+    /// The ward the event names, if any.
+    pub fn ward(&self) -> Option<&str> {
+        match self {
+            Event::Close { ward, .. } => ward.as_deref(),
+            Event::Invest { ward, .. } => Some(ward),
+            _ => None,
+        }
+    }
+
+    /// The event's kind as written in files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Close { .. } => "close",
+            Event::Austerity { .. } => "austerity",
+            Event::Invest { .. } => "invest",
+            Event::FundGroups { .. } => "fund_groups",
+            Event::Devolution { .. } => "devolution",
+            Event::CitizensAssembly { .. } => "citizens_assembly",
+            Event::Lockdown { .. } => "lockdown",
+            Event::PubCosts { .. } => "pub_costs",
         }
     }
 }

@@ -43,6 +43,8 @@ pub fn place(s: &Scenario, seeds: Seeds) -> (Vec<Venue>, Vec<String>) {
                 weekly_cost_gbp: (spec.weekly_cost_gbp * size) as f32,
                 visit_cost_gbp: spec.visit_cost_gbp as f32,
                 open: true,
+                shut_until: 0,
+                funded_until: 0,
                 loss_weeks: 0,
                 visits: [0; RECENT_WEEKS],
             });
