@@ -9,13 +9,60 @@ pub struct Builtin {
 }
 
 /// Every built-in scenario; the first is the default.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "baseline",
-    summary: "The default former pit town, 2010-2024, with no intervention",
-    toml: include_str!("../../scenarios/baseline.toml"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "baseline",
+        summary: "The default former pit town, 2010-2024, with no intervention",
+        toml: include_str!("../../scenarios/baseline.toml"),
+    },
+    Builtin {
+        name: "austerity_2010",
+        summary: "Nine years of council cuts from 2010, deepest where deprivation is highest",
+        toml: include_str!("../../scenarios/austerity_2010.toml"),
+    },
+    Builtin {
+        name: "social_infrastructure",
+        summary: "Austerity, then a re-opened library, a community hub and grants from 2016",
+        toml: include_str!("../../scenarios/social_infrastructure.toml"),
+    },
+    Builtin {
+        name: "devolution_big_bang",
+        summary: "Austerity, then powers, money and participatory budgeting at once in 2017",
+        toml: include_str!("../../scenarios/devolution_big_bang.toml"),
+    },
+    Builtin {
+        name: "community_ownership",
+        summary: "Austerity with a community right to bid from 2012",
+        toml: include_str!("../../scenarios/community_ownership.toml"),
+    },
+    Builtin {
+        name: "lockdown_2020",
+        summary: "The baseline town through the lockdowns of 2020-21",
+        toml: include_str!("../../scenarios/lockdown_2020.toml"),
+    },
+    Builtin {
+        name: "citizens_assembly",
+        summary: "A citizens' assembly in 2019 whose recommendations the council acts on",
+        toml: include_str!("../../scenarios/citizens_assembly.toml"),
+    },
+];
 
 /// The built-in scenario called `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    #[test]
+    fn every_builtin_is_valid_and_named_as_listed() {
+        for b in BUILTINS {
+            let s = Scenario::load(b.name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(s.name, b.name);
+            assert!(!s.description.trim().is_empty(), "{} has no description", b.name);
+        }
+    }
 }
