@@ -62,7 +62,11 @@ mod tests {
         for b in BUILTINS {
             let s = Scenario::load(b.name).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(s.name, b.name);
-            assert!(!s.description.trim().is_empty(), "{} has no description", b.name);
+            assert!(
+                !s.description.trim().is_empty(),
+                "{} has no description",
+                b.name
+            );
         }
     }
 }
