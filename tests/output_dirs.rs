@@ -59,6 +59,10 @@ fn a_killed_run_leaves_nothing_that_looks_complete() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before it could be killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!tmp.path().join("out").exists(), "a killed run left out/");
