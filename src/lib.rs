@@ -4,6 +4,7 @@
 //! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
+pub mod compare;
 pub mod model;
 pub mod observe;
 pub mod output;
@@ -11,6 +12,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 pub mod town;
 
 pub use rng::Seeds;

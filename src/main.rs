@@ -1,8 +1,9 @@
 //! The `cohesion` command line: parse, call the library, print.
 
 use clap::{Parser, Subcommand};
+use cohesion::compare::ComparePlan;
 use cohesion::output::Target;
-use cohesion::run::{RunRequest, run};
+use cohesion::run::{RunRequest, compare, run};
 use cohesion::scenario::{BUILTINS, params, params::PARAMS};
 use cohesion::{Scenario, sim};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,10 +11,20 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The default run: this built-in scenario, this seed, into `outputs/`.
+/// The scenario `run` runs when none is named, and the default seed.
 const DEFAULT_SCENARIO: &str = "baseline";
 const DEFAULT_SEED: u64 = 42;
 const DEFAULT_OUTPUTS: &str = "outputs";
+/// The default job: the teaching comparison, into `outputs/`.
+const TEACHING: [&str; 4] = [
+    "baseline",
+    "austerity_2010",
+    "social_infrastructure",
+    "devolution_big_bang",
+];
+const TEACHING_REPLICATES: u32 = 6;
+/// Replicates of `compare` when not given.
+const DEFAULT_REPLICATES: u32 = 8;
 
 #[derive(Parser)]
 #[command(
@@ -22,8 +33,9 @@ const DEFAULT_OUTPUTS: &str = "outputs";
     about = "Civic cohesion in a former English coal-mining town: a reproducible agent-based model",
     long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
                   week by week, as its pubs, library, halls and council change.\n\n\
-                  With no command, runs the built-in `baseline` scenario with seed 42 into \
-                  outputs/."
+                  With no command, runs the teaching comparison (baseline, austerity_2010, \
+                  social_infrastructure, devolution_big_bang; 6 replicates each, seed 42) into \
+                  outputs/ and writes outputs/report.html."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,6 +52,9 @@ enum Command {
         /// Master seed: the same scenario and seed give the same bytes.
         #[arg(long, default_value_t = DEFAULT_SEED)]
         seed: u64,
+        /// Which replicate of the seed to run: replicate r of a comparison with this seed.
+        #[arg(long, default_value_t = 0)]
+        replicate: u32,
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -49,6 +64,37 @@ enum Command {
         /// Replace an existing output directory.
         #[arg(long)]
         force: bool,
+    },
+    /// Run several scenarios, each replicated, and write summaries, effects, charts and a
+    /// report.
+    ///
+    /// Replicate r of every scenario uses the random streams keyed by (seed, r), so replicate
+    /// r of each scenario starts from the same town; effects on headline metrics are paired
+    /// differences from the first scenario, with 95% intervals.
+    Compare {
+        /// Scenario files (TOML) or built-in names; the first is the reference.
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        /// Replicates per scenario.
+        #[arg(long, default_value_t = DEFAULT_REPLICATES)]
+        replicates: u32,
+        /// Master seed.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Worker threads, each running one run at a time (default: all cores). Results do not
+        /// depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: outputs/compare-<scenarios>-seed<N>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing output directory.
+        #[arg(long)]
+        force: bool,
+        /// Also report effects at this year (repeatable, or comma-separated); the final year
+        /// is always reported.
+        #[arg(long = "effects-year", value_delimiter = ',')]
+        effects_years: Vec<i32>,
     },
     /// Validate a scenario and print it fully resolved, every default filled in.
     Check {
@@ -68,16 +114,51 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run_command(
-            DEFAULT_SCENARIO,
-            DEFAULT_SEED,
-            None,
-            Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
-            false,
-        ),
+        None => compare_command(CompareArgs {
+            names: TEACHING.iter().map(|s| s.to_string()).collect(),
+            replicates: TEACHING_REPLICATES,
+            seed: DEFAULT_SEED,
+            threads: None,
+            target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
+            force: false,
+            effects_years: Vec::new(),
+        }),
+        Some(Command::Compare {
+            scenarios,
+            replicates,
+            seed,
+            threads,
+            out,
+            force,
+            effects_years,
+        }) => {
+            let target = Target::Dir(out.unwrap_or_else(|| {
+                let stems: Vec<String> = scenarios
+                    .iter()
+                    .map(|s| {
+                        PathBuf::from(s)
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| "scenario".into())
+                    })
+                    .collect();
+                PathBuf::from(DEFAULT_OUTPUTS)
+                    .join(format!("compare-{}-seed{seed}", stems.join("+")))
+            }));
+            compare_command(CompareArgs {
+                names: scenarios,
+                replicates,
+                seed,
+                threads,
+                target,
+                force,
+                effects_years,
+            })
+        }
         Some(Command::Run {
             scenario,
             seed,
+            replicate,
             threads,
             out,
             force,
@@ -92,7 +173,7 @@ fn main() -> ExitCode {
                     Target::Dir(PathBuf::from(DEFAULT_OUTPUTS).join(format!("{stem}-seed{seed}")))
                 }
             };
-            run_command(&scenario, seed, threads, target, force)
+            run_command(&scenario, seed, replicate, threads, target, force)
         }
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
             Ok(s) => emit(&format!(
@@ -145,6 +226,7 @@ fn fail(message: &str, code: u8) -> ExitCode {
 fn run_command(
     name: &str,
     seed: u64,
+    replicate: u32,
     threads: Option<usize>,
     target: Target,
     force: bool,
@@ -157,6 +239,7 @@ fn run_command(
     let request = RunRequest {
         scenario,
         seed,
+        replicate,
         target,
         force,
     };
@@ -223,6 +306,130 @@ fn run_command(
                 t.threads,
                 parts.join(", ")
             ))
+        }
+        Err(e) => fail(&e.to_string(), e.exit_code() as u8),
+    }
+}
+
+struct CompareArgs {
+    names: Vec<String>,
+    replicates: u32,
+    seed: u64,
+    threads: Option<usize>,
+    target: Target,
+    force: bool,
+    effects_years: Vec<i32>,
+}
+
+/// The command line that reproduces a comparison (threads and output folder aside).
+fn compare_command_line(args: &CompareArgs) -> String {
+    let mut words = vec!["cohesion".to_string(), "compare".to_string()];
+    words.extend(args.names.iter().cloned());
+    words.push(format!("--replicates {}", args.replicates));
+    words.push(format!("--seed {}", args.seed));
+    if !args.effects_years.is_empty() {
+        let years: Vec<String> = args.effects_years.iter().map(|y| y.to_string()).collect();
+        words.push(format!("--effects-year {}", years.join(",")));
+    }
+    words.join(" ")
+}
+
+fn compare_command(args: CompareArgs) -> ExitCode {
+    let mut scenarios = Vec::with_capacity(args.names.len());
+    for name in &args.names {
+        match Scenario::load(name) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => return fail(&e.to_string(), 2),
+        }
+    }
+    let plan = ComparePlan {
+        scenarios,
+        replicates: args.replicates,
+        seed: args.seed,
+        effects_years: args.effects_years.clone(),
+    };
+    if let Err(e) = plan.check() {
+        return fail(&e.to_string(), 2);
+    }
+    // Each run uses one thread; the runs share the machine's threads between them.
+    sim::init_threads(Some(1));
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let mut command = compare_command_line(&args);
+    if matches!(args.target, Target::DefaultOutputs(_)) {
+        command = format!("cargo run --release   # the same as: {command}");
+    }
+    let total = plan.runs();
+    let terminal = std::io::stderr().is_terminal();
+    let bar = terminal.then(|| {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("compare seed {}", plan.seed));
+        bar
+    });
+    if bar.is_none() {
+        eprintln!(
+            "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads}              threads)",
+            args.names.join(", "),
+            plan.replicates,
+            plan.seed
+        );
+    }
+    let result = compare(
+        &plan,
+        &args.target,
+        args.force,
+        &command,
+        threads,
+        |done, total, name, replicate| match &bar {
+            Some(bar) => bar.set_position(done as u64),
+            None => eprintln!("cohesion: {done}/{total} done ({name}, replicate {replicate})"),
+        },
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => {
+            let t = &summary.timings;
+            let cmp = &summary.comparison;
+            let (_, last) = plan.years();
+            let mut text = format!(
+                "wrote {} ({:.1} s, {} runs on {} threads, {:.2} million resident-weeks/s)\n",
+                summary.dir.display(),
+                t.wall_seconds,
+                t.runs,
+                t.threads,
+                t.resident_ticks / t.simulate_seconds.max(1e-9) / 1e6
+            );
+            for s in 1..plan.scenarios.len() {
+                let parts: Vec<String> = ["belonging", "trust", "agency", "venues_open"]
+                    .iter()
+                    .filter_map(|m| cmp.effect(s, m, last))
+                    .map(|e| format!("{} {:+.3}", e.metric, e.diff.mean))
+                    .collect();
+                text.push_str(&format!(
+                    "{last}, {} vs {}: {}\n",
+                    plan.scenarios[s].name,
+                    plan.scenarios[0].name,
+                    parts.join(", ")
+                ));
+            }
+            text.push_str(&format!(
+                "report: {}\n",
+                summary
+                    .dir
+                    .join(cohesion::output::comparison::REPORT)
+                    .display()
+            ));
+            emit(&text)
         }
         Err(e) => fail(&e.to_string(), e.exit_code() as u8),
     }

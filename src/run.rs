@@ -1,6 +1,8 @@
-//! One run from start to finish: check where results go, build the town, tick it, write files.
-//! The CLI is a thin layer over this.
+//! One run, or one comparison, from start to finish: check where results go, build the towns,
+//! tick them, write files. The CLI is a thin layer over this.
 
+use crate::compare::{ComparePlan, Comparison, PlanError};
+use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
 use crate::{Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
@@ -11,6 +13,8 @@ use std::time::Instant;
 pub struct RunRequest {
     pub scenario: Scenario,
     pub seed: u64,
+    /// Which replicate of `seed` to run (0 for a single run; see `compare` for the rule).
+    pub replicate: u32,
     pub target: Target,
     pub force: bool,
 }
@@ -19,6 +23,8 @@ pub struct RunRequest {
 #[derive(Debug)]
 pub enum RunError {
     Scenario(ScenarioError),
+    /// A comparison that cannot be made as asked.
+    Plan(PlanError),
     Output(OutputError),
 }
 
@@ -26,7 +32,9 @@ impl RunError {
     /// 2 for bad input or a refused output directory; 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Scenario(_) | RunError::Output(OutputError::Refused(_)) => 2,
+            RunError::Scenario(_)
+            | RunError::Plan(_)
+            | RunError::Output(OutputError::Refused(_)) => 2,
             RunError::Output(OutputError::Io(..)) => 1,
         }
     }
@@ -36,6 +44,7 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Scenario(e) => write!(f, "{e}"),
+            RunError::Plan(e) => write!(f, "{e}"),
             RunError::Output(e) => write!(f, "{e}"),
         }
     }
@@ -58,9 +67,13 @@ pub fn run(
     threads: usize,
     mut progress: impl FnMut(&Simulation),
 ) -> Result<RunSummary, RunError> {
-    output::check_target(&req.target, req.force).map_err(RunError::Output)?;
+    output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let started = Instant::now();
-    let mut sim = Simulation::new(&req.scenario, Seeds::new(req.seed));
+    let seeds = Seeds {
+        master: req.seed,
+        replicate: req.replicate,
+    };
+    let mut sim = Simulation::new(&req.scenario, seeds);
     while sim.step() {
         progress(&sim);
     }
@@ -93,6 +106,7 @@ pub fn run(
         req.force,
         &req.scenario,
         req.seed,
+        req.replicate,
         &out,
         &timings,
     )
@@ -102,5 +116,59 @@ pub fn run(
         dir,
         timings,
         last_year,
+    })
+}
+
+/// What a finished comparison reports.
+pub struct CompareSummary {
+    pub dir: PathBuf,
+    pub timings: CompareTimings,
+    pub comparison: Comparison,
+}
+
+/// Runs every (scenario, replicate) of `plan` on `threads` threads, one run per thread at a
+/// time, and writes the results to `target`. `command` is recorded as the command that
+/// reproduces it; `progress(done, total, scenario, replicate)` is called as runs finish.
+pub fn compare(
+    plan: &ComparePlan,
+    target: &Target,
+    force: bool,
+    command: &str,
+    threads: usize,
+    progress: impl Fn(usize, usize, &str, u32) + Sync,
+) -> Result<CompareSummary, RunError> {
+    plan.check().map_err(RunError::Plan)?;
+    output::check_target(target, force, &COMPARE_ENTRIES).map_err(RunError::Output)?;
+    let started = Instant::now();
+    let comparison = crate::compare::simulate(plan, threads, progress).map_err(RunError::Plan)?;
+    let simulate_seconds = started.elapsed().as_secs_f64();
+    let resident_ticks: f64 = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            f64::from(s.town.residents)
+                * f64::from(s.time.warmup_weeks + s.ticks())
+                * f64::from(plan.replicates)
+        })
+        .sum();
+    let mut timings = CompareTimings {
+        wall_seconds: started.elapsed().as_secs_f64(),
+        simulate_seconds,
+        threads,
+        runs: plan.runs(),
+        resident_ticks,
+    };
+    let to = CompareTarget {
+        target,
+        force,
+        command,
+    };
+    let dir = output::comparison::write_comparison(&to, &comparison, &timings)
+        .map_err(RunError::Output)?;
+    timings.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(CompareSummary {
+        dir,
+        timings,
+        comparison,
     })
 }

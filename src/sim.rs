@@ -106,6 +106,7 @@ impl Simulation {
             discretionary_gbp: discretionary,
             shortfall_weeks: 0,
             capacity: 1.0,
+            opening_share: 1.0,
             responsiveness: 0.0,
             opportunities: 0.0,
             cuts_left: 0,

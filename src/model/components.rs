@@ -191,6 +191,9 @@ pub struct ChoiceSet {
     pub len: u8,
     /// The [`Layout`] version this set was built for.
     pub layout: u32,
+    /// The set's total pull (Σ weight × venue pull) the first week it had any: what the
+    /// places within reach offered when the resident was first counted. 0 until then.
+    pub first_pull: f32,
 }
 
 impl Default for ChoiceSet {
@@ -200,6 +203,7 @@ impl Default for ChoiceSet {
             weight: [0.0; MAX_CHOICES],
             len: 0,
             layout: u32::MAX,
+            first_pull: 0.0,
         }
     }
 }
@@ -618,6 +622,9 @@ pub struct CouncilState {
     pub shortfall_weeks: u32,
     /// Discretionary budget relative to the start, capped at 1.
     pub capacity: f64,
+    /// Share of their usual opening hours that the council's own venues (those not funded
+    /// from outside) keep this week: the venue budget over their running costs, at most 1.
+    pub opening_share: f64,
     /// Chance that the council visibly acts on a participant's input this week.
     pub responsiveness: f64,
     /// Opportunities to take part this week, in [0,1].

@@ -3,10 +3,14 @@
 //!
 //! Rule: the yearly budget changes by `real_terms_change_per_year` at the start of each year.
 //! Statutory services take `statutory_share` first (social care and the like, which councils
-//! must fund; NAO 2018). Of the discretionary rest, `venue_share` runs council venues. When that
-//! does not cover their running costs for longer than `closure_grace_weeks`, the council venue
-//! with the fewest visits per pound closes (or passes to a community group under a right to
-//! bid), one at a time; venues opened with outside funding are left out while it lasts.
+//! must fund; NAO 2018). Of the discretionary rest, `venue_share` runs council venues. When it
+//! falls short of their running costs the council first cuts hours: its venues open for
+//! `opening_share` = min(1, venue budget / running costs) of their usual hours, as councils cut
+//! library, centre and park budgets through the 2010s before closing buildings (CIPFA 2019;
+//! Heritage Lottery Fund 2016, State of UK Public Parks). When even `min_opening_share` of the
+//! hours cannot be paid for longer than `closure_grace_weeks`, the council venue with the
+//! fewest visits per pound closes (or passes to a community group under a right to bid), one at
+//! a time; venues opened with outside funding are left out while it lasts.
 //! `grant_share`, plus any extra grants an intervention pays, is shared among active groups by
 //! size. Austerity cuts scheduled by an intervention are applied here, as is a devolved budget,
 //! which adds to the discretionary budget. The council's
@@ -65,7 +69,13 @@ pub fn council_budget(
         .filter(|v| v.open && v.owner == Owner::Council && tick >= v.funded_until)
         .map(|v| f64::from(v.weekly_cost_gbp))
         .sum();
-    if running > venue_budget && !clock.warming_up() {
+    c.opening_share = if running > 0.0 && !clock.warming_up() {
+        (venue_budget / running).min(1.0)
+    } else {
+        1.0
+    };
+    let min_share = config.0.council.min_opening_share;
+    if running * min_share > venue_budget && !clock.warming_up() {
         c.shortfall_weeks += 1;
         if c.shortfall_weeks > config.0.council.closure_grace_weeks {
             let worst = venue_index

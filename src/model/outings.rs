@@ -1,13 +1,19 @@
 //! Step 3, outings: each resident decides how often to go out this week and where.
 //!
 //! Rule: a group member goes to their group's weekly meeting with chance `group_attendance`.
-//! Other outings number Poisson(sociability) in all (at most `max_per_week`), each to a venue
-//! drawn from the resident's choice set with weight
+//! Other outings number Poisson(sociability × (P / P₀)^loss_elasticity) in all (at most
+//! `max_per_week`), where P is the total pull of the resident's choice set this week without
+//! the friends term and P₀ its pull the first week it had any. Places that close take their
+//! visits with them rather than sending everyone to the pub instead (with loss_elasticity = 1
+//! a venue's visits do not depend on what else is open), and a new place brings visits of its
+//! own: social infrastructure makes contact, not just moves it (Klinenberg 2018). Each outing
+//! goes to a venue drawn from the resident's choice set with weight
 //!
 //!   exp(preference[kind] − cost_weight × visit_cost × money_pressure) × (d + d0)^−γ
 //!     × exp(quality_weight × quality) × (1 + friends_weight × haunt score),
 //!
-//! a softmax over the resident's own liking for the kind (the kind's `preference`, shifted by
+//! a softmax over the resident's own liking for the kind (a council venue's pull is scaled by
+//! the share of its usual hours the council can still open it; see council_budget.rs) (the kind's `preference`, shifted by
 //! life stage and personal taste; see town/residents.rs), cost, quality, friends met there
 //! recently and distance. The
 //! distance term makes contact fall as d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money
@@ -18,7 +24,7 @@
 
 use super::components::*;
 use crate::rng::{Purpose, RngExt, poisson};
-use crate::scenario::{Scenario, VenueKind};
+use crate::scenario::{Owner, Scenario, VenueKind};
 use crate::town::distance;
 use bevy_ecs::prelude::*;
 
@@ -50,6 +56,7 @@ pub fn outings(
     groups: Query<&Group>,
     group_index: Res<GroupIndex>,
     layout: Res<Layout>,
+    council: Res<CouncilState>,
     config: Res<Config>,
     clock: Res<Clock>,
     seeds: Res<RunSeeds>,
@@ -69,7 +76,12 @@ pub fn outings(
                 pos_km: v.pos_km,
                 visit_cost_gbp: v.visit_cost_gbp,
                 pull: if v.usable(tick) {
-                    libm::expf(o.quality_weight as f32 * v.quality)
+                    let hours = if v.owner == Owner::Council && tick >= v.funded_until {
+                        council.opening_share as f32
+                    } else {
+                        1.0
+                    };
+                    libm::expf(o.quality_weight as f32 * v.quality) * hours
                 } else {
                     0.0
                 },
@@ -112,21 +124,31 @@ pub fn outings(
                     push(&mut week, v);
                 }
             }
-            let wanted = (poisson(&mut rng, f64::from(identity.sociability)) as usize).min(cap);
-            let others = wanted.saturating_sub(week.len as usize);
             let n = choices.len as usize;
             let mut weights = [0f32; MAX_CHOICES];
             let mut total = 0f32;
+            let mut pull = 0f32;
             for ((w, &v), &base) in weights
                 .iter_mut()
                 .zip(&choices.venue[..n])
                 .zip(&choices.weight[..n])
             {
-                *w = base
-                    * view[v as usize].pull
-                    * (1.0 + o.friends_weight as f32 * haunts.score_of(v));
+                let structural = base * view[v as usize].pull;
+                pull += structural;
+                *w = structural * (1.0 + o.friends_weight as f32 * haunts.score_of(v));
                 total += *w;
             }
+            if choices.first_pull == 0.0 {
+                choices.first_pull = pull;
+            }
+            let reach = if choices.first_pull > 0.0 && pull != choices.first_pull {
+                libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity)
+            } else {
+                1.0
+            };
+            let mean = f64::from(identity.sociability) * reach;
+            let wanted = (poisson(&mut rng, mean) as usize).min(cap);
+            let others = wanted.saturating_sub(week.len as usize);
             if total > 0.0 {
                 for _ in 0..others {
                     let mut target = rng.random::<f32>() * total;

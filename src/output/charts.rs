@@ -62,6 +62,16 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0xF0, 0xE4, 0x42), // yellow
 ];
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+/// Colour of intervention markers and their labels.
+const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
+/// Font size of marker labels, in pixels per em.
+const MARKER_PX: f64 = 15.0;
+/// How far right of its line a marker's label starts, in years.
+const MARKER_LABEL_GAP_YEARS: f64 = 0.08;
+/// Markers closer than this (in years) put their labels on separate rows.
+const MARKER_CLEARANCE_YEARS: f64 = 2.5;
+/// Opacity of the interval band drawn around each line.
+const BAND_ALPHA: f64 = 0.2;
 
 /// Town-level cohesion metrics and their legend labels.
 const COHESION: [(&str, &str); 4] = [
@@ -94,6 +104,7 @@ pub fn write_charts(
             .map(|(t, v)| (year(t), v))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect(),
+        band: Vec::new(),
     };
 
     let years = (f64::from(start_year), f64::from(start_year) + 1.0);
@@ -108,6 +119,7 @@ pub fn write_charts(
                     .iter()
                     .map(|&(metric, label)| series(label, None, metric))
                     .collect(),
+                markers: Vec::new(),
             },
             years,
         ),
@@ -121,6 +133,7 @@ pub fn write_charts(
                     .iter()
                     .map(|&kind| series(kind.label(), None, open_metric(kind)))
                     .collect(),
+                markers: Vec::new(),
             },
             years,
         ),
@@ -138,6 +151,7 @@ pub fn write_charts(
                         Some(series(name, Some(ward), "belonging"))
                     })
                     .collect(),
+                markers: Vec::new(),
             },
             years,
         ),
@@ -157,6 +171,59 @@ pub fn write_charts(
         written.push(svg);
     }
     Ok(written)
+}
+
+/// Writes one chart of several scenarios' means over time, each with its interval drawn as a
+/// translucent band of the line's colour, and `markers` as dashed vertical lines. Writes
+/// `NAME.png` and `NAME.svg` into `dir` and returns their names. `count` chooses a y axis from
+/// zero with whole-number ticks instead of a padded share axis.
+pub fn write_band_chart(
+    dir: &Path,
+    name: &'static str,
+    title: String,
+    y_desc: &'static str,
+    count: bool,
+    lines: Vec<BandSeries>,
+    markers: Vec<Marker>,
+) -> io::Result<[String; 2]> {
+    register_fonts();
+    let finite = |p: &&(f64, f64, f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let series = lines
+        .into_iter()
+        .map(|line| Series {
+            label: line.label,
+            points: line
+                .points
+                .iter()
+                .filter(finite)
+                .map(|p| (p.0, p.1))
+                .collect(),
+            band: line
+                .points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.2.is_finite() && p.3.is_finite())
+                .map(|p| (p.0, p.2, p.3))
+                .collect(),
+        })
+        .collect();
+    let spec = ChartSpec {
+        name,
+        title,
+        y_desc,
+        scale: if count { Scale::Count } else { Scale::Share },
+        series,
+        markers,
+    };
+    let chart = Chart::new(spec, (2000.0, 2001.0));
+    let png = format!("{name}.png");
+    let svg = format!("{name}.svg");
+    draw(
+        BitMapBackend::new(&dir.join(&png), SIZE),
+        &chart,
+        BITMAP_TEXT_RISE,
+    )?;
+    draw(SVGBackend::new(&dir.join(&svg), SIZE), &chart, 0.0)?;
+    Ok([png, svg])
 }
 
 /// Registers the embedded DejaVu Sans as "sans-serif", once per process.
@@ -183,6 +250,8 @@ struct Series {
     label: String,
     /// (calendar year, value), all finite.
     points: Vec<(f64, f64)>,
+    /// An interval around the line: (calendar year, low, high), all finite; empty for none.
+    band: Vec<(f64, f64, f64)>,
 }
 
 /// What a chart shows.
@@ -192,6 +261,23 @@ struct ChartSpec {
     y_desc: &'static str,
     scale: Scale,
     series: Vec<Series>,
+    /// Moments marked with a dashed vertical line and a label.
+    markers: Vec<Marker>,
+}
+
+/// A moment to mark on a chart, such as an intervention.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Calendar year, fractional (2016.25 is week 14 of 2016).
+    pub year: f64,
+    pub label: String,
+}
+
+/// One scenario's line in a band chart: (calendar year, mean, interval low, interval high).
+#[derive(Clone, Debug)]
+pub struct BandSeries {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
 }
 
 /// A chart with its axes chosen.
@@ -289,10 +375,12 @@ fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
 /// The y axis: for shares, a padded range around the data snapped to 0.05 and kept inside
 /// [0,1]; for counts, 0 to a whole step above the largest count.
 fn y_axis(chart: &ChartSpec) -> Axis {
-    let values = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1));
+    let values = chart.series.iter().flat_map(|s| {
+        s.points
+            .iter()
+            .map(|p| p.1)
+            .chain(s.band.iter().flat_map(|b| [b.1, b.2]))
+    });
     match chart.scale {
         Scale::Share => {
             let (lo, hi) = extent(values).unwrap_or((0.0, 1.0));
@@ -434,6 +522,51 @@ fn dodge(series: &[Series], step: f64) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
+/// Dashed vertical lines at the chart's markers, each labelled just right of its line near the
+/// top; labels of markers close together are stepped down so that they do not overlap.
+fn draw_markers<DB: DrawingBackend>(
+    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    chart: &Chart,
+    text_rise: f64,
+) -> io::Result<()> {
+    let (lo, hi) = (chart.y.lo, chart.y.hi);
+    let (_, height) = ctx.plotting_area().dim_in_pixel();
+    let per_px = (hi - lo) / f64::from(height.max(1));
+    let line_px = MARKER_PX * PLOTTERS_FONT_SCALE * 1.3;
+    let style = MARKER.stroke_width(2);
+    let text = TextStyle::from(font(MARKER_PX).into_font()).color(&MARKER);
+    let mut last_x = f64::NEG_INFINITY;
+    let mut row = 0;
+    for m in &chart.spec.markers {
+        if m.year < chart.x.lo || m.year > chart.x.hi {
+            continue;
+        }
+        ctx.draw_series(std::iter::once(DashedPathElement::new(
+            vec![(m.year, lo), (m.year, hi)],
+            6,
+            5,
+            style,
+        )))
+        .map_err(io_error)?;
+        // Markers less than about two years apart share the top of the chart in rows.
+        row = if m.year - last_x < MARKER_CLEARANCE_YEARS {
+            row + 1
+        } else {
+            0
+        };
+        last_x = m.year;
+        // Bitmap text is drawn higher than its anchor; it is lowered as much to sit alike.
+        let drop = 6.0 + line_px * f64::from(row) + text_rise * MARKER_PX * PLOTTERS_FONT_SCALE;
+        ctx.draw_series(std::iter::once(Text::new(
+            m.label.clone(),
+            (m.year + MARKER_LABEL_GAP_YEARS, hi - per_px * drop),
+            text.clone(),
+        )))
+        .map_err(io_error)?;
+    }
+    Ok(())
+}
+
 /// The regular font at `px` pixels per em.
 fn font(px: f64) -> (&'static str, f64) {
     (FONT, px * PLOTTERS_FONT_SCALE)
@@ -480,6 +613,26 @@ fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::R
             dodge(&spec.series, step)
         }
     };
+    // Bands first, so that every line is drawn over every band.
+    for (i, series) in spec.series.iter().enumerate() {
+        if series.band.len() < 2 {
+            continue;
+        }
+        let colour = PALETTE[i % PALETTE.len()];
+        let outline: Vec<(f64, f64)> = series
+            .band
+            .iter()
+            .map(|b| (b.0, b.2))
+            .chain(series.band.iter().rev().map(|b| (b.0, b.1)))
+            .collect();
+        ctx.draw_series(std::iter::once(Polygon::new(
+            outline,
+            colour.mix(BAND_ALPHA),
+        )))
+        .map_err(io_error)?;
+    }
+    draw_markers(&mut ctx, chart, text_rise)?;
+
     let key_rise = (text_rise * LEGEND_PX * PLOTTERS_FONT_SCALE).round() as i32;
     for (i, (series, points)) in spec.series.iter().zip(&lines).enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
@@ -623,6 +776,7 @@ mod tests {
         let line = |label: &str, ys: [f64; 2]| Series {
             label: label.to_owned(),
             points: vec![(2010.0, ys[0]), (2011.0, ys[1])],
+            band: Vec::new(),
         };
         let lines = dodge(&[line("a", [1.0, 2.0]), line("b", [1.0, 3.0])], 0.5);
         assert_eq!(lines[0], [(2010.0, 1.25), (2011.0, 2.0)]);

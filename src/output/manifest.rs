@@ -3,8 +3,8 @@
 //! to `timings.json`.
 
 use super::Timings;
-use crate::Scenario;
 use crate::scenario::hex;
+use crate::{Scenario, Seeds};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -18,8 +18,9 @@ tick); reductions across residents are in fixed point; venues' encounters are me
 order. timings.json is the only file that differs between reruns.";
 
 /// How seeds are used.
-pub const SEED_RULE: &str = "A single run is replicate 0 of its seed. Each random stream is keyed \
-by (seed, replicate, purpose, entity id, tick); see src/rng.rs.";
+pub const SEED_RULE: &str = "Each random stream is keyed by (seed, replicate, purpose, entity id, \
+tick); see src/rng.rs. A single run is replicate 0 of its seed unless --replicate says otherwise; \
+in a comparison, replicate r of every scenario uses (seed, r).";
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -50,7 +51,7 @@ pub fn build(
     dir: &Path,
     files: &[String],
     scenario: &Scenario,
-    seed: u64,
+    seeds: Seeds,
     default_run: bool,
 ) -> std::io::Result<String> {
     let mut hashes = BTreeMap::new();
@@ -62,8 +63,8 @@ pub fn build(
         engine_version: crate::ENGINE_VERSION,
         scenario_name: &scenario.name,
         scenario_sha256: scenario.hash(),
-        seed,
-        replicate: 0,
+        seed: seeds.master,
+        replicate: seeds.replicate,
         seed_rule: SEED_RULE,
         start_year: scenario.time.start_year,
         years: scenario.time.years,

@@ -11,11 +11,13 @@
 //! engine version, the scenario and the seed alone.
 
 pub mod charts;
+pub mod comparison;
 pub mod csv;
 pub mod manifest;
+pub mod report;
 
-use crate::Scenario;
 use crate::sim::RunOutput;
+use crate::{Scenario, Seeds};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,16 @@ pub const MANIFEST: &str = "manifest.json";
 pub const TIMINGS: &str = "timings.json";
 /// The charts folder's name.
 pub const CHARTS_DIR: &str = "charts";
+/// Everything a single run writes at the top of its directory, in the order it is moved into
+/// place: the manifest last, so that a directory with a manifest is complete.
+pub const RUN_ENTRIES: [&str; 6] = [
+    "metrics.csv",
+    "events.csv",
+    "scenario.toml",
+    CHARTS_DIR,
+    TIMINGS,
+    MANIFEST,
+];
 
 /// Where a run's results go.
 #[derive(Clone, Debug)]
@@ -70,8 +82,9 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
     move |e| OutputError::Io(what, e)
 }
 
-/// Checks, before anything runs, that results may be written to `target`.
-pub fn check_target(target: &Target, force: bool) -> Result<(), OutputError> {
+/// Checks, before anything runs, that results may be written to `target`. `entries` are the
+/// top-level names the results will have (e.g. [`RUN_ENTRIES`]).
+pub fn check_target(target: &Target, force: bool, entries: &[&str]) -> Result<(), OutputError> {
     match target {
         Target::Dir(dir) => {
             if force || !dir.exists() {
@@ -98,7 +111,7 @@ pub fn check_target(target: &Target, force: bool) -> Result<(), OutputError> {
                 return Ok(());
             }
             let ours = previous_default_files(dir);
-            for name in DATA_FILES.iter().chain(&[MANIFEST, TIMINGS, CHARTS_DIR]) {
+            for name in entries {
                 let path = dir.join(name);
                 if path.exists() && !ours.contains(&name.to_string()) {
                     return Err(OutputError::Refused(format!(
@@ -171,11 +184,24 @@ pub fn write_run(
     force: bool,
     scenario: &Scenario,
     seed: u64,
+    replicate: u32,
     out: &RunOutput,
     timings: &Timings,
 ) -> Result<PathBuf, OutputError> {
-    check_target(target, force)?;
-    let final_dir = target.path().to_path_buf();
+    check_target(target, force, &RUN_ENTRIES)?;
+    let staging = stage(target)?;
+    let result = write_staged(&staging, scenario, seed, replicate, out, timings, target);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    place(target, force, &staging, &RUN_ENTRIES)
+}
+
+/// Creates the hidden directory that results are written into before they are moved into
+/// place: a sibling of the target, or inside `outputs/` for the default run.
+pub fn stage(target: &Target) -> Result<PathBuf, OutputError> {
+    let final_dir = target.path();
     let parent = final_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -192,30 +218,34 @@ pub fn write_run(
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(io_err(staging.display().to_string()))?;
     }
-    fs::create_dir_all(staging.join(CHARTS_DIR)).map_err(io_err(staging.display().to_string()))?;
-    let result = write_staged(&staging, scenario, seed, out, timings, target);
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
+    fs::create_dir_all(&staging).map_err(io_err(staging.display().to_string()))?;
+    Ok(staging)
+}
+
+/// Moves the staged `entries` into `target`, the manifest last, and removes the staging
+/// directory. In a directory of its own the target is replaced whole (it is empty, or `force`
+/// was given); in `outputs/` only the entries of an earlier default run (or, with `force`, any
+/// entry of the same name) are replaced. Returns the directory written.
+pub fn place(
+    target: &Target,
+    force: bool,
+    staging: &Path,
+    entries: &[&str],
+) -> Result<PathBuf, OutputError> {
+    let final_dir = target.path().to_path_buf();
     match target {
         Target::Dir(dir) => {
             if dir.exists() {
                 // Empty, or --force.
                 fs::remove_dir_all(dir).map_err(io_err(dir.display().to_string()))?;
             }
-            fs::rename(&staging, dir).map_err(io_err(dir.display().to_string()))?;
+            fs::rename(staging, dir).map_err(io_err(dir.display().to_string()))?;
         }
         Target::DefaultOutputs(dir) => {
-            let old: Vec<String> = if force {
-                DATA_FILES
-                    .iter()
-                    .chain(&[MANIFEST, TIMINGS, CHARTS_DIR])
-                    .map(|s| s.to_string())
-                    .collect()
-            } else {
-                previous_default_files(dir)
-            };
+            let mut old = previous_default_files(dir);
+            if force {
+                old.extend(entries.iter().map(|s| s.to_string()));
+            }
             // The old manifest goes first, so a half-replaced folder never looks complete.
             for name in std::iter::once(MANIFEST.to_string()).chain(old) {
                 let path = dir.join(&name);
@@ -225,12 +255,15 @@ pub fn write_run(
                     fs::remove_file(&path).map_err(io_err(path.display().to_string()))?;
                 }
             }
-            let moves = DATA_FILES.iter().chain(&[CHARTS_DIR, TIMINGS, MANIFEST]);
-            for name in moves {
+            for name in entries
+                .iter()
+                .filter(|&&n| n != MANIFEST)
+                .chain(&[MANIFEST])
+            {
                 fs::rename(staging.join(name), dir.join(name))
                     .map_err(io_err(dir.join(name).display().to_string()))?;
             }
-            fs::remove_dir_all(&staging).map_err(io_err(staging.display().to_string()))?;
+            fs::remove_dir_all(staging).map_err(io_err(staging.display().to_string()))?;
         }
     }
     Ok(final_dir)
@@ -240,6 +273,7 @@ fn write_staged(
     dir: &Path,
     scenario: &Scenario,
     seed: u64,
+    replicate: u32,
     out: &RunOutput,
     timings: &Timings,
     target: &Target,
@@ -256,6 +290,7 @@ fn write_staged(
         csv::events(&out.events, &out.ward_names, scenario.time.start_year).as_bytes(),
     )?;
     write("scenario.toml", scenario.to_toml().as_bytes())?;
+    fs::create_dir_all(dir.join(CHARTS_DIR)).map_err(io_err(dir.display().to_string()))?;
     let charts = charts::write_charts(
         &dir.join(CHARTS_DIR),
         &out.observations,
@@ -270,7 +305,10 @@ fn write_staged(
         dir,
         &files,
         scenario,
-        seed,
+        Seeds {
+            master: seed,
+            replicate,
+        },
         matches!(target, Target::DefaultOutputs(_)),
     )
     .map_err(io_err("hashing the results"))?;

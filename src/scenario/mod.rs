@@ -334,6 +334,10 @@ pub struct Outings {
     pub group_attendance: f64,
     /// Most outings in one week.
     pub max_per_week: u32,
+    /// How a resident's outings follow the pull of the places within reach: the weekly mean
+    /// is sociability × (pull now / pull when first counted)^this. 1: a closed venue's visits
+    /// are lost, not moved elsewhere, and a new one brings its own; 0: visits only move.
+    pub loss_elasticity: f64,
 }
 
 /// Meeting people at venues (mechanism: encounters).
@@ -446,6 +450,10 @@ pub struct Council {
     pub participatory_budget_share: f64,
     /// Weeks a venue budget shortfall lasts before a council venue is closed.
     pub closure_grace_weeks: u32,
+    /// The fewest of their usual hours the council will open its venues for: while the venue
+    /// budget covers at least this share of their running costs, hours are cut instead of
+    /// buildings closed.
+    pub min_opening_share: f64,
     /// How willing the council is to act on residents' input, in [0,1].
     pub openness: f64,
     /// Powers devolved to the town, in [0,1].
@@ -886,6 +894,7 @@ impl Default for Outings {
             nearest_per_kind: 3,
             group_attendance: 0.8,
             max_per_week: 8,
+            loss_elasticity: 1.0,
         }
     }
 }
@@ -962,6 +971,7 @@ impl Default for Council {
             grant_share: 0.02,
             participatory_budget_share: 0.0,
             closure_grace_weeks: 8,
+            min_opening_share: 0.6,
             openness: 0.35,
             devolved_powers: 0.1,
             consultations_per_year: 4.0,

@@ -320,6 +320,15 @@ pub const PARAMS: &[ParamSpec] = &[
         "Most outings in one week.",
     ),
     p(
+        "outings.loss_elasticity",
+        "exponent",
+        0.0,
+        2.0,
+        "How outings follow the pull of the places within reach: the weekly mean is \
+         sociability × (pull now / pull at first)^this. 1: a closed venue's visits are lost, \
+         not moved; 0: they only move to other venues.",
+    ),
+    p(
         "encounters.per_visit_at_capacity",
         "encounters per visit",
         0.0,
@@ -599,6 +608,15 @@ pub const PARAMS: &[ParamSpec] = &[
         0.0,
         520.0,
         "Weeks a venue budget shortfall lasts before a council venue is closed.",
+    ),
+    p(
+        "council.min_opening_share",
+        SHARE,
+        0.0,
+        1.0,
+        "The fewest of their usual hours the council opens its venues for: while the venue \
+         budget covers at least this share of their running costs, hours are cut instead of \
+         buildings closed.",
     ),
     p(
         "council.openness",
@@ -942,6 +960,9 @@ pub const PARAMS: &[ParamSpec] = &[
 pub fn source(path: &str) -> &'static str {
     match path {
         "outings.distance_exponent" => "Illenberger et al. 2009 (contact probability ~ d^-1.6)",
+        "outings.loss_elasticity" => {
+            "Klinenberg 2018; Bolet 2021 (lost places mean lost contact; size assumed)"
+        }
         "trust.prior_mean" => "calibrated: Community Life Survey 2012/13; Abreu & Jones 2021",
         "belonging.intercept" => "calibrated: Community Life Survey 2019/20-2020/21",
         "belonging.closure_weight" | "belonging.closure_memory_weeks" => {
@@ -953,6 +974,9 @@ pub fn source(path: &str) -> &'static str {
             "calibrated: Community Life Survey 2016/17-2019/20"
         }
         "council.statutory_share" => "NAO 2018; IFS 2019 (statutory services first)",
+        "council.min_opening_share" => {
+            "CIPFA 2019; Heritage Lottery Fund 2016 (hours cut before closures; size assumed)"
+        }
         "council.efficacy_gain_when_acted"
         | "council.internal_efficacy_gain"
         | "council.council_trust_gain_when_acted" => {

@@ -1,0 +1,403 @@
+//! Replicated comparisons: several scenarios, each run `replicates` times, summarised with
+//! honest uncertainty.
+//!
+//! **Seed rule.** Replicate `r` (0-based) of *every* scenario in a comparison with master seed
+//! `S` uses the streams keyed by `(S, r)` — exactly what `cohesion run SCENARIO --seed S
+//! --replicate r` uses. So replicate `r` of two scenarios starts from the same generated town
+//! and draws the same random numbers until their interventions make them differ (common random
+//! numbers). Differences between scenarios are therefore estimated replicate by replicate, as
+//! paired differences, which removes the variation between towns from the comparison.
+//!
+//! **Statistics.** For every town-level metric and week, the mean over replicates, its sample
+//! standard deviation and a 95% Student-t interval for the mean (`summary`). For each headline
+//! metric and each chosen year, a replicate's value is its mean over that year's 52 weeks; the
+//! effect of a scenario is the mean of its paired differences from the reference (the first
+//! scenario), with a 95% Student-t interval (`effects`).
+//!
+//! Runs are spread over a pool of threads, one run per thread at a time; each run is
+//! byte-reproducible on its own and results are gathered in (scenario, replicate) order, so
+//! everything computed here is the same on any number of threads.
+
+use crate::Scenario;
+use crate::model::components::EventRecord;
+use crate::observe::Observations;
+use crate::rng::Seeds;
+use crate::scenario::WEEKS_PER_YEAR;
+use crate::sim::{RunOutput, Simulation};
+use crate::stats::Estimate;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The metrics a comparison reports effects for and draws, with a reader's label and what a
+/// higher value means.
+pub const HEADLINE: [(&str, &str, &str); 8] = [
+    (
+        "belonging",
+        "Belonging",
+        "mean sense of belonging to the neighbourhood (0–1)",
+    ),
+    (
+        "trust",
+        "Generalised trust",
+        "mean trust in other people in town (0–1)",
+    ),
+    (
+        "council_trust",
+        "Trust in the council",
+        "mean trust that the council acts in residents' interest (0–1)",
+    ),
+    (
+        "agency",
+        "Agency",
+        "mean of internal and external political efficacy (0–1)",
+    ),
+    (
+        "neighbour_contact",
+        "Neighbour contact",
+        "share who met a local tie in the last four weeks",
+    ),
+    (
+        "group_members",
+        "Group membership",
+        "share in at least one community group",
+    ),
+    (
+        "participation_year",
+        "Civic participation",
+        "share who took part in civic life in the last year",
+    ),
+    ("venues_open", "Venues open", "meeting places open in town"),
+];
+
+/// What to compare.
+#[derive(Clone, Debug)]
+pub struct ComparePlan {
+    /// The scenarios, the first being the reference for effects.
+    pub scenarios: Vec<Scenario>,
+    pub replicates: u32,
+    pub seed: u64,
+    /// Years to report effects at, besides the final year.
+    pub effects_years: Vec<i32>,
+}
+
+/// Why a comparison cannot be made as asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError(pub String);
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl ComparePlan {
+    /// Checks that the scenarios can be set side by side.
+    pub fn check(&self) -> Result<(), PlanError> {
+        let Some(first) = self.scenarios.first() else {
+            return Err(PlanError("compare needs at least one scenario".into()));
+        };
+        if self.replicates == 0 {
+            return Err(PlanError(
+                "--replicates must be at least 1 (2 or more for confidence intervals)".into(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &self.scenarios {
+            if !seen.insert(s.name.as_str()) {
+                return Err(PlanError(format!(
+                    "scenario `{}` is named twice; each scenario in a comparison needs its own \
+                     `name`",
+                    s.name
+                )));
+            }
+            if (s.time.start_year, s.time.years) != (first.time.start_year, first.time.years) {
+                return Err(PlanError(format!(
+                    "scenarios must cover the same years to be compared: `{}` runs {}–{} but \
+                     `{}` runs {}–{} (set [time] start_year and years alike)",
+                    first.name,
+                    first.time.start_year,
+                    first.time.start_year + first.time.years as i32 - 1,
+                    s.name,
+                    s.time.start_year,
+                    s.time.start_year + s.time.years as i32 - 1
+                )));
+            }
+        }
+        let (lo, hi) = self.years();
+        for &y in &self.effects_years {
+            if y < lo || y > hi {
+                return Err(PlanError(format!(
+                    "--effects-year {y} is outside the simulated years {lo}–{hi}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// First and last simulated calendar years.
+    pub fn years(&self) -> (i32, i32) {
+        self.scenarios.first().map_or((0, 0), |s| {
+            (
+                s.time.start_year,
+                s.time.start_year + s.time.years as i32 - 1,
+            )
+        })
+    }
+
+    /// The years effects are reported at: those asked for and the final year, in order.
+    pub fn report_years(&self) -> Vec<i32> {
+        let mut years = self.effects_years.clone();
+        years.push(self.years().1);
+        years.sort_unstable();
+        years.dedup();
+        years
+    }
+
+    /// Number of runs.
+    pub fn runs(&self) -> usize {
+        self.scenarios.len() * self.replicates as usize
+    }
+}
+
+/// One town-level series of a run: the value at each tick.
+pub type Series = Vec<f64>;
+
+/// One run of a comparison, reduced to what the comparison reports: the weekly town-level
+/// series, yearly means per ward, and the events.
+pub struct Run {
+    pub scenario: usize,
+    pub replicate: u32,
+    /// Town-level series by metric, indexed by tick.
+    pub town: BTreeMap<&'static str, Series>,
+    /// Per ward (index into `ward_names`) and metric, the mean of each year's 52 weeks.
+    pub wards: BTreeMap<(u16, &'static str), Vec<f64>>,
+    pub ward_names: Vec<String>,
+    pub events: Vec<EventRecord>,
+}
+
+impl Run {
+    fn new(scenario: usize, replicate: u32, output: RunOutput) -> Run {
+        let town = town_series(&output.observations);
+        let wards = ward_years(&output.observations);
+        Run {
+            scenario,
+            replicate,
+            town,
+            wards,
+            ward_names: output.ward_names,
+            events: output.events,
+        }
+    }
+
+    /// The mean of `metric` over the 52 weeks of year index `year_index` (0 = first year).
+    pub fn year_mean(&self, metric: &str, year_index: u32) -> f64 {
+        let Some(series) = self.town.get(metric) else {
+            return f64::NAN;
+        };
+        let from = (year_index * WEEKS_PER_YEAR) as usize;
+        let to = (from + WEEKS_PER_YEAR as usize).min(series.len());
+        if from >= to {
+            return f64::NAN;
+        }
+        series[from..to].iter().sum::<f64>() / (to - from) as f64
+    }
+}
+
+/// Town-level series of every metric, indexed by tick.
+fn town_series(obs: &Observations) -> BTreeMap<&'static str, Series> {
+    let mut town: BTreeMap<&'static str, Series> = BTreeMap::new();
+    for o in obs.0.iter().filter(|o| o.ward.is_none()) {
+        let series = town.entry(o.metric).or_default();
+        let t = o.tick as usize;
+        if series.len() <= t {
+            series.resize(t + 1, f64::NAN);
+        }
+        series[t] = o.value;
+    }
+    town
+}
+
+/// Yearly means of every ward-level series: sums in tick order, then divided by the weeks seen.
+fn ward_years(obs: &Observations) -> BTreeMap<(u16, &'static str), Vec<f64>> {
+    let mut sums: BTreeMap<(u16, &'static str), Vec<(f64, u32)>> = BTreeMap::new();
+    for o in &obs.0 {
+        let Some(ward) = o.ward else { continue };
+        let year = (o.tick / WEEKS_PER_YEAR) as usize;
+        let years = sums.entry((ward, o.metric)).or_default();
+        if years.len() <= year {
+            years.resize(year + 1, (0.0, 0));
+        }
+        years[year].0 += o.value;
+        years[year].1 += 1;
+    }
+    sums.into_iter()
+        .map(|(k, v)| {
+            let means = v
+                .into_iter()
+                .map(|(sum, n)| if n == 0 { f64::NAN } else { sum / f64::from(n) })
+                .collect();
+            (k, means)
+        })
+        .collect()
+}
+
+/// One row of `summary.csv`.
+#[derive(Clone, Debug)]
+pub struct SummaryRow {
+    pub scenario: usize,
+    pub metric: &'static str,
+    pub tick: u32,
+    pub estimate: Estimate,
+}
+
+/// One row of `effects.csv`: scenario minus reference at a year, from paired replicates.
+#[derive(Clone, Debug)]
+pub struct EffectRow {
+    pub scenario: usize,
+    pub metric: &'static str,
+    pub year: i32,
+    pub mean: f64,
+    pub reference_mean: f64,
+    pub diff: Estimate,
+}
+
+/// Everything a comparison produced, in (scenario, replicate) order.
+pub struct Comparison {
+    pub plan: ComparePlan,
+    pub runs: Vec<Run>,
+    pub summary: Vec<SummaryRow>,
+    pub effects: Vec<EffectRow>,
+}
+
+impl Comparison {
+    /// The runs of scenario `s`, in replicate order.
+    pub fn runs_of(&self, s: usize) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(move |r| r.scenario == s)
+    }
+
+    /// The effect of scenario `s` on `metric` at `year`, if reported.
+    pub fn effect(&self, s: usize, metric: &str, year: i32) -> Option<&EffectRow> {
+        self.effects
+            .iter()
+            .find(|e| e.scenario == s && e.metric == metric && e.year == year)
+    }
+
+    /// Scenario `a` minus scenario `b`, replicate by replicate, for the per-run value `value`
+    /// (for example a year's mean of a metric): mean and 95% interval of the paired
+    /// differences.
+    pub fn paired(&self, a: usize, b: usize, value: impl Fn(&Run) -> f64) -> Estimate {
+        let diffs: Vec<f64> = self
+            .runs_of(a)
+            .zip(self.runs_of(b))
+            .map(|(x, y)| value(x) - value(y))
+            .collect();
+        Estimate::of(&diffs)
+    }
+
+    /// The index of calendar year `year` (0 for the first simulated year).
+    pub fn year_index(&self, year: i32) -> u32 {
+        (year - self.plan.years().0).max(0) as u32
+    }
+
+    /// The summary series of `metric` for scenario `s`, in tick order.
+    pub fn summary_of(&self, s: usize, metric: &str) -> impl Iterator<Item = &SummaryRow> {
+        self.summary
+            .iter()
+            .filter(move |r| r.scenario == s && r.metric == metric)
+    }
+}
+
+/// Runs every (scenario, replicate) of `plan` on a pool of `threads` threads and summarises
+/// them. `progress(done, total, scenario, replicate)` is called as each run finishes, from
+/// whichever thread finished it.
+pub fn simulate(
+    plan: &ComparePlan,
+    threads: usize,
+    progress: impl Fn(usize, usize, &str, u32) + Sync,
+) -> Result<Comparison, PlanError> {
+    plan.check()?;
+    let jobs: Vec<(usize, u32)> = (0..plan.scenarios.len())
+        .flat_map(|s| (0..plan.replicates).map(move |r| (s, r)))
+        .collect();
+    let total = jobs.len();
+    let done = AtomicUsize::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| PlanError(format!("cannot start {threads} worker threads: {e}")))?;
+    let runs: Vec<Run> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(s, r)| {
+                let scenario = &plan.scenarios[s];
+                let seeds = Seeds {
+                    master: plan.seed,
+                    replicate: r,
+                };
+                let output = Simulation::new(scenario, seeds).finish();
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress(n, total, &scenario.name, r);
+                Run::new(s, r, output)
+            })
+            .collect()
+    });
+    let summary = summarise(plan, &runs);
+    let mut cmp = Comparison {
+        plan: plan.clone(),
+        runs,
+        summary,
+        effects: Vec::new(),
+    };
+    cmp.effects = effects(&cmp);
+    Ok(cmp)
+}
+
+/// Mean, sd and interval over replicates of every town-level metric at every tick.
+fn summarise(plan: &ComparePlan, runs: &[Run]) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    for s in 0..plan.scenarios.len() {
+        let mine: Vec<&Run> = runs.iter().filter(|r| r.scenario == s).collect();
+        let Some(first) = mine.first() else { continue };
+        for (&metric, series) in &first.town {
+            for tick in 0..series.len() {
+                let values: Vec<f64> = mine
+                    .iter()
+                    .map(|r| r.town.get(metric).and_then(|v| v.get(tick)).copied())
+                    .map(|v| v.unwrap_or(f64::NAN))
+                    .collect();
+                rows.push(SummaryRow {
+                    scenario: s,
+                    metric,
+                    tick: tick as u32,
+                    estimate: Estimate::of(&values),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Paired differences from the reference scenario at each reported year.
+fn effects(cmp: &Comparison) -> Vec<EffectRow> {
+    let mut rows = Vec::new();
+    for s in 1..cmp.plan.scenarios.len() {
+        for (metric, _, _) in HEADLINE {
+            for year in cmp.plan.report_years() {
+                let index = cmp.year_index(year);
+                let value = |r: &Run| r.year_mean(metric, index);
+                let mean = |s| Estimate::of(&cmp.runs_of(s).map(value).collect::<Vec<_>>()).mean;
+                rows.push(EffectRow {
+                    scenario: s,
+                    metric,
+                    year,
+                    mean: mean(s),
+                    reference_mean: mean(0),
+                    diff: cmp.paired(s, 0, value),
+                });
+            }
+        }
+    }
+    rows
+}

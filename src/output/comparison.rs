@@ -1,0 +1,438 @@
+//! Writing a comparison: tidy CSV of every run and of the summaries, the resolved scenarios,
+//! band charts of the headline metrics, the seminar report and a manifest — staged and moved
+//! into place like a single run's results, so a directory with a manifest is complete.
+//!
+//! Files (every one but `timings.json` is a function of the engine version, the resolved
+//! scenarios, the seed and the number of replicates):
+//!
+//! - `summary.csv`: `scenario,metric,tick,year,mean,sd,ci_low,ci_high,n`, every town-level
+//!   metric at every week, over replicates;
+//! - `effects.csv`: `scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n`,
+//!   each headline metric's paired difference from the reference scenario;
+//! - `runs.csv`: `scenario,replicate,tick,year,week,metric,value`, every run's town-level series;
+//! - `wards.csv`: `scenario,replicate,year,ward,metric,value`, every run's yearly ward means;
+//! - `events.csv`: `scenario,replicate,tick,year,kind,venue,ward,detail`;
+//! - `scenarios/NAME.toml`: each scenario fully resolved;
+//! - `charts/METRIC.{png,svg}`: one band chart per headline metric;
+//! - `report.html`: the story for a seminar, self-contained;
+//! - `manifest.json`, `timings.json`.
+
+use super::charts::{self, BandSeries, Marker};
+use super::csv::{field, number};
+use super::manifest::{REPRODUCIBILITY, sha256_file};
+use super::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
+use crate::compare::{Comparison, HEADLINE};
+use crate::scenario::WEEKS_PER_YEAR;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Everything a comparison writes at the top of its directory, the manifest last.
+pub const COMPARE_ENTRIES: [&str; 10] = [
+    "summary.csv",
+    "effects.csv",
+    "runs.csv",
+    "wards.csv",
+    "events.csv",
+    SCENARIOS_DIR,
+    CHARTS_DIR,
+    REPORT,
+    TIMINGS,
+    MANIFEST,
+];
+/// The folder of resolved scenarios.
+pub const SCENARIOS_DIR: &str = "scenarios";
+/// The report's file name.
+pub const REPORT: &str = "report.html";
+
+/// How a comparison states its seeds.
+pub const COMPARE_SEED_RULE: &str = "Replicate r (0-based) of every scenario uses the random \
+streams keyed by (seed, r): the same as `cohesion run SCENARIO --seed SEED --replicate r`. \
+Replicate r of each scenario therefore starts from the same town and the same random numbers \
+(common random numbers), and effects are paired differences, replicate by replicate.";
+
+/// Timing facts about a comparison, for `timings.json`.
+#[derive(Clone, Debug)]
+pub struct CompareTimings {
+    pub wall_seconds: f64,
+    pub simulate_seconds: f64,
+    pub threads: usize,
+    pub runs: usize,
+    /// Resident-weeks simulated in all runs, warm-up included.
+    pub resident_ticks: f64,
+}
+
+/// Where and how to write.
+pub struct CompareTarget<'a> {
+    pub target: &'a Target,
+    pub force: bool,
+    /// The command that reproduces the comparison, for the manifest and the report.
+    pub command: &'a str,
+}
+
+/// The file name (without extension) a scenario's resolved TOML gets.
+pub fn scenario_file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Writes every result of `cmp`. Returns the directory written.
+pub fn write_comparison(
+    to: &CompareTarget,
+    cmp: &Comparison,
+    timings: &CompareTimings,
+) -> Result<PathBuf, OutputError> {
+    super::check_target(to.target, to.force, &COMPARE_ENTRIES)?;
+    let staging = stage(to.target)?;
+    if let Err(e) = write_staged(&staging, to, cmp, timings) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    place(to.target, to.force, &staging, &COMPARE_ENTRIES)
+}
+
+fn write_staged(
+    dir: &Path,
+    to: &CompareTarget,
+    cmp: &Comparison,
+    timings: &CompareTimings,
+) -> Result<(), OutputError> {
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        fs::write(&path, bytes).map_err(io_err(path.display().to_string()))
+    };
+    let mut files: Vec<String> = Vec::new();
+    for (name, text) in [
+        ("summary.csv", summary_csv(cmp)),
+        ("effects.csv", effects_csv(cmp)),
+        ("runs.csv", runs_csv(cmp)),
+        ("wards.csv", wards_csv(cmp)),
+        ("events.csv", events_csv(cmp)),
+    ] {
+        write(name, text.as_bytes())?;
+        files.push(name.to_string());
+    }
+    fs::create_dir_all(dir.join(SCENARIOS_DIR)).map_err(io_err(dir.display().to_string()))?;
+    for s in &cmp.plan.scenarios {
+        let name = format!("{SCENARIOS_DIR}/{}.toml", scenario_file_stem(&s.name));
+        write(&name, s.to_toml().as_bytes())?;
+        files.push(name);
+    }
+    let charts_dir = dir.join(CHARTS_DIR);
+    fs::create_dir_all(&charts_dir).map_err(io_err(charts_dir.display().to_string()))?;
+    for chart in write_charts(&charts_dir, cmp).map_err(io_err("writing charts"))? {
+        files.push(format!("{CHARTS_DIR}/{chart}"));
+    }
+    let report = super::report::html(cmp, &charts_dir, to.command)
+        .map_err(io_err("reading charts for the report"))?;
+    write(REPORT, report.as_bytes())?;
+    files.push(REPORT.to_string());
+    let manifest = manifest(dir, &files, cmp, to).map_err(io_err("hashing the results"))?;
+    write(TIMINGS, timings_json(timings).as_bytes())?;
+    write(MANIFEST, manifest.as_bytes())?;
+    Ok(())
+}
+
+/// A number, or `NA` (as R writes a missing value) when it is not finite.
+fn number_or_na(x: f64) -> String {
+    if x.is_finite() {
+        number(x)
+    } else {
+        "NA".to_string()
+    }
+}
+
+fn calendar_year(cmp: &Comparison, tick: u32) -> i32 {
+    cmp.plan.years().0 + (tick / WEEKS_PER_YEAR) as i32
+}
+
+/// `summary.csv`.
+pub fn summary_csv(cmp: &Comparison) -> String {
+    let mut out = String::with_capacity(cmp.summary.len() * 64);
+    out.push_str("scenario,metric,tick,year,mean,sd,ci_low,ci_high,n\n");
+    for row in &cmp.summary {
+        let e = &row.estimate;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            field(&cmp.plan.scenarios[row.scenario].name),
+            row.metric,
+            row.tick,
+            calendar_year(cmp, row.tick),
+            number_or_na(e.mean),
+            number_or_na(e.sd),
+            number_or_na(e.ci_low),
+            number_or_na(e.ci_high),
+            e.n
+        );
+    }
+    out
+}
+
+/// `effects.csv`.
+pub fn effects_csv(cmp: &Comparison) -> String {
+    let reference = cmp.plan.scenarios.first().map_or("", |s| s.name.as_str());
+    let mut out =
+        String::from("scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n\n");
+    for row in &cmp.effects {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{}",
+            field(&cmp.plan.scenarios[row.scenario].name),
+            row.metric,
+            row.year,
+            field(reference),
+            number_or_na(row.mean),
+            number_or_na(row.reference_mean),
+            number_or_na(row.diff.mean),
+            number_or_na(row.diff.ci_low),
+            number_or_na(row.diff.ci_high),
+            row.diff.n
+        );
+    }
+    out
+}
+
+/// `runs.csv`: every run's town-level series, week by week.
+pub fn runs_csv(cmp: &Comparison) -> String {
+    let rows: usize = cmp
+        .runs
+        .iter()
+        .map(|r| r.town.values().map(Vec::len).sum::<usize>())
+        .sum();
+    let mut out = String::with_capacity(rows * 56);
+    out.push_str("scenario,replicate,tick,year,week,metric,value\n");
+    for run in &cmp.runs {
+        let name = field(&cmp.plan.scenarios[run.scenario].name);
+        let ticks = run.town.values().map(Vec::len).max().unwrap_or(0);
+        for tick in 0..ticks {
+            let t = tick as u32;
+            for (metric, series) in &run.town {
+                let Some(&value) = series.get(tick) else {
+                    continue;
+                };
+                let _ = writeln!(
+                    out,
+                    "{name},{},{t},{},{},{metric},{}",
+                    run.replicate,
+                    calendar_year(cmp, t),
+                    t % WEEKS_PER_YEAR + 1,
+                    number_or_na(value)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `wards.csv`: every run's ward-level metrics, as yearly means.
+pub fn wards_csv(cmp: &Comparison) -> String {
+    let mut out = String::from("scenario,replicate,year,ward,metric,value\n");
+    let start = cmp.plan.years().0;
+    for run in &cmp.runs {
+        let name = field(&cmp.plan.scenarios[run.scenario].name);
+        let years = run.wards.values().map(Vec::len).max().unwrap_or(0);
+        for year in 0..years {
+            for ((ward, metric), values) in &run.wards {
+                let Some(&value) = values.get(year) else {
+                    continue;
+                };
+                let ward = run
+                    .ward_names
+                    .get(usize::from(*ward))
+                    .map_or("", String::as_str);
+                let _ = writeln!(
+                    out,
+                    "{name},{},{},{},{metric},{}",
+                    run.replicate,
+                    start + year as i32,
+                    field(ward),
+                    number_or_na(value)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `events.csv`: every run's events, in the order they happened.
+pub fn events_csv(cmp: &Comparison) -> String {
+    let mut out = String::from("scenario,replicate,tick,year,kind,venue,ward,detail\n");
+    for run in &cmp.runs {
+        let name = field(&cmp.plan.scenarios[run.scenario].name);
+        for e in &run.events {
+            let ward = e
+                .ward
+                .and_then(|w| run.ward_names.get(usize::from(w)))
+                .map_or("", String::as_str);
+            let _ = writeln!(
+                out,
+                "{name},{},{},{},{},{},{},{}",
+                run.replicate,
+                e.tick,
+                calendar_year(cmp, e.tick),
+                e.kind,
+                field(e.venue.as_deref().unwrap_or("")),
+                field(ward),
+                field(&e.detail)
+            );
+        }
+    }
+    out
+}
+
+/// The moments every chart marks: each scheduled intervention of any scenario, as a
+/// fractional calendar year, with the kinds that start then.
+pub fn markers(cmp: &Comparison) -> Vec<Marker> {
+    let mut at: BTreeMap<u32, Vec<&'static str>> = BTreeMap::new();
+    for s in &cmp.plan.scenarios {
+        for e in &s.events {
+            let (year, week) = e.when();
+            if let Some(tick) = s.tick_of(year, week) {
+                let kinds = at.entry(tick).or_default();
+                if !kinds.contains(&e.kind()) {
+                    kinds.push(e.kind());
+                }
+            }
+        }
+    }
+    let start = f64::from(cmp.plan.years().0);
+    at.into_iter()
+        .map(|(tick, kinds)| Marker {
+            year: start + f64::from(tick) / f64::from(WEEKS_PER_YEAR),
+            label: kinds.join(" + "),
+        })
+        .collect()
+}
+
+/// One band chart per headline metric. Returns the file names written, PNG then SVG for each.
+fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
+    let start = f64::from(cmp.plan.years().0);
+    let markers = markers(cmp);
+    let n = cmp.plan.replicates;
+    let mut written = Vec::new();
+    for (metric, label, meaning) in HEADLINE {
+        let lines = cmp
+            .plan
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(s, scenario)| BandSeries {
+                label: scenario.name.clone(),
+                points: cmp
+                    .summary_of(s, metric)
+                    .map(|r| {
+                        let e = &r.estimate;
+                        let year = start + f64::from(r.tick) / f64::from(WEEKS_PER_YEAR);
+                        (year, e.mean, e.ci_low, e.ci_high)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let title = if n > 1 {
+            format!("{label}: mean of {n} replicates with 95% interval")
+        } else {
+            format!("{label}: one replicate")
+        };
+        let files = charts::write_band_chart(
+            dir,
+            metric,
+            title,
+            meaning,
+            metric == "venues_open",
+            lines,
+            markers.clone(),
+        )?;
+        written.extend(files);
+    }
+    Ok(written)
+}
+
+#[derive(Serialize)]
+struct ScenarioEntry {
+    name: String,
+    sha256: String,
+    file: String,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    engine: &'static str,
+    engine_version: &'static str,
+    kind: &'static str,
+    command: &'a str,
+    seed: u64,
+    replicates: u32,
+    seed_rule: &'static str,
+    reference: &'a str,
+    effects_years: Vec<i32>,
+    start_year: i32,
+    years: u32,
+    scenarios: Vec<ScenarioEntry>,
+    reproducibility: &'static str,
+    default_run: bool,
+    files: BTreeMap<String, String>,
+}
+
+fn manifest(
+    dir: &Path,
+    files: &[String],
+    cmp: &Comparison,
+    to: &CompareTarget,
+) -> std::io::Result<String> {
+    let mut hashes = BTreeMap::new();
+    for f in files {
+        hashes.insert(f.clone(), sha256_file(&dir.join(f))?);
+    }
+    let plan = &cmp.plan;
+    let m = Manifest {
+        engine: "cohesion",
+        engine_version: crate::ENGINE_VERSION,
+        kind: "comparison",
+        command: to.command,
+        seed: plan.seed,
+        replicates: plan.replicates,
+        seed_rule: COMPARE_SEED_RULE,
+        reference: plan.scenarios.first().map_or("", |s| s.name.as_str()),
+        effects_years: plan.report_years(),
+        start_year: plan.years().0,
+        years: plan.scenarios.first().map_or(0, |s| s.time.years),
+        scenarios: plan
+            .scenarios
+            .iter()
+            .map(|s| ScenarioEntry {
+                name: s.name.clone(),
+                sha256: s.hash(),
+                file: format!("{SCENARIOS_DIR}/{}.toml", scenario_file_stem(&s.name)),
+            })
+            .collect(),
+        reproducibility: REPRODUCIBILITY,
+        default_run: matches!(to.target, Target::DefaultOutputs(_)),
+        files: hashes,
+    };
+    let mut text = serde_json::to_string_pretty(&m).map_err(std::io::Error::other)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn timings_json(t: &CompareTimings) -> String {
+    let value = serde_json::json!({
+        "wall_seconds": t.wall_seconds,
+        "simulate_seconds": t.simulate_seconds,
+        "threads": t.threads,
+        "runs": t.runs,
+        "resident_ticks_per_s": t.resident_ticks / t.simulate_seconds.max(1e-9),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

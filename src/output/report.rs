@@ -1,0 +1,555 @@
+//! The seminar report: one self-contained HTML file that tells what happened to the town under
+//! each scenario, for a room to read off a screen.
+//!
+//! It holds the charts inline as SVG and its style inline; it runs no script and fetches
+//! nothing (no fonts, images or styles from anywhere), so it opens the same offline, from an
+//! e-mail or a USB stick. Like every other result but `timings.json`, its bytes depend only on
+//! the engine version, the scenarios, the seed and the number of replicates.
+
+use crate::compare::{Comparison, EffectRow, HEADLINE};
+use crate::scenario::{Event, Scenario};
+use std::fmt::Write;
+use std::path::Path;
+
+/// The colours of the charts' lines, in scenario order (Okabe–Ito, as in `charts`).
+const SWATCHES: [&str; 8] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
+];
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Week `week` of a year as a month, near enough for a reader ("April").
+fn month(week: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    MONTHS[((week.saturating_sub(1)) * 12 / 52).min(11) as usize]
+}
+
+fn pounds(x: f64) -> String {
+    let whole = x.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}£{grouped}", if whole < 0 { "−" } else { "" })
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// One event in plain words.
+pub fn describe(event: &Event) -> String {
+    let (year, week) = event.when();
+    let when = format!("{} {year}", month(week));
+    match event {
+        Event::Close {
+            venue_kind,
+            count,
+            ward,
+            ..
+        } => format!(
+            "{when}: {} of the town's {} close{}.",
+            count,
+            venue_kind.label().to_lowercase(),
+            ward.as_deref()
+                .map_or(String::new(), |w| format!(" in {w}"))
+        ),
+        Event::Austerity {
+            years,
+            cut_per_year,
+            statutory_share_rise_per_year,
+            deprivation_weighted,
+            ..
+        } => format!(
+            "From {when}: {} of the council's budget by {:.1}% a year in real terms{}, while \
+             statutory services take {:.1} points more of it each year.",
+            plural(*years, "real-terms cut", "yearly real-terms cuts"),
+            cut_per_year * 100.0,
+            if *deprivation_weighted {
+                " (deeper because the town is deprived)"
+            } else {
+                ""
+            },
+            statutory_share_rise_per_year * 100.0
+        ),
+        Event::Invest {
+            venue_kind,
+            ward,
+            count,
+            funding_years,
+            ..
+        } => format!(
+            "{when}: {} opens in {ward}{}.",
+            if *count == 1 {
+                format!("a new {}", venue_kind.name().replace('_', " "))
+            } else {
+                format!("{count} new {}", venue_kind.label().to_lowercase())
+            },
+            if *funding_years > 0 {
+                format!(
+                    ", its running costs paid from outside the council for {}",
+                    plural(*funding_years, "year", "years")
+                )
+            } else {
+                String::new()
+            }
+        ),
+        Event::FundGroups {
+            gbp_per_year,
+            years,
+            ..
+        } => format!(
+            "From {when}: {} a year in extra grants to community groups for {}.",
+            pounds(*gbp_per_year),
+            plural(*years, "year", "years")
+        ),
+        Event::Devolution {
+            big_bang,
+            powers,
+            openness,
+            budget_gbp_per_year,
+            participatory_budget_share,
+            right_to_bid,
+            ..
+        } => {
+            let mut parts = Vec::new();
+            if let Some(p) = powers {
+                parts.push(format!("devolved powers {p:.1}"));
+            }
+            if let Some(o) = openness {
+                parts.push(format!("council openness {o:.1}"));
+            }
+            if let Some(b) = budget_gbp_per_year {
+                parts.push(format!("{} a year devolved", pounds(*b)));
+            }
+            if let Some(s) = participatory_budget_share {
+                parts.push(format!(
+                    "residents decide {:.0}% of the discretionary budget",
+                    s * 100.0
+                ));
+            }
+            if let Some(r) = right_to_bid {
+                parts.push(if *r {
+                    "a community right to bid".into()
+                } else {
+                    "no community right to bid".into()
+                });
+            }
+            let rest = if *big_bang {
+                "everything else at its big-bang level (powers, an open council, £1,000,000 a \
+                 year, participatory budgeting, a right to bid)"
+                    .to_string()
+            } else {
+                String::new()
+            };
+            let list = parts
+                .into_iter()
+                .chain((!rest.is_empty()).then_some(rest))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!(
+                "{when}: {}: {list}.",
+                if *big_bang {
+                    "a devolution big bang"
+                } else {
+                    "devolution"
+                }
+            )
+        }
+        Event::CitizensAssembly {
+            members, acted_on, ..
+        } => format!(
+            "{when}: a citizens' assembly of {members} residents drawn by lot; the council {} \
+             its recommendations.",
+            if *acted_on { "acts on" } else { "ignores" }
+        ),
+        Event::Lockdown {
+            weeks, venue_kinds, ..
+        } => format!(
+            "{when}: {} shut for {}.",
+            if venue_kinds.is_empty() {
+                "every meeting place is".to_string()
+            } else {
+                let kinds: Vec<String> = venue_kinds
+                    .iter()
+                    .map(|k| k.label().to_lowercase())
+                    .collect();
+                format!("{} are", kinds.join(", "))
+            },
+            plural(*weeks, "week", "weeks")
+        ),
+        Event::PubCosts { change, .. } => format!(
+            "{when}: pubs' running costs {} by {:.0}%.",
+            if *change >= 0.0 { "rise" } else { "fall" },
+            change.abs() * 100.0
+        ),
+    }
+}
+
+/// A difference as a reader says it, with its interval and whether it is clear of zero.
+fn effect_words(e: &EffectRow, count: bool) -> String {
+    let d = &e.diff;
+    let fmt = |x: f64| {
+        if count {
+            format!("{x:+.1}")
+        } else {
+            format!("{x:+.3}")
+        }
+    };
+    if d.n < 2 || !d.ci_low.is_finite() {
+        return fmt(d.mean);
+    }
+    format!("{} ({} to {})", fmt(d.mean), fmt(d.ci_low), fmt(d.ci_high))
+}
+
+/// The sentence under a chart: each scenario's effect at the final year.
+fn caption(cmp: &Comparison, metric: &str, label: &str, year: i32) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    let Some(reference) = scenarios.first() else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    for (s, scenario) in scenarios.iter().enumerate().skip(1) {
+        let Some(e) = cmp.effect(s, metric, year) else {
+            continue;
+        };
+        let d = &e.diff;
+        let verdict = if d.above_zero() {
+            "higher than"
+        } else if d.below_zero() {
+            "lower than"
+        } else if d.n >= 2 {
+            "not clearly different from"
+        } else {
+            "compared with"
+        };
+        let amount = if d.n >= 2 && !(d.above_zero() || d.below_zero()) {
+            String::new()
+        } else {
+            format!(" by {:.3}", d.mean.abs())
+        };
+        parts.push(format!(
+            "under <b>{}</b> it is {verdict} {}{amount}",
+            escape(&scenario.name),
+            escape(&reference.name)
+        ));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{label} in {year}: {}. (“Clearly” means the 95% interval of the paired difference \
+         excludes zero.)",
+        parts.join("; ")
+    )
+}
+
+/// The SVG of a chart, ready to sit inside the page.
+fn inline_svg(charts_dir: &Path, metric: &str, label: &str) -> std::io::Result<String> {
+    let svg = std::fs::read_to_string(charts_dir.join(format!("{metric}.svg")))?;
+    let start = svg.find("<svg").unwrap_or(0);
+    let svg = &svg[start..];
+    // Scale to the page's width, keep the aspect ratio, and name the chart for screen readers.
+    Ok(svg.replacen(
+        "<svg ",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMidYMid meet\" ",
+            escape(label)
+        ),
+        1,
+    ))
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif;
+       color: #1a1a1a; background: #fdfdfb; margin: 0; line-height: 1.5; }
+main { max-width: 1100px; margin: 0 auto; padding: 2rem 1.5rem 3rem; }
+h1 { font-size: 2.1rem; line-height: 1.2; margin: 0.2rem 0 0.8rem; }
+h2 { font-size: 1.5rem; margin-top: 2.6rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
+h3 { font-size: 1.2rem; margin: 1.8rem 0 0.4rem; }
+p.lede { font-size: 1.2rem; color: #333; }
+.kicker { text-transform: uppercase; letter-spacing: 0.08em; color: #666; font-size: 0.85rem; }
+.scenario { border-left: 8px solid #999; padding: 0.3rem 0 0.3rem 1rem; margin: 1rem 0; }
+.scenario h3 { margin: 0 0 0.3rem; font-family: ui-monospace, 'DejaVu Sans Mono', monospace; }
+.scenario ul { margin: 0.3rem 0 0; padding-left: 1.2rem; }
+figure { margin: 1.2rem 0 2rem; }
+figure svg { width: 100%; height: auto; display: block; border: 1px solid #e4e4e4; background: #fff; }
+figcaption { color: #333; margin-top: 0.5rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.95rem; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.45rem 0.5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.up { color: #006d4f; font-weight: 600; }
+td.down { color: #b24400; font-weight: 600; }
+td.none { color: #555; }
+.note { background: #f3f3ee; padding: 0.8rem 1rem; border-radius: 4px; }
+footer { margin-top: 3rem; font-size: 0.9rem; color: #444; border-top: 2px solid #ddd; padding-top: 1rem; }
+code, pre { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 0.9rem; }
+pre { background: #f3f3ee; padding: 0.6rem 0.8rem; overflow-x: auto; white-space: pre-wrap; }
+";
+
+/// The whole report. `charts_dir` holds the band charts written for `cmp`; `command` is the
+/// command line that reproduces the comparison.
+pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Result<String> {
+    let plan = &cmp.plan;
+    let scenarios = &plan.scenarios;
+    let (first_year, last_year) = plan.years();
+    let reference = scenarios.first().map_or("", |s| s.name.as_str());
+    let n = plan.replicates;
+    let town = scenarios.first().map(|s| s.town.residents).unwrap_or(0);
+    let mut h = String::with_capacity(1 << 20);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>What if? {} futures for a former pit town, {first_year}–{last_year}</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        scenarios.len()
+    );
+    let _ = write!(
+        h,
+        "<p class=\"kicker\">cohesion · a replicated comparison</p>\n\
+         <h1>What if? {} futures for a former pit town, {first_year}–{last_year}</h1>\n\
+         <p class=\"lede\">A town that lost its pit is simulated week by week: about {} adults \
+         who go to the pub, the library, the welfare hall and the park, meet people they know \
+         there, join the brass band or the residents' association, and come to trust — or \
+         not — each other and the council. The places where people meet are the town's social \
+         infrastructure; when they close, the chances to meet go with them. Each scenario \
+         below does something different to the town and its council, and each was run {} \
+         from the same starting towns, so the differences between them are the policies' \
+         doing, not luck.</p>\n",
+        scenarios.len(),
+        thousands(town),
+        plural(n, "time", "times"),
+    );
+
+    // The scenarios.
+    h.push_str("<h2>The scenarios</h2>\n");
+    for (i, s) in scenarios.iter().enumerate() {
+        let colour = SWATCHES[i % SWATCHES.len()];
+        let _ = write!(
+            h,
+            "<div class=\"scenario\" style=\"border-left-color: {colour}\">\n<h3>{}{}</h3>\n\
+             <p>{}</p>\n",
+            escape(&s.name),
+            if i == 0 {
+                " <small>(the reference)</small>"
+            } else {
+                ""
+            },
+            escape(s.description.trim())
+        );
+        h.push_str(&event_list(s));
+        h.push_str("</div>\n");
+    }
+
+    // The headline charts.
+    let _ = write!(
+        h,
+        "<h2>What happened</h2>\n<p>Each line is a scenario's mean over its {} \
+         replicates; the shaded band around it is the 95% confidence interval for that mean. \
+         Dashed vertical lines mark when interventions begin.</p>\n",
+        n
+    );
+    for (metric, label, meaning) in HEADLINE.iter().filter(|(m, _, _)| *m != "venues_open") {
+        let _ = write!(
+            h,
+            "<h3>{}</h3>\n<figure>\n{}\n<figcaption>{} — {}</figcaption>\n</figure>\n",
+            escape(label),
+            inline_svg(charts_dir, metric, label)?,
+            escape(meaning),
+            caption(cmp, metric, label, last_year)
+        );
+    }
+    let _ = write!(
+        h,
+        "<h2>Meeting places</h2>\n<p>How many of the town's venues — pubs, the library, \
+         community centres, the welfare hall, parks, sports clubs, chapels — are open. When a \
+         council loses money, its discretionary venues close first; pubs close when their \
+         takings no longer cover their costs.</p>\n<figure>\n{}\n<figcaption>{}</figcaption>\n\
+         </figure>\n",
+        inline_svg(charts_dir, "venues_open", "Venues open")?,
+        caption(cmp, "venues_open", "Venues open", last_year)
+    );
+
+    // The effects table.
+    h.push_str(&effects_table(cmp, reference));
+
+    // How to read it.
+    let _ = write!(
+        h,
+        "<h2>How to read this</h2>\n<div class=\"note\">\n<p>This is a model, not a \
+         forecast. It asks what follows if its mechanisms — drawn from the research on social \
+         capital, social infrastructure and political efficacy, and set out in the model's ODD \
+         description (<code>docs/ODD.md</code>) — are roughly right. Its first year is \
+         calibrated to survey figures for coalfield England (the Community Life Survey and \
+         ONS); what happens after is the mechanisms' doing.</p>\n<p>Replicate <i>r</i> of every \
+         scenario starts from the same generated town and draws the same random numbers until \
+         its policies make it differ (common random numbers), so each effect is the mean of \
+         {n} paired differences, with a 95% Student-t interval. An interval that includes zero \
+         means the {n} replicates cannot tell the scenario from {ref_} at that point; more \
+         replicates narrow it.</p>\n<p>All data behind this page is beside it: \
+         <code>summary.csv</code> (means and intervals by week), <code>effects.csv</code>, \
+         every run's series in <code>runs.csv</code> and <code>wards.csv</code>, and every \
+         opening, closure and intervention in <code>events.csv</code>.</p>\n</div>\n",
+        ref_ = escape(reference)
+    );
+
+    // The footer.
+    let _ = write!(
+        h,
+        "<footer>\n<p>Reproduce this page exactly (the same bytes, on any number of \
+         threads):</p>\n<pre>{}</pre>\n<p>cohesion {} · master seed {} · {} per scenario · \
+         replicate <i>r</i> of every scenario uses the random streams keyed by (seed, \
+         <i>r</i>).</p>\n<p>Scenarios (SHA-256 of the fully resolved TOML, in \
+         <code>scenarios/</code>):</p>\n<ul>\n",
+        escape(command),
+        crate::ENGINE_VERSION,
+        plan.seed,
+        plural(n, "replicate", "replicates"),
+    );
+    for s in scenarios {
+        let _ = writeln!(
+            h,
+            "<li><code>{}</code>: <code>{}</code></li>",
+            escape(&s.name),
+            s.hash()
+        );
+    }
+    h.push_str("</ul>\n</footer>\n</main>\n</body>\n</html>\n");
+    Ok(h)
+}
+
+fn thousands(n: u32) -> String {
+    pounds(f64::from(n)).trim_start_matches('£').to_string()
+}
+
+/// The scenario's events as a list, or a line saying there are none.
+fn event_list(s: &Scenario) -> String {
+    if s.events.is_empty() {
+        return "<ul><li>No intervention: the town as it would go on anyway.</li></ul>\n".into();
+    }
+    let mut out = String::from("<ul>\n");
+    for e in &s.events {
+        let _ = writeln!(out, "<li>{}</li>", escape(&describe(e)));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// The table of effects at every reported year: rows are headline metrics, columns scenarios.
+fn effects_table(cmp: &Comparison, reference: &str) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    let mut out = String::new();
+    if scenarios.len() < 2 {
+        return out;
+    }
+    for year in cmp.plan.report_years() {
+        let _ = write!(
+            out,
+            "<h2>Effects in {year}</h2>\n<p>Each cell is the scenario's mean minus \
+             {}'s over {year}, with the 95% interval of the paired difference. Coloured cells \
+             are clear of zero.</p>\n<table>\n<thead><tr><th>metric</th>",
+            escape(reference)
+        );
+        for s in scenarios.iter().skip(1) {
+            let _ = write!(out, "<th>{}</th>", escape(&s.name));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (metric, label, _) in HEADLINE {
+            let _ = write!(out, "<tr><td>{}</td>", escape(label));
+            for s in 1..scenarios.len() {
+                match cmp.effect(s, metric, year) {
+                    Some(e) => {
+                        let class = if e.diff.above_zero() {
+                            "up"
+                        } else if e.diff.below_zero() {
+                            "down"
+                        } else {
+                            "none"
+                        };
+                        let _ = write!(
+                            out,
+                            "<td class=\"{class}\">{}</td>",
+                            escape(&effect_words(e, metric == "venues_open"))
+                        );
+                    }
+                    None => out.push_str("<td></td>"),
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn money_and_months_read_naturally() {
+        assert_eq!(pounds(60000.0), "£60,000");
+        assert_eq!(pounds(1_000_000.0), "£1,000,000");
+        assert_eq!(pounds(999.0), "£999");
+        assert_eq!(month(1), "January");
+        assert_eq!(month(14), "April");
+        assert_eq!(month(52), "December");
+    }
+
+    #[test]
+    fn every_builtin_event_is_described() {
+        for b in crate::scenario::BUILTINS {
+            let s = Scenario::load(b.name).unwrap();
+            for e in &s.events {
+                let text = describe(e);
+                let (year, _) = e.when();
+                assert!(text.contains(&year.to_string()), "{text}");
+                assert!(text.ends_with('.'), "{text}");
+            }
+        }
+    }
+}
