@@ -68,29 +68,65 @@ fn a_killed_run_leaves_nothing_that_looks_complete() {
     assert!(!tmp.path().join("out").exists(), "a killed run left out/");
 }
 
+/// A small comparison into `outputs/` as the default job writes it: the same library call as
+/// `cohesion` with no arguments, with smaller towns (the full one is run by CI).
+fn compare_into_default(outputs: &std::path::Path) -> Result<(), cohesion::run::RunError> {
+    let mut small = cohesion::Scenario::from_toml(SMALL, "small").unwrap();
+    small.time.years = 2;
+    let mut other = small.clone();
+    other.name = "small_closures".into();
+    let plan = cohesion::compare::ComparePlan {
+        scenarios: vec![small, other],
+        replicates: 2,
+        seed: 3,
+        effects_years: Vec::new(),
+    };
+    let target = cohesion::output::Target::DefaultOutputs(outputs.to_path_buf());
+    cohesion::run::compare(&plan, &target, false, "test", 2, |_, _, _, _| {}).map(|_| ())
+}
+
 #[test]
-fn the_default_run_replaces_only_its_own_files() {
+fn the_default_job_replaces_only_its_own_files() {
     let tmp = tempfile::tempdir().unwrap();
     let outputs = tmp.path().join("outputs");
     fs::create_dir(&outputs).unwrap();
     fs::write(outputs.join("README.md"), "keep me").unwrap();
     fs::create_dir(outputs.join("mine")).unwrap();
     fs::write(outputs.join("mine/data.csv"), "1,2").unwrap();
-    // A shortened default run: same code path, smaller town (the full one is timed elsewhere).
-    let first = run_default(tmp.path());
-    assert!(first.status.success(), "{}", stderr(&first));
+
+    // An earlier default single run's files (as older versions wrote them) are ours to replace.
+    fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    let old = cohesion::run::RunRequest {
+        scenario: cohesion::Scenario::from_toml(SMALL, "small").unwrap(),
+        seed: 1,
+        replicate: 0,
+        target: cohesion::output::Target::DefaultOutputs(outputs.clone()),
+        force: false,
+    };
+    cohesion::run::run(&old, 2, |_| {}).unwrap();
+    assert!(outputs.join("metrics.csv").exists());
+
+    compare_into_default(&outputs).unwrap();
     for f in [
-        "metrics.csv",
+        "summary.csv",
+        "effects.csv",
+        "runs.csv",
+        "wards.csv",
         "events.csv",
+        "report.html",
         "manifest.json",
         "timings.json",
-        "scenario.toml",
+        "scenarios/small.toml",
+        "charts/belonging.png",
+        "charts/belonging.svg",
     ] {
         assert!(outputs.join(f).exists(), "{f}");
     }
-    assert!(outputs.join("charts/cohesion.png").exists());
-    let again = run_default(tmp.path());
-    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        !outputs.join("metrics.csv").exists(),
+        "the old default run's files are replaced"
+    );
+    compare_into_default(&outputs).unwrap();
     assert_eq!(
         fs::read_to_string(outputs.join("README.md")).unwrap(),
         "keep me"
@@ -99,15 +135,17 @@ fn the_default_run_replaces_only_its_own_files() {
         fs::read_to_string(outputs.join("mine/data.csv")).unwrap(),
         "1,2"
     );
+    assert!(
+        !fs::read_dir(&outputs).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("partial"))
+    );
 
-    // A metrics.csv that no default run wrote is not ours to replace.
+    // A summary.csv that no default run wrote is not ours to replace.
     fs::remove_file(outputs.join("manifest.json")).unwrap();
-    let refused = run_default(tmp.path());
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(outputs.join("metrics.csv").exists());
-}
-
-/// `cohesion` with no arguments.
-fn run_default(cwd: &std::path::Path) -> std::process::Output {
-    cohesion(cwd, &[])
+    let refused = compare_into_default(&outputs).unwrap_err();
+    assert_eq!(refused.exit_code(), 2, "{refused}");
+    assert!(outputs.join("summary.csv").exists());
 }

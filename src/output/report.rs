@@ -16,7 +16,7 @@ const SWATCHES: [&str; 8] = [
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
 ];
 
-/// Escapes text for HTML.
+/// Escapes text for HTML content and double-quoted attributes (the only kind written here).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -25,7 +25,6 @@ pub fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }
@@ -56,7 +55,7 @@ fn pounds(x: f64) -> String {
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -237,6 +236,29 @@ fn effect_words(e: &EffectRow, count: bool) -> String {
     format!("{} ({} to {})", fmt(d.mean), fmt(d.ci_low), fmt(d.ci_high))
 }
 
+/// How a paired difference reads: "clearly higher than", "clearly lower than", or "not clearly
+/// different from" (with one replicate, just "compared with").
+fn verdict(d: &crate::stats::Estimate) -> &'static str {
+    if d.above_zero() {
+        "clearly higher than"
+    } else if d.below_zero() {
+        "clearly lower than"
+    } else if d.n >= 2 {
+        "not clearly different from"
+    } else {
+        "compared with"
+    }
+}
+
+/// A difference in a metric's own units: three decimals for shares, one for counts.
+fn amount(metric: &str, x: f64) -> String {
+    if metric == "venues_open" {
+        format!("{:.1}", x.abs())
+    } else {
+        format!("{:.3}", x.abs())
+    }
+}
+
 /// The sentence under a chart: each scenario's effect at the final year.
 fn caption(cmp: &Comparison, metric: &str, label: &str, year: i32) -> String {
     let scenarios = &cmp.plan.scenarios;
@@ -249,34 +271,87 @@ fn caption(cmp: &Comparison, metric: &str, label: &str, year: i32) -> String {
             continue;
         };
         let d = &e.diff;
-        let verdict = if d.above_zero() {
-            "higher than"
-        } else if d.below_zero() {
-            "lower than"
-        } else if d.n >= 2 {
-            "not clearly different from"
+        let by = if d.above_zero() || d.below_zero() || d.n < 2 {
+            format!(" (by {})", amount(metric, d.mean))
         } else {
-            "compared with"
-        };
-        let amount = if d.n >= 2 && !(d.above_zero() || d.below_zero()) {
             String::new()
-        } else {
-            format!(" by {:.3}", d.mean.abs())
         };
         parts.push(format!(
-            "under <b>{}</b> it is {verdict} {}{amount}",
+            "under <b>{}</b> it is {} under {}{by}",
             escape(&scenario.name),
+            verdict(d),
             escape(&reference.name)
         ));
     }
     if parts.is_empty() {
         return String::new();
     }
-    format!(
-        "{label} in {year}: {}. (“Clearly” means the 95% interval of the paired difference \
-         excludes zero.)",
-        parts.join("; ")
-    )
+    format!("{label} over {year}: {}.", parts.join("; "))
+}
+
+/// "The story in brief": for each scenario, its clear effects at the final year, largest
+/// first, and the headline metrics it leaves unchanged.
+fn story(cmp: &Comparison, year: i32) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    if scenarios.len() < 2 {
+        return String::new();
+    }
+    let reference = escape(&scenarios[0].name);
+    let mut out = format!(
+        "<h2>The story in brief</h2>\n<p>Over {year}, compared with <b>{reference}</b> (replicate \
+         by replicate; only differences whose 95% interval excludes zero are counted as \
+         clear):</p>\n<ul>\n"
+    );
+    for (s, scenario) in scenarios.iter().enumerate().skip(1) {
+        let mut clear = Vec::new();
+        let mut unclear = Vec::new();
+        for (metric, label, _) in HEADLINE {
+            let Some(e) = cmp.effect(s, metric, year) else {
+                continue;
+            };
+            let d = &e.diff;
+            if d.above_zero() || d.below_zero() {
+                let word = if d.mean > 0.0 { "higher" } else { "lower" };
+                let scale = if metric == "venues_open" {
+                    0.0
+                } else {
+                    d.mean.abs()
+                };
+                clear.push((
+                    scale,
+                    format!(
+                        "{} {word} by {}",
+                        label.to_lowercase(),
+                        amount(metric, d.mean)
+                    ),
+                ));
+            } else {
+                unclear.push(label.to_lowercase());
+            }
+        }
+        // Shares first, largest change first; the venue count last.
+        clear.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut sentence = if clear.is_empty() {
+            "no clear change in any headline measure".to_string()
+        } else {
+            clear
+                .iter()
+                .map(|c| c.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !clear.is_empty() && !unclear.is_empty() {
+            sentence.push_str(&format!("; no clear change in {}", unclear.join(", ")));
+        }
+        let _ = writeln!(
+            out,
+            "<li><b>{}</b>: {}.</li>",
+            escape(&scenario.name),
+            escape(&sentence)
+        );
+    }
+    out.push_str("</ul>\n");
+    out
 }
 
 /// The SVG of a chart, ready to sit inside the page.
@@ -302,6 +377,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 2rem 1.5rem 3rem; }
 h1 { font-size: 2.1rem; line-height: 1.2; margin: 0.2rem 0 0.8rem; }
 h2 { font-size: 1.5rem; margin-top: 2.6rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
 h3 { font-size: 1.2rem; margin: 1.8rem 0 0.4rem; }
+h3 small { font-weight: normal; color: #555; font-size: 0.95rem; }
 p.lede { font-size: 1.2rem; color: #333; }
 .kicker { text-transform: uppercase; letter-spacing: 0.08em; color: #666; font-size: 0.85rem; }
 .scenario { border-left: 8px solid #999; padding: 0.3rem 0 0.3rem 1rem; margin: 1rem 0; }
@@ -357,6 +433,8 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
         plural(n, "time", "times"),
     );
 
+    h.push_str(&story(cmp, last_year));
+
     // The scenarios.
     h.push_str("<h2>The scenarios</h2>\n");
     for (i, s) in scenarios.iter().enumerate() {
@@ -380,18 +458,22 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     // The headline charts.
     let _ = write!(
         h,
-        "<h2>What happened</h2>\n<p>Each line is a scenario's mean over its {} \
-         replicates; the shaded band around it is the 95% confidence interval for that mean. \
-         Dashed vertical lines mark when interventions begin.</p>\n",
-        n
+        "<h2>What happened</h2>\n<p>Each line is a scenario's mean over its {n} \
+         replicates; the shaded band around it is the 95% confidence interval for that mean, \
+         and shows how much the level varies from one generated town to another. Dashed \
+         vertical lines mark when interventions begin. Because replicate <i>r</i> of every \
+         scenario starts from the same town, the differences between scenarios are measured \
+         more precisely than the overlapping bands suggest: the sentence under each chart, and \
+         the table further down, give them with their own intervals.</p>\n"
     );
     for (metric, label, meaning) in HEADLINE.iter().filter(|(m, _, _)| *m != "venues_open") {
         let _ = write!(
             h,
-            "<h3>{}</h3>\n<figure>\n{}\n<figcaption>{} — {}</figcaption>\n</figure>\n",
+            "<h3>{} <small>— {}</small></h3>\n<figure>\n{}\n<figcaption>{}</figcaption>\n\
+             </figure>\n",
             escape(label),
-            inline_svg(charts_dir, metric, label)?,
             escape(meaning),
+            inline_svg(charts_dir, metric, label)?,
             caption(cmp, metric, label, last_year)
         );
     }
@@ -526,7 +608,7 @@ mod tests {
     fn escapes_markup() {
         assert_eq!(
             escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+            "&lt;a href=&quot;x&quot;&gt;&amp;'"
         );
     }
 
