@@ -57,6 +57,12 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Run one classic model (deffuant, hk, schelling, granovetter, axelrod); print a JSON line.
+    Classic {
+        /// MODEL [--PARAM VALUE ...] [--seed S] [--steps K] [--threads N]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
     /// List every parameter with its unit, allowed range and default.
     Params {
         /// Print a Markdown table with meanings and sources (as in docs/ODD.md).
@@ -108,6 +114,10 @@ fn main() -> ExitCode {
             }
             emit(&text)
         }
+        Some(Command::Classic { args }) => match cohesion::classic::cli_line(&args) {
+            Ok(line) => emit(&line),
+            Err(e) => fail(&e.to_string(), 2),
+        },
         Some(Command::Params { markdown: true }) => emit(&params::markdown_table()),
         Some(Command::Params { markdown: false }) => {
             let mut text = format!(
