@@ -13,14 +13,17 @@
 //! ([`crate::model::rules`], [`crate::model::participation::participation_logit`]), so that a
 //! change to the town's rule moves the classic check.
 //!
-//! [`run`] runs one model from named parameters, for `cohesion classic`.
+//! [`run`] runs one model from named parameters, for `cohesion classic`; [`validate`] runs every
+//! published-result check, for `cohesion validate`.
 
 pub mod axelrod;
 pub mod deffuant;
+pub mod figures;
 pub mod granovetter;
 pub mod hk;
 pub mod params;
 pub mod schelling;
+pub mod validate;
 
 use crate::rng::Seeds;
 use params::{ParamSpec, Params};
