@@ -48,8 +48,8 @@ mod tests {
 
     #[test]
     fn move_toward_goes_part_of_the_way() {
-        assert_eq!(move_toward(0.2, 0.6, 0.5), 0.4);
-        assert_eq!(move_toward(0.2, 0.6, 0.0), 0.2);
-        assert_eq!(move_toward(0.2, 0.6, 1.0), 0.6);
+        assert_eq!(move_toward(0.25, 0.75, 0.5), 0.5);
+        assert_eq!(move_toward(0.25, 0.75, 0.0), 0.25);
+        assert_eq!(move_toward(0.25, 0.75, 1.0), 0.75);
     }
 }
