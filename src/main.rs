@@ -103,6 +103,24 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Run one classic model (deffuant, hk, schelling, granovetter, axelrod); print a JSON line.
+    Classic {
+        /// MODEL [--PARAM VALUE ...] [--seed S] [--steps K] [--threads N]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
+    /// Check the classic models against their published results; write a table and figures.
+    Validate {
+        /// Fewer replicates and smaller sizes (for CI).
+        #[arg(long)]
+        quick: bool,
+        /// Output directory (default: outputs/validation).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing output directory.
+        #[arg(long)]
+        force: bool,
+    },
     /// List every parameter with its unit, allowed range and default.
     Params {
         /// Print a Markdown table with meanings and sources (as in docs/ODD.md).
@@ -188,6 +206,15 @@ fn main() -> ExitCode {
                 text.push_str(&format!("{:<24} {}\n", b.name, b.summary));
             }
             emit(&text)
+        }
+        Some(Command::Classic { args }) => match cohesion::classic::cli_line(&args) {
+            Ok(line) => emit(&line),
+            Err(e) => fail(&e.to_string(), 2),
+        },
+        Some(Command::Validate { quick, out, force }) => {
+            let (text, code) = cohesion::classic::validate::cli(quick, out, force);
+            let _ = emit(&text);
+            ExitCode::from(code)
         }
         Some(Command::Params { markdown: true }) => emit(&params::markdown_table()),
         Some(Command::Params { markdown: false }) => {

@@ -60,6 +60,17 @@ pub enum Purpose {
     Groups = 12,
     /// Choices made by scheduled interventions.
     Interventions = 13,
+    /// The classic models of `crate::classic` number their purposes from 101, so that the town's
+    /// own purposes can grow without renumbering. Deffuant–Weisbuch: opinions and pairs.
+    Deffuant = 101,
+    /// Hegselmann–Krause: initial opinions.
+    HegselmannKrause = 102,
+    /// Schelling: placing agents, the order they act in and where they move.
+    Schelling = 103,
+    /// Granovetter: drawing thresholds.
+    Granovetter = 104,
+    /// Axelrod: initial cultures and the events of the dynamics.
+    Axelrod = 105,
 }
 
 /// A run's randomness: the master seed and replicate, from which every stream is keyed.

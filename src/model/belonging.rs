@@ -10,6 +10,7 @@
 
 use super::components::*;
 use super::logistic;
+use super::rules::move_toward;
 use crate::town::per_thousand;
 use bevy_ecs::prelude::*;
 
@@ -71,6 +72,6 @@ pub fn belonging(
                     0.0
                 };
             let target = logistic(x) as f32;
-            attitudes.belonging += rho * (target - attitudes.belonging);
+            attitudes.belonging = move_toward(attitudes.belonging, target, rho);
         });
 }

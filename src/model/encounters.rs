@@ -19,15 +19,7 @@ use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use bevy_ecs::prelude::*;
 
-/// Share of identity features on which two residents agree (Axelrod's similarity).
-pub fn similarity(a: &[u8; MAX_FEATURES], b: &[u8; MAX_FEATURES], features: usize) -> f32 {
-    let same = a[..features]
-        .iter()
-        .zip(&b[..features])
-        .filter(|(x, y)| x == y)
-        .count();
-    same as f32 / features.max(1) as f32
-}
+pub use super::rules::similarity;
 
 /// Chance that the one who meets `other` has a good experience.
 pub fn positive_chance(

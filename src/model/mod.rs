@@ -19,6 +19,7 @@ pub mod groups;
 pub mod interventions;
 pub mod outings;
 pub mod participation;
+pub mod rules;
 pub mod trust;
 pub mod turnover;
 pub mod venues;
