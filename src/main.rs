@@ -23,6 +23,8 @@ const TEACHING: [&str; 4] = [
     "devolution_big_bang",
 ];
 const TEACHING_REPLICATES: u32 = 6;
+/// The teaching comparison also reports effects at the end of the decade of cuts.
+const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
 /// Replicates of `compare` when not given.
 const DEFAULT_REPLICATES: u32 = 8;
 
@@ -139,7 +141,7 @@ fn main() -> ExitCode {
             threads: None,
             target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
             force: false,
-            effects_years: Vec::new(),
+            effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
         }),
         Some(Command::Compare {
             scenarios,

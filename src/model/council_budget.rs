@@ -24,6 +24,11 @@ use bevy_ecs::prelude::*;
 
 /// Consultations a year that make opportunities "full" on their own.
 const CONSULTATIONS_FOR_FULL: f64 = 13.0;
+/// Opportunities per unit of participatory-budget share: a tenth of the discretionary budget
+/// decided by residents adds as much as about two and a half consultations a year. Turnout in
+/// English participatory-budgeting votes is a few per cent of residents, so it widens the
+/// door to taking part without opening it for everyone.
+const OPPORTUNITY_PER_PB_SHARE: f64 = 2.0;
 
 #[allow(clippy::too_many_arguments)]
 pub fn council_budget(
@@ -54,7 +59,7 @@ pub fn council_budget(
     c.capacity = (discretionary / c.discretionary_at_start_gbp.max(1.0)).min(1.0);
     c.responsiveness = c.openness * c.capacity * (0.5 + 0.5 * c.devolved_powers);
     c.opportunities = ((c.consultations_per_year / CONSULTATIONS_FOR_FULL
-        + 5.0 * c.participatory_budget_share
+        + OPPORTUNITY_PER_PB_SHARE * c.participatory_budget_share
         + 0.2 * c.devolved_powers)
         * (0.5 + 0.5 * c.capacity))
         .min(1.0);
