@@ -6,6 +6,7 @@
 
 pub mod classic;
 pub mod compare;
+pub mod facts;
 pub mod model;
 pub mod observe;
 pub mod output;

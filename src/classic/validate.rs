@@ -1,4 +1,5 @@
-//! `cohesion validate`: every classic model checked against its published result.
+//! `cohesion validate`: every classic model checked against its published result, and the town
+//! model's stylised facts (`crate::facts`) on the built-in scenarios.
 //!
 //! Each check states its exact configuration, the published result and its source, the
 //! tolerance, and how many replicates it runs; it reports our mean with a 95% confidence
@@ -536,12 +537,35 @@ pub fn validate(quick: bool) -> Report {
     schelling_checks(&effort, &mut checks);
     granovetter_checks(&effort, &mut checks);
     axelrod_checks(&effort, &mut checks, &mut fig);
+    town_checks(&effort, &mut checks);
     figure_runs(&effort, &mut fig);
     Report {
         effort,
         checks,
         figures: fig,
         seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// The town model's stylised facts (`crate::facts`) on the built-in scenarios: 4 replicates with
+/// `--quick`, 10 otherwise.
+fn town_checks(e: &Effort, out: &mut Vec<Check>) {
+    let replicates = if e.quick { 4 } else { 10 };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for f in crate::facts::check(replicates, VALIDATION_SEED, threads) {
+        let n = f.estimate.n;
+        out.push(Check {
+            model: "town",
+            configuration: f.configuration.clone(),
+            published: f.claim.to_string(),
+            citation: f.source,
+            tolerance: f.tolerance(),
+            replicates: n,
+            mean: f.estimate.mean,
+            ci: (f.estimate.ci_low, f.estimate.ci_high),
+            ours_text: None,
+            pass: f.pass,
+        });
     }
 }
 

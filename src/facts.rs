@@ -1,0 +1,366 @@
+//! The town model's stylised facts (DESIGN.md §2): what the research reports about towns like
+//! this one, in sign, checked on the built-in scenarios with replicates. Each fact passes only
+//! when the 95% interval of its paired difference lies on the reported side of zero.
+//!
+//! - 2010–19 austerity lowers neighbour contact, belonging and group membership (ONS, Social
+//!   capital in the UK, 2020): `austerity_2010` against `baseline` over 2019;
+//! - rebuilding social infrastructure recovers belonging (Klinenberg 2018):
+//!   `social_infrastructure` against `austerity_2010` over 2019;
+//! - the same closures lower belonging more where deprivation is high (Bolet 2021): one pub
+//!   closed in each of four wards alike in everything but deprivation;
+//! - a citizens' assembly acted on raises its members' external efficacy and council trust more
+//!   than their internal efficacy, with little change among everyone else (the Lisbon citizens'
+//!   assembly evidence).
+//!
+//! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
+//! before then the same as in the full-length scenario. Used by `tests/stylised_facts.rs` and
+//! by `cohesion validate`.
+
+use crate::compare::{ComparePlan, Comparison, Run, simulate};
+use crate::model::components::{Attitudes, Civic, NEVER, Resident};
+use crate::scenario::Event;
+use crate::stats::Estimate;
+use crate::{Scenario, Seeds, Simulation};
+use std::collections::BTreeMap;
+
+/// The year the facts are stated for.
+pub const YEAR: i32 = 2019;
+
+/// Which side of zero a fact needs its interval on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Below,
+    Above,
+    /// Within ± this share of another effect (a "little change").
+    Near,
+}
+
+/// One checked fact.
+#[derive(Clone, Debug)]
+pub struct Fact {
+    /// What is claimed, in words.
+    pub claim: &'static str,
+    pub source: &'static str,
+    /// What was measured, exactly.
+    pub configuration: String,
+    pub want: Want,
+    pub estimate: Estimate,
+    /// For `Want::Near`: the half-width the interval must stay inside.
+    pub bound: f64,
+    pub pass: bool,
+}
+
+impl Fact {
+    fn new(
+        claim: &'static str,
+        source: &'static str,
+        configuration: String,
+        want: Want,
+        estimate: Estimate,
+        bound: f64,
+    ) -> Fact {
+        let pass = match want {
+            Want::Below => estimate.below_zero(),
+            Want::Above => estimate.above_zero(),
+            Want::Near => estimate.ci_low > -bound && estimate.ci_high < bound,
+        };
+        Fact {
+            claim,
+            source,
+            configuration,
+            want,
+            estimate,
+            bound,
+            pass,
+        }
+    }
+
+    /// The tolerance in words.
+    pub fn tolerance(&self) -> String {
+        match self.want {
+            Want::Below => "95% interval below zero".into(),
+            Want::Above => "95% interval above zero".into(),
+            Want::Near => format!("95% interval within ±{:.5}", self.bound),
+        }
+    }
+}
+
+const ONS_2020: &str = "ONS 2020, Social capital in the UK";
+const KLINENBERG_2018: &str = "Klinenberg 2018, Palaces for the People";
+const BOLET_2021: &str = "Bolet 2021, Comparative Political Studies 54(9)";
+const LISBON: &str = "Lisbon citizens' assembly evidence";
+
+/// A built-in scenario cut to end in 2019.
+fn to_year(name: &str) -> Scenario {
+    let mut s = Scenario::load(name).expect("built-in scenarios are valid");
+    s.time.years = (YEAR - s.time.start_year + 1) as u32;
+    s
+}
+
+/// Four wards alike in everything but deprivation: the same homes, the same venues, laid out
+/// symmetrically, two at deprivation 0.3 and two at 0.8. With `closures`, one pub in every
+/// ward closes in March 2012: the same closure everywhere. Five years.
+pub fn matched_wards(closures: bool) -> Scenario {
+    let mut toml = String::from(
+        r#"
+name = "matched_wards"
+description = "Four wards alike in all but deprivation."
+[time]
+years = 5
+[[town.wards]]
+name = "Low North"
+deprivation = 0.3
+housing_share = 0.25
+centre_km = [-1.2, 1.2]
+radius_km = 0.9
+[[town.wards]]
+name = "High North"
+deprivation = 0.8
+housing_share = 0.25
+centre_km = [1.2, 1.2]
+radius_km = 0.9
+[[town.wards]]
+name = "Low South"
+deprivation = 0.3
+housing_share = 0.25
+centre_km = [-1.2, -1.2]
+radius_km = 0.9
+[[town.wards]]
+name = "High South"
+deprivation = 0.8
+housing_share = 0.25
+centre_km = [1.2, -1.2]
+radius_km = 0.9
+[venues.pub]
+count = 12
+placement = "spread"
+[venues.library]
+count = 0
+[venues.community_centre]
+count = 0
+[venues.welfare_hall]
+count = 4
+placement = "spread"
+[venues.park]
+count = 4
+placement = "spread"
+[venues.sports_club]
+count = 4
+placement = "spread"
+[venues.place_of_worship]
+count = 4
+placement = "spread"
+"#,
+    );
+    if closures {
+        toml = toml.replace("\"matched_wards\"", "\"matched_wards_closures\"");
+        for ward in ["Low North", "High North", "Low South", "High South"] {
+            toml.push_str(&format!(
+                "[[events]]\nkind = \"close\"\nyear = 2012\nweek = 10\nvenue_kind = \"pub\"\n\
+                 count = 1\nward = \"{ward}\"\n"
+            ));
+        }
+    }
+    Scenario::from_toml(&toml, "matched wards").expect("the matched town is valid")
+}
+
+fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
+    ComparePlan {
+        scenarios,
+        replicates,
+        seed,
+        effects_years: Vec::new(),
+    }
+}
+
+/// Every fact, each with `replicates` replicates of `seed`, runs spread over `threads`.
+pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    let names = ["baseline", "austerity_2010", "social_infrastructure"];
+    let scenarios = names.iter().map(|n| to_year(n)).collect();
+    let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
+        .expect("the built-in comparison is valid");
+    let year = cmp.year_index(YEAR);
+    let effect = |cmp: &Comparison, a, b, metric: &str| {
+        cmp.paired(a, b, |r: &Run| r.year_mean(metric, year))
+    };
+    for (metric, claim) in [
+        (
+            "neighbour_contact",
+            "by 2019 austerity lowers neighbour contact",
+        ),
+        ("belonging", "by 2019 austerity lowers belonging"),
+        ("group_members", "by 2019 austerity lowers group membership"),
+    ] {
+        facts.push(Fact::new(
+            claim,
+            ONS_2020,
+            format!("austerity_2010 − baseline, {metric} over {YEAR}"),
+            Want::Below,
+            effect(&cmp, 1, 0, metric),
+            0.0,
+        ));
+    }
+    facts.push(Fact::new(
+        "rebuilding social infrastructure recovers belonging",
+        KLINENBERG_2018,
+        format!("social_infrastructure − austerity_2010, belonging over {YEAR}"),
+        Want::Above,
+        effect(&cmp, 2, 1, "belonging"),
+        0.0,
+    ));
+    drop(cmp);
+
+    facts.push(deprivation_fact(replicates, seed, threads));
+    facts.extend(assembly_facts(replicates.min(4), seed));
+    facts
+}
+
+/// The same pub closures in matched wards: the fall in belonging over 2012–13 in the deprived
+/// wards minus that in the well-off ones, replicate by replicate.
+fn deprivation_fact(replicates: u32, seed: u64, threads: usize) -> Fact {
+    let scenarios = vec![matched_wards(false), matched_wards(true)];
+    let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
+        .expect("the matched comparison is valid");
+    let wards = &cmp.plan.scenarios[0].town.wards;
+    let group = |deprivation: f64| -> Vec<u16> {
+        (0..wards.len() as u16)
+            .filter(|&w| wards[w as usize].deprivation == deprivation)
+            .collect()
+    };
+    let (high, low) = (group(0.8), group(0.3));
+    let (from, to) = (cmp.year_index(2012), cmp.year_index(2013));
+    let belonging = |run: &Run, group: &[u16]| {
+        let mut sum = 0.0;
+        for &w in group {
+            let years = &run.wards[&(w, "belonging")];
+            sum += (from..=to).map(|y| years[y as usize]).sum::<f64>() / f64::from(to - from + 1);
+        }
+        sum / group.len() as f64
+    };
+    Fact::new(
+        "the same closures lower belonging more where deprivation is high",
+        BOLET_2021,
+        "one pub closed in each of four wards alike but for deprivation (0.8 against 0.3): \
+         (closures − none) in the deprived wards minus the same in the well-off ones, belonging \
+         over 2012–13"
+            .into(),
+        Want::Below,
+        cmp.paired(1, 0, |r| belonging(r, &high) - belonging(r, &low)),
+        0.0,
+    )
+}
+
+/// Each resident's (external efficacy, council trust, internal efficacy), by id.
+fn attitudes(sim: &mut Simulation) -> BTreeMap<u32, [f64; 3]> {
+    let world = sim.world_mut();
+    let mut q = world.query::<(&Resident, &Attitudes)>();
+    q.iter(world)
+        .map(|(r, a)| {
+            let v = [a.efficacy_external, a.council_trust, a.efficacy_internal];
+            (r.id, v.map(f64::from))
+        })
+        .collect()
+}
+
+/// The `citizens_assembly` scenario, over the assembly's week: the mean change among members
+/// and among everyone else, per replicate.
+fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
+    let scenario = to_year("citizens_assembly");
+    let Some((year, week)) = scenario
+        .events
+        .iter()
+        .find(|e| matches!(e, Event::CitizensAssembly { .. }))
+        .map(Event::when)
+    else {
+        return Vec::new();
+    };
+    let Some(tick) = scenario.tick_of(year, week) else {
+        return Vec::new();
+    };
+    let mut members = Vec::new();
+    let mut others = Vec::new();
+    for r in 0..replicates {
+        let mut sim = Simulation::new(
+            &scenario,
+            Seeds {
+                master: seed,
+                replicate: r,
+            },
+        );
+        while sim.clock().warming_up() || sim.clock().tick() < tick {
+            sim.step();
+        }
+        let before = attitudes(&mut sim);
+        sim.step();
+        let after = attitudes(&mut sim);
+        let world = sim.world_mut();
+        let mut q = world.query::<(&Resident, &Civic)>();
+        let sat: std::collections::BTreeSet<u32> = q
+            .iter(world)
+            .filter(|(_, c)| c.assembly_step != NEVER)
+            .map(|(r, _)| r.id)
+            .collect();
+        let mean_change = |keep: &dyn Fn(u32) -> bool| {
+            let mut sum = [0.0; 3];
+            let mut n = 0.0;
+            for (id, b) in &before {
+                if let (true, Some(a)) = (keep(*id), after.get(id)) {
+                    for k in 0..3 {
+                        sum[k] += a[k] - b[k];
+                    }
+                    n += 1.0;
+                }
+            }
+            sum.map(|s| s / f64::max(n, 1.0))
+        };
+        members.push(mean_change(&|id| sat.contains(&id)));
+        others.push(mean_change(&|id| !sat.contains(&id)));
+    }
+    let of = |rows: &[[f64; 3]], f: &dyn Fn(&[f64; 3]) -> f64| {
+        Estimate::of(&rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let members_external = of(&members, &|m| m[0]).mean;
+    let bound = 0.2 * members_external.abs();
+    let week_of = format!("citizens_assembly, the assembly's week ({year} week {week})");
+    vec![
+        Fact::new(
+            "an assembly acted on raises members' external efficacy more than internal",
+            LISBON,
+            format!("{week_of}: members' change in external minus internal efficacy"),
+            Want::Above,
+            of(&members, &|m| m[0] - m[2]),
+            0.0,
+        ),
+        Fact::new(
+            "an assembly acted on raises members' council trust more than internal efficacy",
+            LISBON,
+            format!("{week_of}: members' change in council trust minus internal efficacy"),
+            Want::Above,
+            of(&members, &|m| m[1] - m[2]),
+            0.0,
+        ),
+        Fact::new(
+            "an assembly changes little among non-members",
+            LISBON,
+            format!(
+                "{week_of}: non-members' change in external efficacy, against a fifth of \
+                 members' ({members_external:.4})"
+            ),
+            Want::Near,
+            of(&others, &|m| m[0]),
+            bound,
+        ),
+        Fact::new(
+            "an assembly changes council trust little among non-members",
+            LISBON,
+            format!(
+                "{week_of}: non-members' change in council trust, against a fifth of members' \
+                 change in external efficacy"
+            ),
+            Want::Near,
+            of(&others, &|m| m[1]),
+            bound,
+        ),
+    ]
+}
