@@ -56,6 +56,10 @@ pub struct Identity {
     pub traits: [u8; MAX_FEATURES],
     /// Mean outings per week.
     pub sociability: f32,
+    /// e^−sociability, where the weekly Poisson draw of outings stops; kept beside
+    /// `sociability` (set both together) because computing it every week was a twentieth of a
+    /// tick (measured).
+    pub poisson_limit: f64,
     /// Chance of treating someone well in an encounter.
     pub trustworthiness: f32,
     /// Log-attractiveness of each venue kind to this resident (in `VenueKind::ALL` order).
