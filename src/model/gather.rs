@@ -40,7 +40,7 @@ pub fn gather(
             id: resident.id,
             slot: resident.slot,
             ward: resident.ward,
-            trustworthiness_permille: (identity.trustworthiness * 1000.0).round() as u16,
+            trustworthiness_permille: permille(identity.trustworthiness),
             traits: identity.traits,
         };
         let mut mask = 0u64;
@@ -147,6 +147,35 @@ pub fn gather(
     for (id, &e) in venue_index.0.iter().enumerate() {
         if let Ok(mut v) = venues.get_mut(e) {
             v.visits[ring] = b.starts[id + 1] - b.starts[id];
+        }
+    }
+}
+
+/// `x` in thousandths, rounded half away from zero as `(x * 1000.0).round() as u16` does.
+fn permille(x: f32) -> u16 {
+    let y = x * 1000.0;
+    // Below 2^23, y + 0.5 is exact, so truncating it rounds a non-negative y exactly as
+    // `round` does, without the library call.
+    if (0.0..8_388_608.0).contains(&y) {
+        (y + 0.5) as u16
+    } else {
+        y.round() as u16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permille_rounds_as_round_does() {
+        let mut x = 0.0f32;
+        while x < 2.0 {
+            assert_eq!(permille(x), (x * 1000.0).round() as u16, "{x}");
+            x = f32::from_bits(x.to_bits() + 101);
+        }
+        for x in [-1.0f32, 0.0005, 65.5355, 1e30, f32::NAN] {
+            assert_eq!(permille(x), (x * 1000.0).round() as u16, "{x}");
         }
     }
 }
