@@ -547,7 +547,7 @@ pub struct Buckets {
     /// of the venue in the lower-id friend's outings, slot of the higher-id friend, index of the
     /// venue in theirs);
     /// resident `s`'s are `found[found_at[s].0..found_at[s].1]`, in the partner's id order.
-    pub found: Vec<(u16, u8, u32, u8)>,
+    pub found: Vec<FoundTie>,
     pub found_at: Vec<(u32, u32)>,
     /// Scratch: next free place in each bucket while filling.
     pub cursor: Vec<u32>,
@@ -563,6 +563,10 @@ impl Buckets {
         }
     }
 }
+
+/// Two ties at the same venue, found from the side of the one with the lower id: (venue, index
+/// of the venue in the lower id's outings, slot of the higher id, index of the venue in theirs).
+pub type FoundTie = (u16, u8, u32, u8);
 
 /// One side of an encounter, as delivered to a resident.
 #[derive(Clone, Copy, Debug)]

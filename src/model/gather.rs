@@ -7,6 +7,7 @@
 //! the highest ids, so they go to the end) and dropped into their venues' buckets by a counting
 //! sort, which leaves every bucket in id order without sorting it.
 
+use super::batches::Collector;
 use super::components::*;
 use bevy_ecs::prelude::*;
 
@@ -26,7 +27,6 @@ pub fn gather(
     b.position_by_slot.resize(n_slots, [0; MAX_OUTINGS]);
     b.found_at.resize(n_slots, (0, 0));
     b.mask_by_slot.resize(n_slots, 0);
-    b.found.clear();
     b.cursor.clear();
     b.cursor.resize(n_venues + 1, 0);
 
@@ -50,35 +50,58 @@ pub fn gather(
         }
         b.mask_by_slot[slot] = mask;
     }
-    for (me, _, ties, outings) in residents.iter() {
-        let from = b.found.len() as u32;
-        let mine = outings.as_slice();
-        let my_mask = b.mask_by_slot[me.slot as usize];
-        // Live ties with higher ids who may be at one of my venues (the masks can only say
-        // "maybe"), in id order.
-        let mut later = [(0u32, 0u32); MAX_TIES];
-        let mut n = 0;
-        for t in ties.as_slice() {
-            let maybe = (t.id > me.id) & (b.mask_by_slot[t.slot as usize] & my_mask != 0);
-            if maybe && slots.holds(t.slot, t.id) {
-                let mut at = n;
-                while at > 0 && later[at - 1].0 > t.id {
-                    later[at] = later[at - 1];
-                    at -= 1;
+    // In parallel: the ties each resident finds at the same venue (each find keyed by the
+    // finder's slot, so the order batches finish in does not matter).
+    let collector: Collector<Vec<(u32, FoundTie)>> = Collector::default();
+    {
+        let (mask_by_slot, week_by_slot) = (&b.mask_by_slot, &b.week_by_slot);
+        residents.par_iter().for_each_init(
+            || collector.batch(),
+            |batch, (me, _, ties, outings)| {
+                let mine = outings.as_slice();
+                let my_mask = mask_by_slot[me.slot as usize];
+                // Live ties with higher ids who may be at one of my venues (the masks can only
+                // say "maybe"), in id order.
+                let mut later = [(0u32, 0u32); MAX_TIES];
+                let mut n = 0;
+                for t in ties.as_slice() {
+                    let maybe = (t.id > me.id) & (mask_by_slot[t.slot as usize] & my_mask != 0);
+                    if maybe && slots.holds(t.slot, t.id) {
+                        let mut at = n;
+                        while at > 0 && later[at - 1].0 > t.id {
+                            later[at] = later[at - 1];
+                            at -= 1;
+                        }
+                        later[at] = (t.id, t.slot);
+                        n += 1;
+                    }
                 }
-                later[at] = (t.id, t.slot);
-                n += 1;
-            }
-        }
-        for &(_, their_slot) in &later[..n] {
-            let theirs = b.week_by_slot[their_slot as usize].as_slice();
-            for (k, &v) in mine.iter().enumerate() {
-                if let Some(j) = theirs.iter().position(|&w| w == v) {
-                    b.found.push((v, k as u8, their_slot, j as u8));
+                for &(_, their_slot) in &later[..n] {
+                    let theirs = week_by_slot[their_slot as usize].as_slice();
+                    for (k, &v) in mine.iter().enumerate() {
+                        if let Some(j) = theirs.iter().position(|&w| w == v) {
+                            batch
+                                .value
+                                .push((me.slot, (v, k as u8, their_slot, j as u8)));
+                        }
+                    }
                 }
+            },
+        );
+    }
+    b.found.clear();
+    b.found_at.fill((0, 0));
+    for list in collector.into_batches() {
+        let mut i = 0;
+        while i < list.len() {
+            let slot = list[i].0;
+            let from = b.found.len() as u32;
+            while i < list.len() && list[i].0 == slot {
+                b.found.push(list[i].1);
+                i += 1;
             }
+            b.found_at[slot as usize] = (from, b.found.len() as u32);
         }
-        b.found_at[me.slot as usize] = (from, b.found.len() as u32);
     }
 
     // Slots in id order, carried over from last week.

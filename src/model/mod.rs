@@ -7,6 +7,7 @@
 //! ([`crate::rng`]), iterates in an order that depends on bevy's storage when the result could
 //! depend on it, or adds floating-point numbers across residents in parallel.
 
+pub mod batches;
 pub mod components;
 
 pub mod belonging;
