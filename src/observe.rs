@@ -83,8 +83,16 @@ impl Observations {
 
 const SCALE: f64 = 1e9;
 
+/// `x` in billionths, rounded half away from zero (as `f64::round`).
 fn fixed(x: f32) -> i64 {
-    (f64::from(x) * SCALE).round() as i64
+    let y = f64::from(x) * SCALE;
+    // Below 2^52, y + 0.5 is exact, so truncating it rounds a non-negative y exactly as
+    // `round` does, without the library call `round` costs (measured: a third of this step).
+    if (0.0..4_503_599_627_370_496.0).contains(&y) {
+        (y + 0.5) as i64
+    } else {
+        y.round() as i64
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -196,5 +204,22 @@ pub fn observe(
             push(Some(w as u16), name, mean(sums[w][m], counts[w]));
         }
         push(Some(w as u16), "venues_open", f64::from(open_by_ward[w]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_rounds_as_round_does() {
+        let mut x = 0.0f32;
+        while x < 1.0 {
+            assert_eq!(fixed(x), (f64::from(x) * SCALE).round() as i64, "{x}");
+            x = f32::from_bits(x.to_bits() + 997);
+        }
+        for x in [-1.0f32, -0.5, 0.5, 1.0, 1e7, 1e30, f32::NAN, f32::INFINITY] {
+            assert_eq!(fixed(x), (f64::from(x) * SCALE).round() as i64, "{x}");
+        }
     }
 }

@@ -56,6 +56,10 @@ pub struct Identity {
     pub traits: [u8; MAX_FEATURES],
     /// Mean outings per week.
     pub sociability: f32,
+    /// e^−sociability, where the weekly Poisson draw of outings stops; kept beside
+    /// `sociability` (set both together) because computing it every week was a twentieth of a
+    /// tick (measured).
+    pub poisson_limit: f64,
     /// Chance of treating someone well in an encounter.
     pub trustworthiness: f32,
     /// Log-attractiveness of each venue kind to this resident (in `VenueKind::ALL` order).
@@ -508,7 +512,7 @@ pub struct Layout {
 pub struct NextResidentId(pub u32);
 
 /// One visitor in a venue's weekly bucket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Visitor {
     pub id: u32,
     pub slot: u32,
@@ -524,19 +528,49 @@ pub struct Visitor {
 /// of ties who are at the same venue (positions in the bucket, in bucket order).
 #[derive(Resource, Default)]
 pub struct Buckets {
-    pub by_venue: Vec<Vec<Visitor>>,
+    /// Every venue's visitors, venue after venue: bucket `v` is `visitors[starts[v]..starts[v +
+    /// 1]]` (one flat list filled by a counting sort, since venue ids are dense).
+    pub visitors: Vec<Visitor>,
+    pub starts: Vec<u32>,
     pub friends: Vec<Vec<(u32, u32)>>,
-    /// Scratch for finding friends: per slot, the marker of the last bucket the resident was
-    /// seen in and their position there. Markers never repeat within a run, so it needs no
-    /// clearing.
-    pub seen: Vec<(u32, u32)>,
-    pub next_marker: u32,
-    /// Scratch: each slot's venues this week, for finding friends without fetching every
-    /// visitor's ties at random (measured: those fetches were a third of a tick).
+    /// Scratch: slots in resident-id order, and the id each slot held when it was built (ids
+    /// only grow, so a newcomer goes to the end and the rest keep their order).
+    pub id_order: Vec<u32>,
+    pub id_order_ids: Vec<u32>,
+    /// Scratch: each slot's venues this week, and what the encounter rule reads of the resident,
+    /// copied in one pass so that bucketing and finding friends never look a resident up in the
+    /// world (measured: those lookups were a third of a tick).
     pub week_by_slot: Vec<Outings>,
-    /// Scratch: friend pairs found per venue, as (lower id, its slot, higher id, its slot).
-    pub pairs: Vec<Vec<(u32, u32, u32, u32)>>,
+    pub visitor_by_slot: Vec<Visitor>,
+    /// Scratch: each slot's venues this week as a bit set of venue ids modulo 64, so that most
+    /// ties who went elsewhere are ruled out with one test.
+    pub mask_by_slot: Vec<u64>,
+    /// Scratch: for each slot and each of its outings this week, its position in that bucket.
+    pub position_by_slot: Vec<[u32; MAX_OUTINGS]>,
+    /// Scratch: friends at the same venue found from each resident's own ties, as (venue, index
+    /// of the venue in the lower-id friend's outings, slot of the higher-id friend, index of the
+    /// venue in theirs);
+    /// resident `s`'s are `found[found_at[s].0..found_at[s].1]`, in the partner's id order.
+    pub found: Vec<FoundTie>,
+    pub found_at: Vec<(u32, u32)>,
+    /// Scratch: next free place in each bucket while filling.
+    pub cursor: Vec<u32>,
 }
+
+impl Buckets {
+    /// This week's visitors of venue `v`, in resident-id order.
+    pub fn of(&self, v: u16) -> &[Visitor] {
+        let v = v as usize;
+        match (self.starts.get(v), self.starts.get(v + 1)) {
+            (Some(&a), Some(&b)) => &self.visitors[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Two ties at the same venue, found from the side of the one with the lower id: (venue, index
+/// of the venue in the lower id's outings, slot of the higher id, index of the venue in theirs).
+pub type FoundTie = (u16, u8, u32, u8);
 
 /// One side of an encounter, as delivered to a resident.
 #[derive(Clone, Copy, Debug)]

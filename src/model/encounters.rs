@@ -59,7 +59,7 @@ pub fn encounters(
         .batching_strategy(one_by_one)
         .for_each(|(venue, mut log)| {
             log.meetings.clear();
-            let visitors = &buckets.by_venue[venue.id as usize];
+            let visitors = buckets.of(venue.id);
             let n = visitors.len();
             if n < 2 || !venue.usable(tick) {
                 return;

@@ -23,7 +23,7 @@
 //! closes.
 
 use super::components::*;
-use crate::rng::{Purpose, RngExt, poisson};
+use crate::rng::{Purpose, RngExt};
 use crate::scenario::{Owner, Scenario, VenueKind};
 use crate::town::distance;
 use bevy_ecs::prelude::*;
@@ -97,6 +97,7 @@ pub fn outings(
                 .filter(|&v| g.active && view[v as usize].pull > 0.0)
         })
         .collect();
+    let friends_weight = o.friends_weight as f32;
     let version = layout.version;
     let step = clock.step;
     let ring = clock.ring();
@@ -125,31 +126,43 @@ pub fn outings(
                 }
             }
             let n = choices.len as usize;
-            let mut weights = [0f32; MAX_CHOICES];
-            let mut total = 0f32;
             let mut pull = 0f32;
-            for ((w, &v), &base) in weights
-                .iter_mut()
-                .zip(&choices.venue[..n])
-                .zip(&choices.weight[..n])
-            {
-                let structural = base * view[v as usize].pull;
-                pull += structural;
-                *w = structural * (1.0 + o.friends_weight as f32 * haunts.score_of(v));
-                total += *w;
+            for (&v, &base) in choices.venue[..n].iter().zip(&choices.weight[..n]) {
+                pull += base * view[v as usize].pull;
             }
             if choices.first_pull == 0.0 {
                 choices.first_pull = pull;
             }
-            let reach = if choices.first_pull > 0.0 && pull != choices.first_pull {
-                libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity)
+            // e^−mean for the Poisson draw: cached while the places within reach are as they
+            // were first counted.
+            let limit = if choices.first_pull > 0.0 && pull != choices.first_pull {
+                let reach = libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity);
+                libm::exp(-f64::from(identity.sociability) * reach)
             } else {
-                1.0
+                identity.poisson_limit
             };
-            let mean = f64::from(identity.sociability) * reach;
-            let wanted = (poisson(&mut rng, mean) as usize).min(cap);
+            let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
             let others = wanted.saturating_sub(week.len as usize);
-            if total > 0.0 {
+            let mut weights = [0f32; MAX_CHOICES];
+            let mut total = 0f32;
+            if others > 0 {
+                for ((w, &v), &base) in weights
+                    .iter_mut()
+                    .zip(&choices.venue[..n])
+                    .zip(&choices.weight[..n])
+                {
+                    // The haunt score of `v` (as `Haunts::score_of`), without branching.
+                    let mut score = 0f32;
+                    for i in (0..HAUNTS).rev() {
+                        if haunts.venue[i] == v && haunts.score[i] > 0.0 {
+                            score = haunts.score[i];
+                        }
+                    }
+                    *w = base * view[v as usize].pull * (1.0 + friends_weight * score);
+                    total += *w;
+                }
+            }
+            if others > 0 && total > 0.0 {
                 for _ in 0..others {
                     let mut target = rng.random::<f32>() * total;
                     let mut pick = n - 1;
@@ -172,6 +185,18 @@ pub fn outings(
             *outings = week;
         },
     );
+}
+
+/// A Poisson draw by inversion with `limit` = e^−mean: the same draws, in the same order, as
+/// [`crate::rng::poisson`], which computes the limit itself.
+fn poisson_below<R: RngExt>(rng: &mut R, limit: f64) -> u32 {
+    let mut product: f64 = rng.random();
+    let mut count = 0;
+    while product > limit && count < 64 {
+        product *= rng.random::<f64>();
+        count += 1;
+    }
+    count
 }
 
 /// Rebuilds a resident's choice set: the nearest open venues of each kind, with the weight of
@@ -209,4 +234,24 @@ fn rebuild(
         }
     }
     choices.len = len as u8;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Seeds, poisson};
+
+    #[test]
+    fn poisson_below_draws_as_poisson() {
+        let seeds = Seeds::new(5);
+        for i in 0..5_000u64 {
+            let mean = f64::from((i % 97) as f32 * 0.07);
+            let a = poisson(&mut seeds.tick_stream(Purpose::Outings, i, 1), mean);
+            let b = poisson_below(
+                &mut seeds.tick_stream(Purpose::Outings, i, 1),
+                libm::exp(-mean),
+            );
+            assert_eq!(a, b, "mean {mean}");
+        }
+    }
 }

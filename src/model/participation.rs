@@ -8,8 +8,8 @@
 //! transport). Opportunities come from the council: consultations, participatory budgeting,
 //! devolved powers.
 
+use super::below_logistic;
 use super::components::*;
-use super::logistic;
 use crate::rng::{Purpose, RngExt};
 use bevy_ecs::prelude::*;
 
@@ -71,7 +71,7 @@ pub fn participation(
                 memberships.len > 0,
             );
             let mut rng = seeds.tick_stream(Purpose::Participation, u64::from(me.id), step);
-            if rng.random::<f64>() < logistic(x) {
+            if below_logistic(rng.random::<f64>(), x) {
                 civic.participated = true;
                 civic.last_participated = now;
             }

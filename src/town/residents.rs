@@ -178,6 +178,7 @@ pub fn new_resident(
         identity: Identity {
             traits,
             sociability: sociability as f32,
+            poisson_limit: libm::exp(-f64::from(sociability as f32)),
             trustworthiness,
             preference,
         },
