@@ -169,12 +169,13 @@ pub fn describe(event: &Event) -> String {
                     "no community right to bid".into()
                 });
             }
-            let rest = if *big_bang {
-                "everything else at its big-bang level (powers, an open council, £1,000,000 a \
-                 year, participatory budgeting, a right to bid)"
-                    .to_string()
-            } else {
-                String::new()
+            let rest = match (*big_bang, parts.is_empty()) {
+                (true, true) => "real powers, an open council, £1,000,000 a year devolved, \
+                                 participatory budgeting over a tenth of the discretionary budget \
+                                 and a community right to bid, all at once"
+                    .to_string(),
+                (true, false) => "everything else at its big-bang level".to_string(),
+                (false, _) => String::new(),
             };
             let list = parts
                 .into_iter()
@@ -289,19 +290,27 @@ fn caption(cmp: &Comparison, metric: &str, label: &str, year: i32) -> String {
     format!("{label} over {year}: {}.", parts.join("; "))
 }
 
-/// "The story in brief": for each scenario, its clear effects at the final year, largest
+/// "The story in brief": for each reported year and scenario, its clear effects, largest
 /// first, and the headline metrics it leaves unchanged.
-fn story(cmp: &Comparison, year: i32) -> String {
+fn story(cmp: &Comparison) -> String {
     let scenarios = &cmp.plan.scenarios;
     if scenarios.len() < 2 {
         return String::new();
     }
-    let reference = escape(&scenarios[0].name);
-    let mut out = format!(
-        "<h2>The story in brief</h2>\n<p>Over {year}, compared with <b>{reference}</b> (replicate \
-         by replicate; only differences whose 95% interval excludes zero are counted as \
-         clear):</p>\n<ul>\n"
+    let mut out = String::from(
+        "<h2>The story in brief</h2>\n<p>Each scenario against the reference, replicate by \
+         replicate; only differences whose 95% interval excludes zero count as clear.</p>\n",
     );
+    for year in cmp.plan.report_years() {
+        out.push_str(&story_of_year(cmp, year));
+    }
+    out
+}
+
+fn story_of_year(cmp: &Comparison, year: i32) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    let reference = escape(&scenarios[0].name);
+    let mut out = format!("<p>Over <b>{year}</b>, compared with <b>{reference}</b>:</p>\n<ul>\n");
     for (s, scenario) in scenarios.iter().enumerate().skip(1) {
         let mut clear = Vec::new();
         let mut unclear = Vec::new();
@@ -433,7 +442,7 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
         plural(n, "time", "times"),
     );
 
-    h.push_str(&story(cmp, last_year));
+    h.push_str(&story(cmp));
 
     // The scenarios.
     h.push_str("<h2>The scenarios</h2>\n");
