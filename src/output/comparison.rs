@@ -85,6 +85,26 @@ pub fn scenario_file_stem(name: &str) -> String {
         .collect()
 }
 
+/// The file each scenario's resolved TOML is written to, relative to the comparison's directory:
+/// `scenarios/NAME.toml`, with `-2`, `-3`, ... added where two names would share a file.
+pub fn scenario_files(cmp: &Comparison) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    cmp.plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            let stem = scenario_file_stem(&s.name);
+            let mut name = stem.clone();
+            let mut k = 1;
+            while !taken.insert(name.clone()) {
+                k += 1;
+                name = format!("{stem}-{k}");
+            }
+            format!("{SCENARIOS_DIR}/{name}.toml")
+        })
+        .collect()
+}
+
 /// Writes every result of `cmp`. Returns the directory written.
 pub fn write_comparison(
     to: &CompareTarget,
@@ -122,8 +142,7 @@ fn write_staged(
         files.push(name.to_string());
     }
     fs::create_dir_all(dir.join(SCENARIOS_DIR)).map_err(io_err(dir.display().to_string()))?;
-    for s in &cmp.plan.scenarios {
-        let name = format!("{SCENARIOS_DIR}/{}.toml", scenario_file_stem(&s.name));
+    for (s, name) in cmp.plan.scenarios.iter().zip(scenario_files(cmp)) {
         write(&name, s.to_toml().as_bytes())?;
         files.push(name);
     }
@@ -409,10 +428,11 @@ fn manifest(
         scenarios: plan
             .scenarios
             .iter()
-            .map(|s| ScenarioEntry {
+            .zip(scenario_files(cmp))
+            .map(|(s, file)| ScenarioEntry {
                 name: s.name.clone(),
                 sha256: s.hash(),
-                file: format!("{SCENARIOS_DIR}/{}.toml", scenario_file_stem(&s.name)),
+                file,
             })
             .collect(),
         reproducibility: REPRODUCIBILITY,
