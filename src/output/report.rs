@@ -299,8 +299,15 @@ fn story(cmp: &Comparison) -> String {
     }
     let mut out = String::from(
         "<h2>The story in brief</h2>\n<p>Each scenario against the reference, replicate by \
-         replicate; only differences whose 95% interval excludes zero count as clear.</p>\n",
+         replicate; only differences whose 95% interval excludes zero count as clear.",
     );
+    if cmp.plan.replicates < 2 {
+        out.push_str(
+            " With one replicate there are no intervals, so nothing counts as clear: run \
+             more replicates (<code>--replicates</code>) to tell effects from chance.",
+        );
+    }
+    out.push_str("</p>\n");
     for year in cmp.plan.report_years() {
         out.push_str(&story_of_year(cmp, year));
     }
@@ -523,7 +530,7 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     // The footer.
     let _ = write!(
         h,
-        "<footer>\n<p>Reproduce this page exactly (the same bytes, on any number of \
+        "<footer>\n<p>Reproduce these results (the same data and charts, on any number of \
          threads):</p>\n<pre>{}</pre>\n<p>cohesion {} · master seed {} · {} per scenario · \
          replicate <i>r</i> of every scenario uses the random streams keyed by (seed, \
          <i>r</i>).</p>\n<p>Scenarios (SHA-256 of the fully resolved TOML, in \
