@@ -87,10 +87,9 @@ pub fn scenario_file_stem(name: &str) -> String {
 
 /// The file each scenario's resolved TOML is written to, relative to the comparison's directory:
 /// `scenarios/NAME.toml`, with `-2`, `-3`, ... added where two names would share a file.
-pub fn scenario_files(cmp: &Comparison) -> Vec<String> {
+pub fn scenario_files(scenarios: &[crate::Scenario]) -> Vec<String> {
     let mut taken = std::collections::BTreeSet::new();
-    cmp.plan
-        .scenarios
+    scenarios
         .iter()
         .map(|s| {
             let stem = scenario_file_stem(&s.name);
@@ -142,7 +141,12 @@ fn write_staged(
         files.push(name.to_string());
     }
     fs::create_dir_all(dir.join(SCENARIOS_DIR)).map_err(io_err(dir.display().to_string()))?;
-    for (s, name) in cmp.plan.scenarios.iter().zip(scenario_files(cmp)) {
+    for (s, name) in cmp
+        .plan
+        .scenarios
+        .iter()
+        .zip(scenario_files(&cmp.plan.scenarios))
+    {
         write(&name, s.to_toml().as_bytes())?;
         files.push(name);
     }
@@ -428,7 +432,7 @@ fn manifest(
         scenarios: plan
             .scenarios
             .iter()
-            .zip(scenario_files(cmp))
+            .zip(scenario_files(&cmp.plan.scenarios))
             .map(|(s, file)| ScenarioEntry {
                 name: s.name.clone(),
                 sha256: s.hash(),
@@ -455,4 +459,28 @@ fn timings_json(t: &CompareTimings) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    #[test]
+    fn scenario_files_never_collide() {
+        let named = |n: &str| Scenario {
+            name: n.to_string(),
+            ..Scenario::default()
+        };
+        let files = scenario_files(&[named("a/b"), named("a_b"), named("a b"), named("c")]);
+        assert_eq!(
+            files,
+            [
+                "scenarios/a_b.toml",
+                "scenarios/a_b-2.toml",
+                "scenarios/a_b-3.toml",
+                "scenarios/c.toml"
+            ]
+        );
+    }
 }
