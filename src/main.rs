@@ -22,7 +22,7 @@ const TEACHING: [&str; 4] = [
     "social_infrastructure",
     "devolution_big_bang",
 ];
-const TEACHING_REPLICATES: u32 = 5;
+const TEACHING_REPLICATES: u32 = 4;
 /// The teaching comparison also reports effects at the end of the decade of cuts.
 const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
 /// Replicates of `compare` when not given.
@@ -36,7 +36,7 @@ const DEFAULT_REPLICATES: u32 = 8;
     long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
                   week by week, as its pubs, library, halls and council change.\n\n\
                   With no command, runs the teaching comparison (baseline, austerity_2010, \
-                  social_infrastructure, devolution_big_bang; 5 replicates each, seed 42) into \
+                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42) into \
                   outputs/ and writes outputs/report.html."
 )]
 struct Cli {
