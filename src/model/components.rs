@@ -198,6 +198,11 @@ pub struct ChoiceSet {
     /// The set's total pull (Σ weight × venue pull) the first week it had any: what the
     /// places within reach offered when the resident was first counted. 0 until then.
     pub first_pull: f32,
+    /// The last pull that differed from `first_pull`, and e^−(sociability × reach) for it:
+    /// the Poisson limit of the week's outings, kept while the places within reach stay as
+    /// they are, since reach costs a power and an exponential per resident.
+    pub reach_pull: f32,
+    pub reach_limit: f64,
 }
 
 impl Default for ChoiceSet {
@@ -208,6 +213,8 @@ impl Default for ChoiceSet {
             len: 0,
             layout: u32::MAX,
             first_pull: 0.0,
+            reach_pull: 0.0,
+            reach_limit: 1.0,
         }
     }
 }

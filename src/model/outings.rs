@@ -136,8 +136,12 @@ pub fn outings(
             // e^−mean for the Poisson draw: cached while the places within reach are as they
             // were first counted.
             let limit = if choices.first_pull > 0.0 && pull != choices.first_pull {
-                let reach = libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity);
-                libm::exp(-f64::from(identity.sociability) * reach)
+                if pull != choices.reach_pull {
+                    let reach = libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity);
+                    choices.reach_pull = pull;
+                    choices.reach_limit = libm::exp(-f64::from(identity.sociability) * reach);
+                }
+                choices.reach_limit
             } else {
                 identity.poisson_limit
             };

@@ -159,18 +159,22 @@ pub fn write_charts(
 
     let mut written = Vec::with_capacity(2 * charts.len());
     for chart in &charts {
-        let png = format!("{}.png", chart.spec.name);
-        let svg = format!("{}.svg", chart.spec.name);
-        draw(
-            BitMapBackend::new(&dir.join(&png), SIZE),
-            chart,
-            BITMAP_TEXT_RISE,
-        )?;
-        draw(SVGBackend::new(&dir.join(&svg), SIZE), chart, 0.0)?;
-        written.push(png);
-        written.push(svg);
+        written.extend(write_png_and_svg(dir, chart)?);
     }
     Ok(written)
+}
+
+/// Draws `chart` as `NAME.png` and `NAME.svg` in `dir`; returns the two file names.
+fn write_png_and_svg(dir: &Path, chart: &Chart) -> io::Result<[String; 2]> {
+    let png = format!("{}.png", chart.spec.name);
+    let svg = format!("{}.svg", chart.spec.name);
+    draw(
+        BitMapBackend::new(&dir.join(&png), SIZE),
+        chart,
+        BITMAP_TEXT_RISE,
+    )?;
+    draw(SVGBackend::new(&dir.join(&svg), SIZE), chart, 0.0)?;
+    Ok([png, svg])
 }
 
 /// Writes one chart of several scenarios' means over time, each with its interval drawn as a
@@ -214,16 +218,7 @@ pub fn write_band_chart(
         series,
         markers,
     };
-    let chart = Chart::new(spec, (2000.0, 2001.0));
-    let png = format!("{name}.png");
-    let svg = format!("{name}.svg");
-    draw(
-        BitMapBackend::new(&dir.join(&png), SIZE),
-        &chart,
-        BITMAP_TEXT_RISE,
-    )?;
-    draw(SVGBackend::new(&dir.join(&svg), SIZE), &chart, 0.0)?;
-    Ok([png, svg])
+    write_png_and_svg(dir, &Chart::new(spec, (2000.0, 2001.0)))
 }
 
 /// Registers the embedded DejaVu Sans as "sans-serif", once per process.

@@ -50,17 +50,26 @@ fn month(week: u32) -> &'static str {
     MONTHS[((week.saturating_sub(1)) * 12 / 52).min(11) as usize]
 }
 
-fn pounds(x: f64) -> String {
-    let whole = x.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
+/// A whole number with thousands separated by commas ("12,000").
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    format!("{}£{grouped}", if whole < 0 { "−" } else { "" })
+    out
+}
+
+fn pounds(x: f64) -> String {
+    let whole = x.round() as i64;
+    format!(
+        "{}£{}",
+        if whole < 0 { "−" } else { "" },
+        grouped(whole.unsigned_abs())
+    )
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {
@@ -445,7 +454,7 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
          from the same starting towns, so the differences between them are the policies' \
          doing, not luck.</p>\n",
         scenarios.len(),
-        thousands(town),
+        grouped(u64::from(town)),
         plural(n, "time", "times"),
     );
 
@@ -550,10 +559,6 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     }
     h.push_str("</ul>\n</footer>\n</main>\n</body>\n</html>\n");
     Ok(h)
-}
-
-fn thousands(n: u32) -> String {
-    pounds(f64::from(n)).trim_start_matches('£').to_string()
 }
 
 /// The scenario's events as a list, or a line saying there are none.
