@@ -11,9 +11,14 @@
 //!
 //! Text is drawn with the embedded DejaVu Sans (no system fonts are needed), and the files are
 //! byte-identical from run to run: nothing depends on the clock or on hash order.
+//!
+//! The look of every chart lives here, ready to be shared with other chart modules: the font and
+//! its sizes, the palette, tidy axes ([`Axis`]), the frame of title, axes and grid ([`Frame`]),
+//! bands, lines and legends, and [`write_png_and_svg`], the one writer of chart files.
 
 use crate::observe::{Observations, open_metric};
 use crate::scenario::VenueKind;
+use plotters::coord::Shift;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -24,34 +29,34 @@ use std::path::Path;
 use std::sync::Once;
 
 /// Size of every chart, in pixels.
-const SIZE: (u32, u32) = (1200, 700);
+pub(super) const SIZE: (u32, u32) = (1200, 700);
 /// The only font family used; registered from the embedded DejaVu Sans.
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 /// Font sizes in pixels per em, as an SVG viewer renders them.
-const TITLE_PX: f64 = 28.0;
-const AXIS_LABEL_PX: f64 = 20.0;
-const TICK_LABEL_PX: f64 = 16.0;
-const LEGEND_PX: f64 = 18.0;
+pub(super) const TITLE_PX: f64 = 28.0;
+pub(super) const AXIS_LABEL_PX: f64 = 20.0;
+pub(super) const TICK_LABEL_PX: f64 = 16.0;
+pub(super) const LEGEND_PX: f64 = 18.0;
 /// Plotters divides every font size by this before writing it into an SVG (and sizes bitmap
 /// glyphs to match), so sizes are multiplied by it to come out at the pixels above.
-const PLOTTERS_FONT_SCALE: f64 = 1.24;
+pub(super) const PLOTTERS_FONT_SCALE: f64 = 1.24;
 /// Plotters draws bitmap text higher than an SVG viewer does, by about this fraction of the
 /// (scaled) font size; legend keys in the PNG are raised as much to stay level with their labels.
-const BITMAP_TEXT_RISE: f64 = 0.12;
+pub(super) const BITMAP_TEXT_RISE: f64 = 0.12;
 /// Width of every data line, in pixels.
-const LINE_PX: u32 = 3;
+pub(super) const LINE_PX: u32 = 3;
 /// In count charts, kinds with the same count at the same time are drawn this many pixels
 /// apart, as parallel stripes, instead of hiding one another.
 const DODGE_PX: f64 = LINE_PX as f64;
 /// Length of a legend key's line, in pixels, the width set aside for it, and the legend's
 /// inner margin.
-const KEY_PX: i32 = 28;
+pub(super) const KEY_PX: i32 = 28;
 const LEGEND_KEY_AREA: i32 = KEY_PX + 8;
 const LEGEND_MARGIN: i32 = 12;
 const WEEKS_PER_YEAR: f64 = 52.0;
 
 /// Okabe–Ito, ordered so that the weakest colour on white (yellow) comes last.
-const PALETTE: [RGBColor; 8] = [
+pub(super) const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -61,9 +66,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x00, 0x00), // black
     RGBColor(0xF0, 0xE4, 0x42), // yellow
 ];
-const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+pub(super) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 /// Colour of intervention markers and their labels.
-const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(super) const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
 /// Font size of marker labels, in pixels per em.
 const MARKER_PX: f64 = 15.0;
 /// How far right of its line a marker's label starts, in years.
@@ -71,7 +76,7 @@ const MARKER_LABEL_GAP_YEARS: f64 = 0.08;
 /// Markers closer than this (in years) put their labels on separate rows.
 const MARKER_CLEARANCE_YEARS: f64 = 2.5;
 /// Opacity of the interval band drawn around each line.
-const BAND_ALPHA: f64 = 0.2;
+pub(super) const BAND_ALPHA: f64 = 0.2;
 
 /// Town-level cohesion metrics and their legend labels.
 const COHESION: [(&str, &str); 4] = [
@@ -159,21 +164,37 @@ pub fn write_charts(
 
     let mut written = Vec::with_capacity(2 * charts.len());
     for chart in &charts {
-        written.extend(write_png_and_svg(dir, chart)?);
+        written.extend(write_png_and_svg(dir, chart.spec.name, SIZE, chart)?);
     }
     Ok(written)
 }
 
-/// Draws `chart` as `NAME.png` and `NAME.svg` in `dir`; returns the two file names.
-fn write_png_and_svg(dir: &Path, chart: &Chart) -> io::Result<[String; 2]> {
-    let png = format!("{}.png", chart.spec.name);
-    let svg = format!("{}.svg", chart.spec.name);
-    draw(
-        BitMapBackend::new(&dir.join(&png), SIZE),
-        chart,
-        BITMAP_TEXT_RISE,
-    )?;
-    draw(SVGBackend::new(&dir.join(&svg), SIZE), chart, 0.0)?;
+/// A chart that can be drawn on any plotters backend, so that the PNG and the SVG come from the
+/// same drawing code.
+pub(super) trait Figure {
+    /// Draws the figure on `backend` and writes it out. `text_rise` is how far above its anchor
+    /// the backend draws text, as a fraction of the font size (see [`BITMAP_TEXT_RISE`]).
+    fn draw<DB: DrawingBackend>(&self, backend: DB, text_rise: f64) -> io::Result<()>;
+}
+
+impl Figure for Chart {
+    fn draw<DB: DrawingBackend>(&self, backend: DB, text_rise: f64) -> io::Result<()> {
+        draw(backend, self, text_rise)
+    }
+}
+
+/// Draws `figure` as `NAME.png` and `NAME.svg` in `dir`, `size` pixels each; returns the two
+/// file names.
+pub(super) fn write_png_and_svg(
+    dir: &Path,
+    name: &str,
+    size: (u32, u32),
+    figure: &impl Figure,
+) -> io::Result<[String; 2]> {
+    let png = format!("{name}.png");
+    let svg = format!("{name}.svg");
+    figure.draw(BitMapBackend::new(&dir.join(&png), size), BITMAP_TEXT_RISE)?;
+    figure.draw(SVGBackend::new(&dir.join(&svg), size), 0.0)?;
     Ok([png, svg])
 }
 
@@ -218,11 +239,11 @@ pub fn write_band_chart(
         series,
         markers,
     };
-    write_png_and_svg(dir, &Chart::new(spec, (2000.0, 2001.0)))
+    write_png_and_svg(dir, name, SIZE, &Chart::new(spec, (2000.0, 2001.0)))
 }
 
 /// Registers the embedded DejaVu Sans as "sans-serif", once per process.
-fn register_fonts() {
+pub(super) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The embedded fonts are valid TrueType; were registration ever to fail, drawing text
@@ -291,29 +312,38 @@ impl Chart {
     }
 }
 
-/// One linear axis over [lo, hi] with its own labelled ticks: tidy multiples of a 1-2-5 step,
-/// printed with just the decimals that step needs (whole years on the x axis).
+/// One linear axis over [lo, hi] with its own labelled ticks. [`Axis::new`] makes tidy multiples
+/// of a 1-2-5 step, printed with just the decimals that step needs (whole years on the x axis).
 #[derive(Clone)]
-struct Axis {
-    lo: f64,
-    hi: f64,
-    ticks: Vec<f64>,
-    decimals: usize,
+pub(super) struct Axis {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+    pub(super) ticks: Vec<f64>,
+    pub(super) labels: TickLabels,
+}
+
+/// How an axis prints the values of its ticks.
+#[derive(Clone)]
+pub(super) enum TickLabels {
+    /// The value itself, with this many decimals.
+    Decimals(usize),
 }
 
 impl Axis {
-    fn new(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> Axis {
+    pub(super) fn new(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> Axis {
         let step = nice_step(hi - lo, max_ticks, min_step);
         Axis {
             lo,
             hi,
             ticks: ticks(lo, hi, step),
-            decimals: decimals(step),
+            labels: TickLabels::Decimals(decimals(step)),
         }
     }
 
-    fn label(&self, v: f64) -> String {
-        format!("{:.*}", self.decimals, v)
+    pub(super) fn label(&self, v: f64) -> String {
+        match &self.labels {
+            TickLabels::Decimals(decimals) => format!("{:.*}", decimals, v),
+        }
     }
 }
 
@@ -396,7 +426,7 @@ fn y_axis(chart: &ChartSpec) -> Axis {
 }
 
 /// Smallest and largest of `values`, or `None` if there are none.
-fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(super) fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values.fold(None, |acc, v| match acc {
         None => Some((v, v)),
         Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
@@ -405,7 +435,7 @@ fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 
 /// The smallest step of the form {1, 2, 5}×10^k, at least `min_step`, that puts at most
 /// `max_ticks` ticks on a span of `span`.
-fn nice_step(span: f64, max_ticks: usize, min_step: f64) -> f64 {
+pub(super) fn nice_step(span: f64, max_ticks: usize, min_step: f64) -> f64 {
     let intervals = max_ticks.saturating_sub(1).max(1) as f64;
     let mut exponent = min_step.log10().floor() as i32;
     loop {
@@ -424,7 +454,7 @@ fn nice_step(span: f64, max_ticks: usize, min_step: f64) -> f64 {
 
 /// The multiples of `step` in [lo, hi], each computed afresh so that errors do not accumulate
 /// (at most 100 of them, should absurd data defeat [`nice_step`]).
-fn ticks(lo: f64, hi: f64, step: f64) -> Vec<f64> {
+pub(super) fn ticks(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     (first..=last).take(100).map(|k| k as f64 * step).collect()
@@ -439,14 +469,14 @@ fn decimals(step: f64) -> usize {
 /// will lay it out and tried in each corner of the plotting area, then midway along each side.
 fn legend_position<DB: DrawingBackend>(
     area: &DrawingArea<DB, Cartesian2d<Axis, Axis>>,
-    labels: &[Series],
+    labels: &[&str],
     lines: &[Vec<(f64, f64)>],
 ) -> io::Result<SeriesLabelPosition> {
     use SeriesLabelPosition::*;
     let style = TextStyle::from(font(LEGEND_PX).into_font());
     let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &style);
-    for series in labels {
-        text.push_line(series.label.as_str());
+    for label in labels {
+        text.push_line(*label);
     }
     let (text_w, text_h) = text.estimate_dimension().map_err(io_error)?;
     let (w, h) = (
@@ -563,11 +593,11 @@ fn draw_markers<DB: DrawingBackend>(
 }
 
 /// The regular font at `px` pixels per em.
-fn font(px: f64) -> (&'static str, f64) {
+pub(super) fn font(px: f64) -> (&'static str, f64) {
     (FONT, px * PLOTTERS_FONT_SCALE)
 }
 
-fn io_error(e: impl std::fmt::Display) -> io::Error {
+pub(super) fn io_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
@@ -578,27 +608,16 @@ fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::R
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(io_error)?;
 
-    let mut ctx = ChartBuilder::on(&root)
-        .caption(
-            &spec.title,
-            (FONT, TITLE_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold),
-        )
-        .margin(20)
-        .margin_right(40)
-        .x_label_area_size(70)
-        .y_label_area_size(100)
-        .build_cartesian_2d(chart.x.clone(), chart.y.clone())
-        .map_err(io_error)?;
-
-    ctx.configure_mesh()
-        .bold_line_style(GRID)
-        .axis_style(BLACK)
-        .x_desc("year")
-        .y_desc(spec.y_desc)
-        .axis_desc_style(font(AXIS_LABEL_PX))
-        .label_style(font(TICK_LABEL_PX))
-        .draw()
-        .map_err(io_error)?;
+    let mut ctx = Frame {
+        title: &spec.title,
+        x: &chart.x,
+        y: &chart.y,
+        x_desc: "year",
+        y_desc: spec.y_desc,
+        margin_right: 40,
+        grid: true,
+    }
+    .draw(&root)?;
 
     let lines = match spec.scale {
         Scale::Share => spec.series.iter().map(|s| s.points.clone()).collect(),
@@ -610,59 +629,137 @@ fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::R
     };
     // Bands first, so that every line is drawn over every band.
     for (i, series) in spec.series.iter().enumerate() {
-        if series.band.len() < 2 {
-            continue;
-        }
-        let colour = PALETTE[i % PALETTE.len()];
-        let outline: Vec<(f64, f64)> = series
-            .band
-            .iter()
-            .map(|b| (b.0, b.2))
-            .chain(series.band.iter().rev().map(|b| (b.0, b.1)))
-            .collect();
-        ctx.draw_series(std::iter::once(Polygon::new(
-            outline,
-            colour.mix(BAND_ALPHA),
-        )))
-        .map_err(io_error)?;
+        draw_band(&mut ctx, PALETTE[i % PALETTE.len()], &series.band)?;
     }
     draw_markers(&mut ctx, chart, text_rise)?;
-
-    let key_rise = (text_rise * LEGEND_PX * PLOTTERS_FONT_SCALE).round() as i32;
     for (i, (series, points)) in spec.series.iter().zip(&lines).enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        let style = colour.stroke_width(LINE_PX);
-        let key = move |(x, y): (i32, i32)| [(x, y - key_rise), (x + KEY_PX, y - key_rise)];
-        // Past the palette, colours repeat with dashed lines.
-        if i < PALETTE.len() {
-            ctx.draw_series(LineSeries::new(points.iter().copied(), style))
-                .map_err(io_error)?
-                .label(series.label.as_str())
-                .legend(move |at| PathElement::new(key(at), style));
-        } else {
-            ctx.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 6, style))
-                .map_err(io_error)?
-                .label(series.label.as_str())
-                .legend(move |at| DashedPathElement::new(key(at), 10, 6, style));
-        }
+        draw_line(&mut ctx, i, &series.label, points, text_rise)?;
     }
-
     if !spec.series.is_empty() {
-        let position = legend_position(ctx.plotting_area(), &spec.series, &lines)?;
-        ctx.configure_series_labels()
-            .position(position)
-            .legend_area_size(LEGEND_KEY_AREA)
-            .margin(LEGEND_MARGIN)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.6))
-            .draw()
-            .map_err(io_error)?;
+        let labels: Vec<&str> = spec.series.iter().map(|s| s.label.as_str()).collect();
+        draw_legend(&mut ctx, &labels, &lines)?;
     }
 
     root.present().map_err(io_error)?;
     drop(ctx);
     drop(root);
+    Ok(())
+}
+
+/// The frame every chart shares: a bold title, the axes with their descriptions and tick labels
+/// and, if asked, grid lines at the ticks.
+pub(super) struct Frame<'a> {
+    pub(super) title: &'a str,
+    pub(super) x: &'a Axis,
+    pub(super) y: &'a Axis,
+    pub(super) x_desc: &'a str,
+    pub(super) y_desc: &'a str,
+    /// Space between the plotting area and the right edge, in pixels (room for a colour bar).
+    pub(super) margin_right: u32,
+    pub(super) grid: bool,
+}
+
+impl Frame<'_> {
+    /// Draws the frame on `root` and returns the chart to draw data into.
+    pub(super) fn draw<'r, DB: DrawingBackend>(
+        &self,
+        root: &'r DrawingArea<DB, Shift>,
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+        let mut ctx = ChartBuilder::on(root)
+            .caption(
+                self.title,
+                (FONT, TITLE_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold),
+            )
+            .margin(20)
+            .margin_right(self.margin_right)
+            .x_label_area_size(70)
+            .y_label_area_size(100)
+            .build_cartesian_2d(self.x.clone(), self.y.clone())
+            .map_err(io_error)?;
+
+        let mut mesh = ctx.configure_mesh();
+        mesh.bold_line_style(GRID)
+            .axis_style(BLACK)
+            .x_desc(self.x_desc)
+            .y_desc(self.y_desc)
+            .axis_desc_style(font(AXIS_LABEL_PX))
+            .label_style(font(TICK_LABEL_PX));
+        if !self.grid {
+            mesh.disable_mesh();
+        }
+        mesh.draw().map_err(io_error)?;
+        Ok(ctx)
+    }
+}
+
+/// An interval drawn as a translucent band of `colour`: `band` is (x, low, high) in x order.
+/// Fewer than two points make no band.
+pub(super) fn draw_band<DB: DrawingBackend>(
+    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    colour: RGBColor,
+    band: &[(f64, f64, f64)],
+) -> io::Result<()> {
+    if band.len() < 2 {
+        return Ok(());
+    }
+    let outline: Vec<(f64, f64)> = band
+        .iter()
+        .map(|b| (b.0, b.2))
+        .chain(band.iter().rev().map(|b| (b.0, b.1)))
+        .collect();
+    ctx.draw_series(std::iter::once(Polygon::new(
+        outline,
+        colour.mix(BAND_ALPHA),
+    )))
+    .map_err(io_error)?;
+    Ok(())
+}
+
+/// The `i`th line of a chart, in the `i`th palette colour, with its legend key; past the
+/// palette, colours repeat with dashed lines.
+pub(super) fn draw_line<DB: DrawingBackend>(
+    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    i: usize,
+    label: &str,
+    points: &[(f64, f64)],
+    text_rise: f64,
+) -> io::Result<()> {
+    let colour = PALETTE[i % PALETTE.len()];
+    let style = colour.stroke_width(LINE_PX);
+    // Legend keys are raised as much as the backend raises the text beside them.
+    let key_rise = (text_rise * LEGEND_PX * PLOTTERS_FONT_SCALE).round() as i32;
+    let key = move |(x, y): (i32, i32)| [(x, y - key_rise), (x + KEY_PX, y - key_rise)];
+    if i < PALETTE.len() {
+        ctx.draw_series(LineSeries::new(points.iter().copied(), style))
+            .map_err(io_error)?
+            .label(label)
+            .legend(move |at| PathElement::new(key(at), style));
+    } else {
+        ctx.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 6, style))
+            .map_err(io_error)?
+            .label(label)
+            .legend(move |at| DashedPathElement::new(key(at), 10, 6, style));
+    }
+    Ok(())
+}
+
+/// The legend of every labelled series drawn so far, placed where it hides the fewest of
+/// `points` (given per series, in data coordinates).
+pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    ctx: &mut ChartContext<'a, DB, Cartesian2d<Axis, Axis>>,
+    labels: &[&str],
+    points: &[Vec<(f64, f64)>],
+) -> io::Result<()> {
+    let position = legend_position(ctx.plotting_area(), labels, points)?;
+    ctx.configure_series_labels()
+        .position(position)
+        .legend_area_size(LEGEND_KEY_AREA)
+        .margin(LEGEND_MARGIN)
+        .label_font(font(LEGEND_PX))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.6))
+        .draw()
+        .map_err(io_error)?;
     Ok(())
 }
 
