@@ -12,7 +12,7 @@
 //! Text is drawn with the embedded DejaVu Sans (no system fonts are needed), and the files are
 //! byte-identical from run to run: nothing depends on the clock or on hash order.
 //!
-//! The look of every chart lives here, ready to be shared with other chart modules: the font and
+//! The look of every chart lives here and is shared with [`super::sweep_charts`]: the font and
 //! its sizes, the palette, tidy axes ([`Axis`]), the frame of title, axes and grid ([`Frame`]),
 //! bands, lines and legends, and [`write_png_and_svg`], the one writer of chart files.
 
@@ -313,7 +313,8 @@ impl Chart {
 }
 
 /// One linear axis over [lo, hi] with its own labelled ticks. [`Axis::new`] makes tidy multiples
-/// of a 1-2-5 step, printed with just the decimals that step needs (whole years on the x axis).
+/// of a 1-2-5 step, printed with just the decimals that step needs (whole years on the x axis);
+/// sweep charts also build log and categorical axes, whose ticks are labelled otherwise.
 #[derive(Clone)]
 pub(super) struct Axis {
     pub(super) lo: f64,
@@ -327,6 +328,11 @@ pub(super) struct Axis {
 pub(super) enum TickLabels {
     /// The value itself, with this many decimals.
     Decimals(usize),
+    /// The axis runs in log10 units: a tick at `v` is labelled with the value 10^v, tidily
+    /// (see [`tidy_number`]).
+    Log10,
+    /// A categorical axis: the tick at `i` is level `i`, labelled with `names[i]`.
+    Levels(Vec<String>),
 }
 
 impl Axis {
@@ -343,7 +349,32 @@ impl Axis {
     pub(super) fn label(&self, v: f64) -> String {
         match &self.labels {
             TickLabels::Decimals(decimals) => format!("{:.*}", decimals, v),
+            TickLabels::Log10 => tidy_number(10f64.powf(v)),
+            TickLabels::Levels(names) => {
+                let level = v.round();
+                if level >= 0.0 && level < names.len() as f64 {
+                    names[level as usize].clone()
+                } else {
+                    String::new()
+                }
+            }
         }
+    }
+}
+
+/// `v` printed as a reader would write it: without float noise (0.1 + 0.2 prints as 0.3), whole
+/// numbers without decimals, and very large or very small magnitudes in exponent form (2e-7).
+pub(super) fn tidy_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    // Twelve significant digits hide the noise of binary fractions; adding 0.0 turns -0 into 0.
+    let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v) + 0.0;
+    let magnitude = rounded.abs();
+    if magnitude >= 1e7 || (magnitude > 0.0 && magnitude < 1e-4) {
+        format!("{rounded:e}")
+    } else {
+        rounded.to_string()
     }
 }
 

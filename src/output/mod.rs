@@ -15,6 +15,7 @@ pub mod comparison;
 pub mod csv;
 pub mod manifest;
 pub mod report;
+pub mod sweep_charts;
 
 use crate::sim::RunOutput;
 use crate::{Scenario, Seeds};
