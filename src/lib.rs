@@ -15,6 +15,7 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod sweep;
 pub mod town;
 
 pub use rng::Seeds;

@@ -11,6 +11,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The `sweep` and `merge` commands.
+mod cli {
+    pub mod sweep;
+}
+
+use cli::sweep as sweep_command;
+
 /// The scenario `run` runs when none is named, and the default seed.
 const DEFAULT_SCENARIO: &str = "baseline";
 const DEFAULT_SEED: u64 = 42;
@@ -66,6 +73,65 @@ enum Command {
         /// Replace an existing output directory.
         #[arg(long)]
         force: bool,
+        /// Also write summary.csv: this run's metrics summarised as the sweep file SWEEP
+        /// summarises its runs (to check a sweep's run: `cohesion run DIR/points/pNNNN.toml
+        /// --seed SEED --summarise DIR/sweep.toml`).
+        #[arg(long, value_name = "SWEEP")]
+        summarise: Option<PathBuf>,
+    },
+    /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
+    ///
+    /// Rerunning the same command finishes an interrupted sweep (finished runs are kept).
+    /// `--shard I/N` runs one interleaved share; inside a Slurm array task the share comes
+    /// from SLURM_ARRAY_TASK_ID. `--slurm` writes DIR/sweep.sbatch instead of running.
+    /// A sweep that ran whole here is merged at the end (see `cohesion merge`).
+    Sweep {
+        /// The sweep file (TOML), e.g. scenarios/sweeps/austerity_devolution.toml.
+        sweep: PathBuf,
+        /// The sweep's directory (default: outputs/sweep-<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads, each running one run at a time (default: all cores). Results do
+        /// not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only share I of N (0 ≤ I < N): every run k with k mod N = I.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Runs per Slurm array task (with --slurm, or inside a task: the task's share).
+        #[arg(long, value_name = "K")]
+        runs_per_task: Option<u64>,
+        /// Also keep each run's weekly town series (DIR/series/).
+        #[arg(long)]
+        keep_series: bool,
+        /// Discard a different sweep's runs in --out (or write into a non-sweep folder).
+        #[arg(long)]
+        force: bool,
+        /// Write DIR/sweep.sbatch, a Slurm job array running the sweep, and print how to
+        /// submit it.
+        #[arg(long)]
+        slurm: bool,
+        /// With --slurm: the partition to ask for.
+        #[arg(long, requires = "slurm")]
+        partition: Option<String>,
+        /// With --slurm: the time limit per task (Slurm's format, e.g. 1:00:00).
+        #[arg(long, requires = "slurm")]
+        time: Option<String>,
+        /// With --slurm: the memory per task (e.g. 2G).
+        #[arg(long, requires = "slurm")]
+        mem: Option<String>,
+        /// With --slurm: submit the job array with sbatch.
+        #[arg(long, requires = "slurm")]
+        submit: bool,
+    },
+    /// Merge a sweep's runs: results.csv, summary.csv, charts, and sensitivity.csv for a
+    /// Morris design.
+    Merge {
+        /// The sweep's directory.
+        dir: PathBuf,
+        /// Merge what is there even if runs are missing or duplicated.
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Run several scenarios, each replicated, and write summaries, effects, charts and a
     /// report.
@@ -182,6 +248,7 @@ fn main() -> ExitCode {
             threads,
             out,
             force,
+            summarise,
         }) => {
             let target = match out {
                 Some(dir) => Target::Dir(dir),
@@ -193,8 +260,48 @@ fn main() -> ExitCode {
                     Target::Dir(PathBuf::from(DEFAULT_OUTPUTS).join(format!("{stem}-seed{seed}")))
                 }
             };
-            run_command(&scenario, seed, replicate, threads, target, force)
+            run_command(
+                &scenario,
+                seed,
+                replicate,
+                threads,
+                target,
+                force,
+                summarise.as_deref(),
+            )
         }
+        Some(Command::Sweep {
+            sweep,
+            out,
+            threads,
+            shard,
+            runs_per_task,
+            keep_series,
+            force,
+            slurm,
+            partition,
+            time,
+            mem,
+            submit,
+        }) => sweep_command::sweep(sweep_command::SweepArgs {
+            sweep,
+            out,
+            threads,
+            shard,
+            runs_per_task,
+            keep_series,
+            force,
+            slurm: slurm.then_some(cohesion::sweep::slurm::SlurmOptions {
+                partition,
+                time,
+                mem,
+                runs_per_task,
+                threads: threads.unwrap_or(1),
+                keep_series,
+            }),
+            submit,
+        }),
+        Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
             Ok(s) => emit(&format!(
                 "# {scenario}: valid. Fully resolved, every default filled in:\n{}",
@@ -259,10 +366,34 @@ fn run_command(
     threads: Option<usize>,
     target: Target,
     force: bool,
+    summarise: Option<&std::path::Path>,
 ) -> ExitCode {
     let scenario = match Scenario::load(name) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string(), 2),
+    };
+    let summarise = match summarise.map(cohesion::sweep::SweepSpec::load) {
+        None => Vec::new(),
+        Some(Err(e)) => return fail(&e.to_string(), 2),
+        Some(Ok((spec, _))) => {
+            let (first, last) = (
+                scenario.time.start_year,
+                scenario.time.start_year + scenario.time.years as i32 - 1,
+            );
+            for m in &spec.metrics {
+                let (a, b) = m.window(first, scenario.time.years);
+                if a < first || b > last {
+                    return fail(
+                        &format!(
+                            "--summarise: {} is outside the years {first}–{last} of {name}",
+                            m.column()
+                        ),
+                        2,
+                    );
+                }
+            }
+            spec.metrics
+        }
     };
     let threads = sim::init_threads(threads);
     let request = RunRequest {
@@ -271,6 +402,7 @@ fn run_command(
         replicate,
         target,
         force,
+        summarise,
     };
     let s = &request.scenario;
     let total = u64::from(s.time.warmup_weeks + s.ticks());

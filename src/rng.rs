@@ -71,6 +71,9 @@ pub enum Purpose {
     Granovetter = 104,
     /// Axelrod: initial cultures and the events of the dynamics.
     Axelrod = 105,
+    /// Parameter sweeps number their purposes from 201. Sampling a sweep's design (Latin
+    /// hypercube, Morris trajectories) from its master seed.
+    SweepDesign = 201,
 }
 
 /// A run's randomness: the master seed and replicate, from which every stream is keyed.
@@ -152,8 +155,9 @@ impl TryRng for TickRng {
     }
 }
 
-/// SplitMix64's output function (a 64-bit finaliser with good avalanche).
-fn finalise(mut z: u64) -> u64 {
+/// SplitMix64's output function (a 64-bit finaliser with good avalanche). It is a bijection
+/// of the 64-bit integers: distinct inputs give distinct outputs.
+pub fn finalise(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

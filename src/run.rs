@@ -17,6 +17,8 @@ pub struct RunRequest {
     pub replicate: u32,
     pub target: Target,
     pub force: bool,
+    /// Also write `summary.csv`: the run summarised by these sweep metrics, as a sweep would.
+    pub summarise: Vec<crate::sweep::spec::Metric>,
 }
 
 /// Why a run did not happen or did not finish. `exit_code` says how the CLI should exit.
@@ -101,14 +103,22 @@ pub fn run(
         ticks: req.scenario.ticks(),
         warmup_weeks: req.scenario.time.warmup_weeks,
     };
+    let mut extra = Vec::new();
+    if !req.summarise.is_empty() {
+        let values = crate::sweep::runner::summarise(&out, &req.scenario, &req.summarise);
+        extra.push((
+            "summary.csv".to_string(),
+            crate::sweep::runner::summary_csv(&values),
+        ));
+    }
     let dir = output::write_run(
         &req.target,
         req.force,
         &req.scenario,
-        req.seed,
-        req.replicate,
+        seeds,
         &out,
         &timings,
+        &extra,
     )
     .map_err(RunError::Output)?;
     timings.wall_seconds = started.elapsed().as_secs_f64();

@@ -102,6 +102,7 @@ fn the_default_job_replaces_only_its_own_files() {
         replicate: 0,
         target: cohesion::output::Target::DefaultOutputs(outputs.clone()),
         force: false,
+        summarise: Vec::new(),
     };
     cohesion::run::run(&old, 2, |_| {}).unwrap();
     assert!(outputs.join("metrics.csv").exists());

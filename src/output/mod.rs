@@ -184,14 +184,14 @@ pub fn write_run(
     target: &Target,
     force: bool,
     scenario: &Scenario,
-    seed: u64,
-    replicate: u32,
+    seeds: Seeds,
     out: &RunOutput,
     timings: &Timings,
+    extra: &[(String, String)],
 ) -> Result<PathBuf, OutputError> {
     check_target(target, force, &RUN_ENTRIES)?;
     let staging = stage(target)?;
-    let result = write_staged(&staging, scenario, seed, replicate, out, timings, target);
+    let result = write_staged(&staging, scenario, seeds, out, timings, target, extra);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -273,11 +273,11 @@ pub fn place(
 fn write_staged(
     dir: &Path,
     scenario: &Scenario,
-    seed: u64,
-    replicate: u32,
+    seeds: Seeds,
     out: &RunOutput,
     timings: &Timings,
     target: &Target,
+    extra: &[(String, String)],
 ) -> Result<(), OutputError> {
     let write = |name: &str, bytes: &[u8]| {
         fs::write(dir.join(name), bytes).map_err(io_err(dir.join(name).display().to_string()))
@@ -301,15 +301,16 @@ fn write_staged(
     )
     .map_err(io_err("writing charts"))?;
     let mut files: Vec<String> = DATA_FILES.iter().map(|s| s.to_string()).collect();
+    for (name, text) in extra {
+        write(name, text.as_bytes())?;
+        files.push(name.clone());
+    }
     files.extend(charts.iter().map(|c| format!("{CHARTS_DIR}/{c}")));
     let manifest = manifest::build(
         dir,
         &files,
         scenario,
-        Seeds {
-            master: seed,
-            replicate,
-        },
+        seeds,
         matches!(target, Target::DefaultOutputs(_)),
     )
     .map_err(io_err("hashing the results"))?;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Checks the cluster path of `cohesion sweep` against a real (one-node) Slurm: the same sweep
+# run locally on one thread and as a job array of 4 tasks must merge to the same bytes, also
+# when one task is cancelled, the merge refuses the gap, and that task is resubmitted alone.
+#
+# Usage: scripts/slurm-sweep-check.sh [SWEEP]     (default: scenarios/sweeps/smoke.toml)
+# Needs a release build (cargo build --release) and root or sudo (see scripts/slurm-local.sh).
+# Starts the local Slurm, and stops it again on the way out, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sweep=${1:-scenarios/sweeps/smoke.toml}
+bin=$PWD/target/release/cohesion
+[[ -x $bin ]] || { echo "build first: cargo build --release" >&2; exit 1; }
+work=$(mktemp -d)
+export COHESION_SLURM_DIR=$work/slurm
+
+cleanup() {
+  scripts/slurm-local.sh stop || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '  %s\n' "$*"; }
+
+# Waits until job $1 has no task left in the queue (sbatch --wait polls too slowly).
+wait_job() {
+  local deadline=$((SECONDS + 300))
+  while squeue -h -j "$1" 2>/dev/null | grep -q .; do
+    ((SECONDS < deadline)) || { echo "job $1 did not finish in 300 s" >&2; squeue; exit 1; }
+    sleep 0.5
+  done
+}
+
+scripts/slurm-local.sh start
+export SLURM_CONF=$COHESION_SLURM_DIR/slurm.conf
+
+say "(a) locally, one thread"
+"$bin" sweep "$sweep" --out "$work/local" --threads 1 > /dev/null 2>&1
+
+say "(d) a Slurm job array of 4 tasks, task 2 cancelled before it starts"
+"$bin" sweep "$sweep" --out "$work/array" --slurm --runs-per-task 3 > "$work/slurm.txt"
+grep -q -- '--array=0-3' "$work/array/sweep.sbatch" || { echo "expected 4 tasks" >&2; exit 1; }
+start=$SECONDS
+job=$(sbatch --parsable --hold "$work/array/sweep.sbatch")
+job=${job%%;*}
+scancel "${job}_2"
+scontrol release "$job"
+wait_job "$job"
+say "job $job finished in $((SECONDS - start)) s without task 2"
+
+if "$bin" merge "$work/array" 2> "$work/merge.err"; then
+  echo "merge accepted a sweep with a cancelled task" >&2
+  exit 1
+fi
+grep -q 'runs are missing' "$work/merge.err" || { cat "$work/merge.err" >&2; exit 1; }
+say "merge refused: $(cut -c1-100 "$work/merge.err")..."
+
+say "resubmitting task 2 alone"
+job2=$(sbatch --parsable --array=2 "$work/array/sweep.sbatch")
+wait_job "${job2%%;*}"
+"$bin" merge "$work/array" > /dev/null
+
+for f in results.csv summary.csv; do
+  cmp "$work/local/$f" "$work/array/$f"
+  say "$f: identical ($(wc -l < "$work/local/$f") lines)"
+done
+echo "slurm sweep check passed"

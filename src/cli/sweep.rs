@@ -1,0 +1,259 @@
+//! `cohesion sweep` and `cohesion merge`: parse, call the library, print.
+
+use crate::{emit, fail};
+use cohesion::sim;
+use cohesion::sweep::runner::{self, Start};
+use cohesion::sweep::slurm::{self, SlurmOptions};
+use cohesion::sweep::{Shard, SweepError, merge};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub struct SweepArgs {
+    pub sweep: PathBuf,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub shard: Option<String>,
+    pub runs_per_task: Option<u64>,
+    pub keep_series: bool,
+    pub force: bool,
+    pub slurm: Option<SlurmOptions>,
+    pub submit: bool,
+}
+
+fn failed(e: &SweepError) -> ExitCode {
+    fail(&e.to_string(), e.exit_code() as u8)
+}
+
+pub fn sweep(args: SweepArgs) -> ExitCode {
+    let plan = match cohesion::sweep::load(&args.sweep) {
+        Ok(p) => p,
+        Err(e) => return failed(&e),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("sweep-{}", plan.spec.name)));
+    if args.threads == Some(0) {
+        return fail("--threads must be at least 1", 2);
+    }
+    if args.runs_per_task == Some(0) {
+        return fail("--runs-per-task must be at least 1", 2);
+    }
+
+    if let Some(mut opts) = args.slurm {
+        if args.shard.is_some() {
+            return fail(
+                "--shard and --slurm do not go together: the array makes the shards",
+                2,
+            );
+        }
+        opts.threads = args.threads.unwrap_or(1);
+        let start = match runner::prepare(&plan, &dir, args.force) {
+            Ok(s) => s,
+            Err(e) => return failed(&e),
+        };
+        let (sweep, dir, binary) = match (
+            absolute(&args.sweep),
+            absolute(&dir),
+            std::env::current_exe(),
+        ) {
+            (Ok(s), Ok(d), Ok(b)) => (s, d, b),
+            _ => {
+                return fail(
+                    "cannot resolve the absolute paths of the sweep, --out or this program",
+                    1,
+                );
+            }
+        };
+        let (sbatch, tasks) = match slurm::write_sbatch(&plan, &sweep, &dir, &binary, &opts) {
+            Ok(x) => x,
+            Err(e) => return failed(&e),
+        };
+        let done = plan.runs() - runner::pending(&plan, &dir, Shard::ALL).len() as u64;
+        let mut text = format!(
+            "{} sweep `{}`: {} runs ({} points × {} replicates), {done} finished\n\
+             wrote {} ({tasks} tasks)\n",
+            if start == Start::Resumed {
+                "resumed"
+            } else {
+                "started"
+            },
+            plan.spec.name,
+            plan.runs(),
+            plan.points.len(),
+            plan.spec.replicates,
+            sbatch.display()
+        );
+        if args.submit {
+            match slurm::submit(&sbatch) {
+                Ok(id) => text.push_str(&format!("submitted job {id}\n")),
+                Err(e) => return failed(&e),
+            }
+        } else {
+            text.push_str(&format!("submit it with:\n  sbatch {}\n", sbatch.display()));
+        }
+        text.push_str(&format!(
+            "resubmit failed tasks alone with:\n  sbatch --array=3,17 {}\nwhen all have \
+             finished:\n  cohesion merge {}\n",
+            sbatch.display(),
+            dir.display()
+        ));
+        return emit(&text);
+    }
+
+    let total = plan.runs();
+    let shard = match &args.shard {
+        Some(text) => match Shard::parse(text) {
+            Ok(s) => s,
+            Err(m) => return fail(&m, 2),
+        },
+        None => match slurm::shard_from_env(total, args.runs_per_task) {
+            Ok(Some(s)) => s,
+            Ok(None) => Shard::ALL,
+            Err(m) => return fail(&m, 2),
+        },
+    };
+    let start = match runner::prepare(&plan, &dir, args.force) {
+        Ok(s) => s,
+        Err(e) => return failed(&e),
+    };
+    let todo = runner::pending(&plan, &dir, shard);
+    let mine = (0..total).filter(|&k| shard.contains(k)).count();
+    sim::init_threads(Some(1));
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let share = if shard == Shard::ALL {
+        String::new()
+    } else {
+        format!(", shard {}/{}", shard.index, shard.count)
+    };
+    eprintln!(
+        "cohesion: {} sweep `{}` in {}: {} runs ({} points × {} replicates){share}; {} to do \
+         of {mine}, on {threads} threads",
+        if start == Start::Resumed {
+            "resuming"
+        } else {
+            "starting"
+        },
+        plan.spec.name,
+        dir.display(),
+        total,
+        plan.points.len(),
+        plan.spec.replicates,
+        todo.len()
+    );
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(todo.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("sweep {}", plan.spec.name));
+        bar
+    });
+    let result = runner::execute(
+        &plan,
+        &dir,
+        &todo,
+        threads,
+        args.keep_series,
+        |done, n, label| match &bar {
+            Some(bar) => bar.set_position(done as u64),
+            None => eprintln!("cohesion: {done}/{n} runs done ({label})"),
+        },
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let executed = match result {
+        Ok(x) => x,
+        Err(e) => return failed(&e),
+    };
+    let left = runner::pending(&plan, &dir, Shard::ALL).len();
+    let mut text = format!(
+        "ran {} runs in {:.1} s ({:.1} s of runs on {threads} threads); {} of {total} runs of \
+         the sweep are finished\n",
+        executed.runs,
+        executed.wall_seconds,
+        executed.run_seconds,
+        total - left as u64
+    );
+    if left == 0 && shard == Shard::ALL {
+        match merge::merge(&dir, false) {
+            Ok(m) => text.push_str(&merged_text(&dir, &m)),
+            Err(e) => return failed(&e),
+        }
+    } else if left == 0 {
+        text.push_str(&format!(
+            "all runs are finished; merge with: cohesion merge {}\n",
+            dir.display()
+        ));
+    } else {
+        text.push_str(&format!(
+            "when every shard has finished: cohesion merge {}\n",
+            dir.display()
+        ));
+    }
+    emit(&text)
+}
+
+pub fn merge(dir: &Path, allow_partial: bool) -> ExitCode {
+    match merge::merge(dir, allow_partial) {
+        Ok(m) => {
+            let mut text = String::new();
+            if !m.missing.is_empty() || !m.problems.is_empty() {
+                eprintln!(
+                    "cohesion: merged a partial sweep: {} of {} runs missing{}",
+                    m.missing.len(),
+                    m.expected,
+                    if m.problems.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", m.problems.join("; "))
+                    }
+                );
+            }
+            text.push_str(&merged_text(dir, &m));
+            emit(&text)
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+fn merged_text(dir: &Path, m: &merge::Merged) -> String {
+    let mut text = format!(
+        "merged {} of {} runs into {} ({} files: results.csv, summary.csv{}, charts/)\n",
+        m.runs,
+        m.expected,
+        dir.display(),
+        m.files.len(),
+        if m.ranking.is_empty() {
+            ""
+        } else {
+            ", sensitivity.csv"
+        }
+    );
+    for (metric, ranks) in &m.ranking {
+        let top: Vec<String> = ranks
+            .iter()
+            .take(4)
+            .map(|(p, mu)| format!("{p} ({mu:.3})"))
+            .collect();
+        text.push_str(&format!("{metric}: largest μ* {}\n", top.join(", ")));
+    }
+    text
+}
+
+fn absolute(p: &Path) -> std::io::Result<PathBuf> {
+    if p.is_absolute() {
+        Ok(p.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(p))
+    }
+}

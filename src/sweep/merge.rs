@@ -1,0 +1,543 @@
+//! Merging a sweep's runs into tidy tables and charts.
+//!
+//! `results.csv` has a row per run (point, parameters, replicate, seed, metrics);
+//! `summary.csv` a row per point and metric (n, mean, sd, 95% interval); a Morris design adds
+//! `sensitivity.csv` (μ*, μ, σ per parameter and metric). Every merged file depends only on
+//! the runs' result files, read in run order, so a sweep run on one thread, on many, in shards
+//! or as a Slurm array merges to the same bytes. Missing, duplicated or foreign run files are
+//! listed, and stop the merge unless partial results are allowed.
+
+use super::morris;
+use super::plan::Level;
+use super::runner::{RUNS_DIR, Record, RunResult, SweepError, io, read_result, write_atomic};
+use crate::output::csv::{field, number};
+use crate::output::sweep_charts::{self, MorrisPoint, ParamLine};
+use crate::stats::Estimate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+pub const RESULTS: &str = "results.csv";
+pub const SUMMARY: &str = "summary.csv";
+pub const SENSITIVITY: &str = "sensitivity.csv";
+pub const CHARTS: &str = "charts";
+pub const MANIFEST: &str = "manifest.json";
+
+/// What a merge found and wrote.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub runs: usize,
+    pub expected: u64,
+    /// Runs with no result file, by label.
+    pub missing: Vec<String>,
+    /// Result files beyond the first for one run, and files that belong to no run of this sweep.
+    pub problems: Vec<String>,
+    pub files: Vec<String>,
+    /// For a Morris design: per metric column, parameters by μ* (largest first).
+    pub ranking: Vec<(String, Vec<(String, f64)>)>,
+}
+
+/// Merges the runs in `dir`. Unless `allow_partial`, a missing, duplicated or foreign run file
+/// stops the merge before anything is written.
+pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
+    let record = Record::read(dir)?;
+    let Collected {
+        runs,
+        missing,
+        problems,
+    } = collect(dir, &record)?;
+    if (!missing.is_empty() || !problems.is_empty()) && !allow_partial {
+        let mut lines = Vec::new();
+        if !missing.is_empty() {
+            lines.push(format!(
+                "{} of {} runs are missing: {}",
+                missing.len(),
+                record.runs,
+                abbreviate(&missing)
+            ));
+        }
+        lines.extend(problems.iter().cloned());
+        return Err(SweepError::Incomplete(format!(
+            "{}: {}. Rerun the sweep (finished runs are kept) or resubmit the failed tasks, then \
+             merge again; or add --allow-partial to merge what is there",
+            dir.display(),
+            lines.join("; ")
+        )));
+    }
+    let metrics: Vec<String> = record.metrics().iter().map(|m| m.column()).collect();
+    let mut files = Vec::new();
+
+    // results.csv
+    let mut results = String::from("point");
+    for p in &record.params {
+        results.push(',');
+        results.push_str(&field(p));
+    }
+    results.push_str(",replicate,seed");
+    for m in &metrics {
+        results.push(',');
+        results.push_str(m);
+    }
+    results.push('\n');
+    for r in &runs {
+        results.push_str(&record.point_label(r.point));
+        for v in &record.point_values[r.point] {
+            results.push(',');
+            results.push_str(&v.text());
+        }
+        results.push_str(&format!(",{},{}", r.replicate, r.seed));
+        for (_, value) in &r.metrics {
+            results.push(',');
+            results.push_str(&number(*value));
+        }
+        results.push('\n');
+    }
+    write_atomic(&dir.join(RESULTS), results.as_bytes())?;
+    files.push(RESULTS.to_string());
+
+    // summary.csv: per point and metric.
+    let estimates = point_estimates(&record, &runs, metrics.len());
+    let mut summary = String::from("point");
+    for p in &record.params {
+        summary.push(',');
+        summary.push_str(&field(p));
+    }
+    summary.push_str(",metric,n,mean,sd,ci_low,ci_high\n");
+    for (point, per_metric) in estimates.iter().enumerate() {
+        for (m, e) in per_metric.iter().enumerate() {
+            if e.n == 0 {
+                continue;
+            }
+            summary.push_str(&record.point_label(point));
+            for v in &record.point_values[point] {
+                summary.push(',');
+                summary.push_str(&v.text());
+            }
+            summary.push_str(&format!(
+                ",{},{},{},{},{},{}\n",
+                metrics[m],
+                e.n,
+                number(e.mean),
+                blank_nan(e.sd),
+                blank_nan(e.ci_low),
+                blank_nan(e.ci_high)
+            ));
+        }
+    }
+    write_atomic(&dir.join(SUMMARY), summary.as_bytes())?;
+    files.push(SUMMARY.to_string());
+
+    // sensitivity.csv (Morris).
+    let mut ranking = Vec::new();
+    let mut morris_stats = Vec::new();
+    if !record.morris.is_empty() {
+        let mut text = String::from("metric,param,rank,mu_star,mu,sigma,effects\n");
+        for (m, column) in metrics.iter().enumerate() {
+            let means: Vec<Option<f64>> = estimates
+                .iter()
+                .map(|per| (per[m].n > 0).then_some(per[m].mean))
+                .collect();
+            let mut stats = morris::effects(&record.morris, record.params.len(), &means);
+            stats.sort_by(|a, b| b.mu_star.total_cmp(&a.mu_star).then(a.param.cmp(&b.param)));
+            for (rank, s) in stats.iter().enumerate() {
+                text.push_str(&format!(
+                    "{column},{},{},{},{},{},{}\n",
+                    field(&record.params[s.param]),
+                    rank + 1,
+                    number(s.mu_star),
+                    number(s.mu),
+                    blank_nan(s.sigma),
+                    s.n
+                ));
+            }
+            ranking.push((
+                column.clone(),
+                stats
+                    .iter()
+                    .map(|s| (record.params[s.param].clone(), s.mu_star))
+                    .collect(),
+            ));
+            morris_stats.push(stats);
+        }
+        write_atomic(&dir.join(SENSITIVITY), text.as_bytes())?;
+        files.push(SENSITIVITY.to_string());
+    } else if dir.join(SENSITIVITY).exists() {
+        fs::remove_file(dir.join(SENSITIVITY)).map_err(io(SENSITIVITY))?;
+    }
+
+    files.extend(write_charts(
+        dir,
+        &record,
+        &runs,
+        &estimates,
+        &morris_stats,
+    )?);
+
+    // manifest.json, last: what was merged and the hash of every file.
+    let manifest = Manifest {
+        engine: format!("cohesion {}", crate::ENGINE_VERSION),
+        sweep: record.identity.spec.name.clone(),
+        sweep_sha256: record.sweep_sha256.clone(),
+        runs_expected: record.runs,
+        runs_merged: runs.len(),
+        missing: missing.clone(),
+        problems: problems.clone(),
+        seed_rule: record.seed_rule.clone(),
+        files: files
+            .iter()
+            .map(|f| {
+                let bytes = fs::read(dir.join(f)).unwrap_or_default();
+                (f.clone(), crate::scenario::hex(&Sha256::digest(&bytes)))
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| SweepError::Io(format!("manifest: {e}")))?;
+    text.push('\n');
+    write_atomic(&dir.join(MANIFEST), text.as_bytes())?;
+
+    Ok(Merged {
+        runs: runs.len(),
+        expected: record.runs,
+        missing,
+        problems,
+        files,
+        ranking,
+    })
+}
+
+#[derive(Serialize)]
+struct Manifest {
+    engine: String,
+    sweep: String,
+    sweep_sha256: String,
+    runs_expected: u64,
+    runs_merged: usize,
+    missing: Vec<String>,
+    problems: Vec<String>,
+    seed_rule: String,
+    files: BTreeMap<String, String>,
+}
+
+/// The run files of a sweep directory, sorted out.
+struct Collected {
+    /// One result per run found, in run order (point, then replicate).
+    runs: Vec<RunResult>,
+    /// Labels of the runs with no result file.
+    missing: Vec<String>,
+    /// Duplicates, and foreign or unreadable files.
+    problems: Vec<String>,
+}
+
+fn collect(dir: &Path, record: &Record) -> Result<Collected, SweepError> {
+    let runs_dir = dir.join(RUNS_DIR);
+    let mut names: Vec<String> = fs::read_dir(&runs_dir)
+        .map_err(io(runs_dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut found: BTreeMap<(usize, u32), (String, RunResult)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let result = match read_result(&runs_dir.join(&name)) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{RUNS_DIR}/{name} cannot be read ({e})"));
+                continue;
+            }
+        };
+        let expected_seed = (result.point < record.points && result.replicate < record.replicates)
+            .then(|| {
+                let k = u64::from(result.replicate) * record.points as u64 + result.point as u64;
+                super::plan::run_seed(record.identity.spec.seed, k)
+            });
+        if result.sweep_sha256 != record.sweep_sha256 || expected_seed != Some(result.seed) {
+            problems.push(format!("{RUNS_DIR}/{name} is not a run of this sweep"));
+            continue;
+        }
+        let key = (result.point, result.replicate);
+        if let Some((first, _)) = found.get(&key) {
+            problems.push(format!(
+                "{RUNS_DIR}/{name} duplicates {RUNS_DIR}/{first} (both are {})",
+                record.run_label(result.point, result.replicate)
+            ));
+            continue;
+        }
+        found.insert(key, (name, result));
+    }
+    let mut missing = Vec::new();
+    for point in 0..record.points {
+        for replicate in 0..record.replicates {
+            if !found.contains_key(&(point, replicate)) {
+                missing.push(record.run_label(point, replicate));
+            }
+        }
+    }
+    Ok(Collected {
+        runs: found.into_values().map(|(_, r)| r).collect(),
+        missing,
+        problems,
+    })
+}
+
+/// Per point, per metric: the estimate over its replicates (n = 0 for a point without runs).
+fn point_estimates(record: &Record, runs: &[RunResult], metrics: usize) -> Vec<Vec<Estimate>> {
+    let mut values: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); metrics]; record.points];
+    for r in runs {
+        for (m, (_, v)) in r.metrics.iter().enumerate().take(metrics) {
+            values[r.point][m].push(*v);
+        }
+    }
+    values
+        .iter()
+        .map(|per| per.iter().map(|v| Estimate::of(v)).collect())
+        .collect()
+}
+
+/// A number, or an empty field for NaN (an interval from a single replicate).
+fn blank_nan(x: f64) -> String {
+    if x.is_finite() {
+        number(x)
+    } else {
+        String::new()
+    }
+}
+
+/// The first few labels and how many more.
+fn abbreviate(labels: &[String]) -> String {
+    const SHOWN: usize = 12;
+    let mut text = labels
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if labels.len() > SHOWN {
+        text.push_str(&format!(" and {} more", labels.len() - SHOWN));
+    }
+    text
+}
+
+/// Charts: each swept parameter against each metric; a heatmap per metric for a two-axis
+/// grid; a μ*–σ chart per metric for a Morris design. Returns the files written, relative to
+/// `dir`. The chart folder is rebuilt whole, beside the old one, and swapped in.
+fn write_charts(
+    dir: &Path,
+    record: &Record,
+    runs: &[RunResult],
+    estimates: &[Vec<Estimate>],
+    morris_stats: &[Vec<morris::Effects>],
+) -> Result<Vec<String>, SweepError> {
+    let staging = dir.join(format!(".{CHARTS}.partial-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(staging.display()))?;
+    }
+    fs::create_dir_all(&staging).map_err(io(staging.display()))?;
+    let spec = &record.identity.spec;
+    let metrics = spec.metrics.as_slice();
+    let mut written = Vec::new();
+    let chart_err = |e: std::io::Error| SweepError::Io(format!("writing charts: {e}"));
+    let log_axis = |a: usize| spec.axes[a].scale == super::spec::ScaleKind::Log;
+    let levels = |a: usize| -> Vec<f64> {
+        let mut xs: Vec<f64> = record.point_values.iter().map(|v| v[a].as_f64()).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs
+    };
+    let grid_axes: Vec<usize> = spec.grid_axes().map(|(i, _)| i).collect();
+    let sampled: Vec<usize> = spec.sampled_axes().map(|(i, _)| i).collect();
+
+    if !record.morris.is_empty() {
+        for (m, stats) in morris_stats.iter().enumerate() {
+            let points: Vec<MorrisPoint> = stats
+                .iter()
+                .map(|s| MorrisPoint {
+                    label: record.params[s.param].clone(),
+                    mu_star: s.mu_star,
+                    sigma: s.sigma,
+                })
+                .collect();
+            let name = format!("sensitivity_{}", metrics[m].column());
+            written.extend(
+                sweep_charts::write_morris_chart(
+                    &staging,
+                    &name,
+                    &format!(
+                        "{}: Morris screening of {}",
+                        spec.name,
+                        metrics[m].describe()
+                    ),
+                    &metrics[m].describe(),
+                    &points,
+                )
+                .map_err(chart_err)?,
+            );
+        }
+    } else {
+        for (m, metric) in metrics.iter().enumerate() {
+            let column = metric.column();
+            // Listed axes: the metric against each, one line per level of the other axis of
+            // a two-axis grid, or pooled over the others.
+            for &a in &grid_axes {
+                let others: Vec<usize> = grid_axes.iter().copied().filter(|&b| b != a).collect();
+                let lines =
+                    if others.len() == 1 && sampled.is_empty() && levels(others[0]).len() <= 8 {
+                        let b = others[0];
+                        levels(b)
+                            .into_iter()
+                            .map(|lb| ParamLine {
+                                label: format!("{} = {}", record.params[b], Level::Num(lb).text()),
+                                points: (0..record.points)
+                                    .filter(|&p| record.point_values[p][b].as_f64() == lb)
+                                    .filter(|&p| estimates[p][m].n > 0)
+                                    .map(|p| {
+                                        let e = &estimates[p][m];
+                                        (
+                                            record.point_values[p][a].as_f64(),
+                                            e.mean,
+                                            e.ci_low,
+                                            e.ci_high,
+                                        )
+                                    })
+                                    .collect(),
+                            })
+                            .collect()
+                    } else {
+                        let label = if others.is_empty() && sampled.is_empty() {
+                            spec.name.clone()
+                        } else {
+                            "pooled over the other parameters".to_string()
+                        };
+                        vec![ParamLine {
+                            label,
+                            points: levels(a)
+                                .into_iter()
+                                .map(|x| {
+                                    let values: Vec<f64> = runs
+                                        .iter()
+                                        .filter(|r| record.point_values[r.point][a].as_f64() == x)
+                                        .map(|r| r.metrics[m].1)
+                                        .collect();
+                                    let e = Estimate::of(&values);
+                                    (x, e.mean, e.ci_low, e.ci_high)
+                                })
+                                .collect(),
+                        }]
+                    };
+                let name = format!("{column}_by_{}", slug(&record.params[a]));
+                written.extend(
+                    sweep_charts::write_param_chart(
+                        &staging,
+                        &name,
+                        &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
+                        &record.params[a],
+                        &metric.describe(),
+                        log_axis(a),
+                        false,
+                        &lines,
+                    )
+                    .map_err(chart_err)?,
+                );
+            }
+            // Sampled axes: every point, with its interval.
+            for &a in &sampled {
+                let line = ParamLine {
+                    label: "sampled points".into(),
+                    points: (0..record.points)
+                        .filter(|&p| estimates[p][m].n > 0)
+                        .map(|p| {
+                            let e = &estimates[p][m];
+                            (
+                                record.point_values[p][a].as_f64(),
+                                e.mean,
+                                e.ci_low,
+                                e.ci_high,
+                            )
+                        })
+                        .collect(),
+                };
+                let name = format!("{column}_by_{}", slug(&record.params[a]));
+                written.extend(
+                    sweep_charts::write_param_chart(
+                        &staging,
+                        &name,
+                        &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
+                        &record.params[a],
+                        &metric.describe(),
+                        log_axis(a),
+                        true,
+                        &[line],
+                    )
+                    .map_err(chart_err)?,
+                );
+            }
+            // A two-axis grid: the metric over both at once.
+            if grid_axes.len() == 2 && sampled.is_empty() {
+                let (ax, ay) = (grid_axes[1], grid_axes[0]);
+                let (xs, ys) = (levels(ax), levels(ay));
+                let values: Vec<Vec<Option<f64>>> = ys
+                    .iter()
+                    .map(|&y| {
+                        xs.iter()
+                            .map(|&x| {
+                                (0..record.points)
+                                    .find(|&p| {
+                                        record.point_values[p][ax].as_f64() == x
+                                            && record.point_values[p][ay].as_f64() == y
+                                    })
+                                    .filter(|&p| estimates[p][m].n > 0)
+                                    .map(|p| estimates[p][m].mean)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let name = format!("{column}_heatmap");
+                written.extend(
+                    sweep_charts::write_heatmap(
+                        &staging,
+                        &name,
+                        &format!("{}: {}", spec.name, metric.describe()),
+                        &record.params[ax],
+                        &record.params[ay],
+                        &metric.describe(),
+                        &xs,
+                        &ys,
+                        &values,
+                    )
+                    .map_err(chart_err)?,
+                );
+            }
+        }
+    }
+    let final_dir = dir.join(CHARTS);
+    if final_dir.exists() {
+        fs::remove_dir_all(&final_dir).map_err(io(final_dir.display()))?;
+    }
+    fs::rename(&staging, &final_dir).map_err(io(final_dir.display()))?;
+    written.sort();
+    Ok(written
+        .into_iter()
+        .map(|f| format!("{CHARTS}/{f}"))
+        .collect())
+}
+
+/// A parameter path as part of a file name: `events.austerity.cut_per_year` →
+/// `events-austerity-cut_per_year`.
+fn slug(param: &str) -> String {
+    param
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .replace("--", "-")
+}

@@ -1,0 +1,812 @@
+//! A sweep resolved against its base scenario: every point's scenario, every run's seed, and
+//! the hash that names the whole.
+//!
+//! Points are numbered in design order (grid combinations, first axis slowest, each crossed
+//! with the Latin-hypercube rows; or Morris trajectories, one after another). Runs are numbered
+//! replicate-major, `k = replicate × points + point`, so that any prefix of the runs — and any
+//! interleaved shard of them — covers every point before it repeats one.
+//!
+//! Seed rule: run `k` uses the master seed `H(seed) × 2³² + k`, where `H` is 21 bits of a hash
+//! of the sweep's master seed. Distinct `k` give distinct seeds, so no two runs of a sweep
+//! share a seed; and every seed is below 2⁵³, so R and pandas read it exactly. Run `k` is
+//! exactly `cohesion run DIR/points/pNNNN.toml --seed SEED`.
+
+use super::design::{self, Bounds};
+use super::spec::{Axis, SweepSpec, number};
+use crate::Scenario;
+use crate::scenario::{ScenarioError, hex};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// One parameter's value at a point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Level {
+    Bool(bool),
+    Num(f64),
+}
+
+impl Level {
+    /// As a number for charts (true is 1).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Level::Bool(b) => f64::from(u8::from(b)),
+            Level::Num(x) => x,
+        }
+    }
+
+    /// As written in CSV: the shortest decimal that reads back as the same number.
+    pub fn text(self) -> String {
+        match self {
+            Level::Bool(b) => b.to_string(),
+            Level::Num(x) => format!("{x}"),
+        }
+    }
+
+    fn of(v: &toml::Value) -> Option<Level> {
+        match v {
+            toml::Value::Boolean(b) => Some(Level::Bool(*b)),
+            other => number(other).map(Level::Num),
+        }
+    }
+}
+
+/// One parameter set and the scenario it gives.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// One value per axis, in axis order, as actually used (rounded for whole-number keys).
+    pub values: Vec<Level>,
+    pub scenario: Scenario,
+}
+
+/// A Morris trajectory as point numbers: point `start + j + 1` moved parameter `moves[j].0`
+/// by `moves[j].1` (in unit-cube terms) from point `start + j`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MorrisPath {
+    pub start: usize,
+    pub moves: Vec<(usize, f64)>,
+}
+
+/// One run: a point, a replicate and its seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunId {
+    /// Position in the sweep's run order.
+    pub index: u64,
+    pub point: usize,
+    pub replicate: u32,
+    pub seed: u64,
+}
+
+/// A sweep ready to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub spec: SweepSpec,
+    /// The sweep file's text, as read.
+    pub text: String,
+    /// The base scenario with the sweep's `set` applied.
+    pub base: Scenario,
+    pub points: Vec<Point>,
+    /// For a Morris design, its trajectories.
+    pub morris: Vec<MorrisPath>,
+    /// SHA-256 of everything that decides the runs' results (see [`Plan::identity`]).
+    pub hash: String,
+}
+
+/// What a sweep directory records to recognise its sweep and say what changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub engine_version: String,
+    pub spec: SweepSpec,
+    pub base_sha256: String,
+    pub point_sha256: Vec<String>,
+}
+
+impl Plan {
+    /// Resolves a checked sweep file. `origin` names it in errors; a relative `base` path is
+    /// read relative to `dir`, the sweep file's folder.
+    pub fn resolve(
+        spec: SweepSpec,
+        text: &str,
+        origin: &str,
+        dir: &Path,
+    ) -> Result<Plan, ScenarioError> {
+        let at =
+            |key: &str, message: String| ScenarioError::at_key(origin, Some(text), key, message);
+        let base_path = dir.join(&spec.base);
+        let base_name = if Path::new(&spec.base).is_relative() && base_path.exists() {
+            base_path.display().to_string()
+        } else {
+            spec.base.clone()
+        };
+        let base = Scenario::load(&base_name)
+            .map_err(|e| at("base", format!("the base scenario cannot be used: {e}")))?;
+        let mut tree = tree_of(&base);
+        for (param, value) in &spec.set {
+            let level = Level::of(value)
+                .ok_or_else(|| at("set", format!("`{param}`: give a number or true/false")))?;
+            set(&mut tree, param, level, true).map_err(|m| at("set", format!("`{param}`: {m}")))?;
+        }
+        let base = scenario_of(&tree, &base.name).map_err(|m| {
+            at(
+                "set",
+                format!("the base with [set] applied is not valid: {m}"),
+            )
+        })?;
+        let tree = tree_of(&base);
+
+        // Each axis's levels, checked one axis at a time so that a bad value names its axis.
+        let mut levels: Vec<Vec<Level>> = Vec::with_capacity(spec.axes.len());
+        for (i, axis) in spec.axes.iter().enumerate() {
+            let key = |k: &str| format!("axis[{i}].{k}");
+            let given = axis_levels(axis);
+            let which = if axis.values.is_some() {
+                "values"
+            } else if axis.range.is_some() {
+                "range"
+            } else {
+                "bounds"
+            };
+            let mut used = Vec::with_capacity(given.len());
+            for level in given {
+                let mut t = tree.clone();
+                let exact = axis.bounds.is_none();
+                let level = set(&mut t, &axis.param, level, exact).map_err(|m| {
+                    let k = if m.starts_with("unknown") || m.starts_with("no ") {
+                        "param"
+                    } else {
+                        which
+                    };
+                    at(&key(k), format!("`{}`: {m}", axis.param))
+                })?;
+                scenario_of(&t, &base.name).map_err(|m| {
+                    at(
+                        &key(which),
+                        format!("`{}` = {}: {m}", axis.param, level.text()),
+                    )
+                })?;
+                used.push(level);
+            }
+            levels.push(used);
+        }
+
+        let (unit_points, morris) = design_points(&spec, &levels);
+        let mut points = Vec::with_capacity(unit_points.len());
+        let n_points = unit_points.len();
+        for (p, values) in unit_points.into_iter().enumerate() {
+            let mut t = tree.clone();
+            let mut used = Vec::with_capacity(values.len());
+            for (axis, level) in spec.axes.iter().zip(values) {
+                let exact = axis.bounds.is_none();
+                used.push(
+                    set(&mut t, &axis.param, level, exact)
+                        .map_err(|m| at("axis", format!("`{}`: {m}", axis.param)))?,
+                );
+            }
+            let label = point_label(n_points, p);
+            t.insert("name".into(), format!("{}-{label}", spec.name).into());
+            let settings: Vec<String> = spec
+                .axes
+                .iter()
+                .zip(&used)
+                .map(|(a, l)| format!("{} = {}", a.param, l.text()))
+                .collect();
+            let description = format!(
+                "Point {label} of the sweep `{}` (base `{}`): {}.",
+                spec.name,
+                spec.base,
+                settings.join(", ")
+            );
+            t.insert("description".into(), description.into());
+            let scenario = scenario_of(&t, &label).map_err(|m| {
+                at(
+                    "axis",
+                    format!(
+                        "point {label} ({}) is not a valid scenario: {m}",
+                        settings.join(", ")
+                    ),
+                )
+            })?;
+            for (i, m) in spec.metrics.iter().enumerate() {
+                let (a, b) = m.window(scenario.time.start_year, scenario.time.years);
+                let (first, last) = (
+                    scenario.time.start_year,
+                    scenario.time.start_year + scenario.time.years as i32 - 1,
+                );
+                if a < first || b > last {
+                    let k = if m.year.is_some() { "year" } else { "years" };
+                    return Err(at(
+                        &format!("metric[{i}].{k}"),
+                        format!(
+                            "{} is outside the simulated years {first}–{last} (point {label})",
+                            m.column()
+                        ),
+                    ));
+                }
+            }
+            points.push(Point {
+                values: used,
+                scenario,
+            });
+        }
+        let runs = points.len() as u64 * u64::from(spec.replicates);
+        if runs > super::spec::MAX_RUNS {
+            return Err(at(
+                "replicates",
+                format!("{runs} runs is more than a sweep can number (4294967295)"),
+            ));
+        }
+        let mut plan = Plan {
+            spec,
+            text: text.to_string(),
+            base,
+            points,
+            morris,
+            hash: String::new(),
+        };
+        plan.hash = plan.identity().hash();
+        Ok(plan)
+    }
+
+    /// What decides the runs' results: the engine version, the sweep as parsed, and every
+    /// resolved scenario.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            engine_version: crate::ENGINE_VERSION.to_string(),
+            spec: self.spec.clone(),
+            base_sha256: self.base.hash(),
+            point_sha256: self.points.iter().map(|p| p.scenario.hash()).collect(),
+        }
+    }
+
+    /// Number of runs: points × replicates.
+    pub fn runs(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.spec.replicates)
+    }
+
+    /// Run `k` of the sweep's run order.
+    pub fn run(&self, k: u64) -> RunId {
+        let points = self.points.len() as u64;
+        RunId {
+            index: k,
+            point: (k % points) as usize,
+            replicate: (k / points) as u32,
+            seed: run_seed(self.spec.seed, k),
+        }
+    }
+
+    /// `p0007`: a point's name in files.
+    pub fn point_label(&self, point: usize) -> String {
+        point_label(self.points.len(), point)
+    }
+
+    /// `p0007-r02`: a run's name in files.
+    pub fn run_label(&self, run: &RunId) -> String {
+        run_label(
+            self.points.len(),
+            self.spec.replicates,
+            run.point,
+            run.replicate,
+        )
+    }
+
+    /// The parameters, in axis order.
+    pub fn params(&self) -> Vec<&str> {
+        self.spec.axes.iter().map(|a| a.param.as_str()).collect()
+    }
+}
+
+impl Identity {
+    /// SHA-256 of the identity's canonical JSON, hex.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        hex(&Sha256::digest(json.as_bytes()))
+    }
+
+    /// What differs between an earlier identity and this one, in words, for the message that
+    /// refuses to mix two sweeps in one directory.
+    pub fn differences(&self, earlier: &Identity) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.engine_version != earlier.engine_version {
+            out.push(format!(
+                "the directory was started by cohesion {}, this is {}",
+                earlier.engine_version, self.engine_version
+            ));
+        }
+        let now = serde_json::to_value(&self.spec).unwrap_or_default();
+        let before = serde_json::to_value(&earlier.spec).unwrap_or_default();
+        diff_values("", &before, &now, &mut out);
+        if out.is_empty() && self.base_sha256 != earlier.base_sha256 {
+            out.push(format!(
+                "the base scenario `{}` resolves differently (sha256 {}… then, {}… now): the \
+                 file or the engine's defaults changed",
+                self.spec.base,
+                &earlier.base_sha256[..12.min(earlier.base_sha256.len())],
+                &self.base_sha256[..12.min(self.base_sha256.len())]
+            ));
+        }
+        if out.is_empty() && self.point_sha256 != earlier.point_sha256 {
+            out.push("the points' scenarios resolve differently".into());
+        }
+        out
+    }
+}
+
+/// Lists the keys whose values differ between two JSON trees: "replicates: 4 → 6".
+fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let null = Value::Null;
+                diff_values(
+                    &join(k),
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y))
+            if x.len() == y.len() && x.iter().all(|v| v.is_object()) =>
+        {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                diff_values(&format!("{path}[{i}]"), p, q, out);
+            }
+        }
+        _ if a != b => {
+            let show = |v: &Value| {
+                if v.is_null() {
+                    "(none)".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
+            let name = match path {
+                "axes" => "axis",
+                "metrics" => "metric",
+                other => other,
+            };
+            out.push(format!(
+                "{}: {} → {}",
+                name.replace("axes[", "axis[")
+                    .replace("metrics[", "metric["),
+                show(a),
+                show(b)
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// Seed of run `k` of a sweep with master seed `master` (see the module's seed rule).
+pub fn run_seed(master: u64, k: u64) -> u64 {
+    let high = crate::rng::finalise(master ^ 0x5EED_5EED_5EED_5EED) & 0x001F_FFFF_0000_0000;
+    high | (k & 0xFFFF_FFFF)
+}
+
+/// `p0007`: point `point` of `points`, numbered with at least four digits.
+pub fn point_label(points: usize, point: usize) -> String {
+    let width = points.saturating_sub(1).to_string().len().max(4);
+    format!("p{point:0width$}")
+}
+
+/// `p0007-r02`: a run's name in files, the replicate with at least two digits.
+pub fn run_label(points: usize, replicates: u32, point: usize, replicate: u32) -> String {
+    let width = replicates.saturating_sub(1).to_string().len().max(2);
+    format!("{}-r{replicate:0width$}", point_label(points, point))
+}
+
+/// The levels an axis lists (values or range); for bounds, its two ends (checked only).
+fn axis_levels(axis: &Axis) -> Vec<Level> {
+    if let Some(values) = &axis.values {
+        return values.iter().filter_map(Level::of).collect();
+    }
+    if let Some(r) = &axis.range {
+        return design::range(r.from, r.to, r.steps, axis.scale)
+            .into_iter()
+            .map(Level::Num)
+            .collect();
+    }
+    axis.bounds
+        .map(|[lo, hi]| vec![Level::Num(lo), Level::Num(hi)])
+        .unwrap_or_default()
+}
+
+/// Every point's values, in design order, and the Morris trajectories if any.
+fn design_points(spec: &SweepSpec, levels: &[Vec<Level>]) -> (Vec<Vec<Level>>, Vec<MorrisPath>) {
+    let bounds: Vec<(usize, Bounds)> = spec
+        .sampled_axes()
+        .filter_map(|(i, a)| {
+            a.bounds.map(|[lo, hi]| {
+                (
+                    i,
+                    Bounds {
+                        lo,
+                        hi,
+                        scale: a.scale,
+                    },
+                )
+            })
+        })
+        .collect();
+    if let Some(m) = &spec.morris {
+        let k = spec.axes.len();
+        let mut points = Vec::new();
+        let mut paths = Vec::new();
+        for t in design::morris(m.trajectories as usize, k, m.levels, spec.seed) {
+            paths.push(MorrisPath {
+                start: points.len(),
+                moves: t.moves.clone(),
+            });
+            for u in &t.points {
+                points.push(
+                    bounds
+                        .iter()
+                        .map(|(d, b)| Level::Num(b.at(u[*d].clamp(0.0, 1.0))))
+                        .collect(),
+                );
+            }
+        }
+        return (points, paths);
+    }
+    let grid_axes: Vec<usize> = spec.grid_axes().map(|(i, _)| i).collect();
+    let sizes: Vec<usize> = grid_axes.iter().map(|&i| levels[i].len()).collect();
+    let samples = match &spec.lhs {
+        Some(l) => design::latin_hypercube(l.points as usize, bounds.len(), spec.seed),
+        None => vec![Vec::new()],
+    };
+    let mut points = Vec::new();
+    for combo in design::grid(&sizes) {
+        for u in &samples {
+            let mut values = vec![Level::Num(f64::NAN); spec.axes.len()];
+            for (&axis, &i) in grid_axes.iter().zip(&combo) {
+                values[axis] = levels[axis][i];
+            }
+            for ((axis, b), &x) in bounds.iter().zip(u) {
+                values[*axis] = Level::Num(b.at(x));
+            }
+            points.push(values);
+        }
+    }
+    (points, Vec::new())
+}
+
+/// A scenario as a TOML table, every key present.
+fn tree_of(s: &Scenario) -> toml::Table {
+    s.to_toml()
+        .parse::<toml::Table>()
+        .expect("a resolved scenario always reads back as TOML")
+}
+
+/// The scenario a table describes, or why it is not valid (without the generated text's lines).
+fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
+    let text = toml::to_string(t).map_err(|e| e.to_string())?;
+    Scenario::from_toml(&text, origin).map_err(|e| match e.key {
+        Some(k) => format!("key `{k}`: {}", e.message),
+        None => e.message,
+    })
+}
+
+/// One step of a parameter path.
+#[derive(Debug, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn steps(path: &str) -> Result<Vec<Step>, String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty() && out.is_empty() {
+            return Err(format!(
+                "unknown parameter `{path}`: it must start with a name"
+            ));
+        }
+        if !name.is_empty() {
+            out.push(Step::Key(name.to_string()));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let end = stripped
+                .find(']')
+                .ok_or_else(|| format!("unknown parameter `{path}`: unclosed `[`"))?;
+            let i = stripped[..end].parse::<usize>().map_err(|_| {
+                format!(
+                    "unknown parameter `{path}`: `[{}]` is not an index",
+                    &stripped[..end]
+                )
+            })?;
+            out.push(Step::Index(i));
+            rest = &stripped[end + 1..];
+        }
+    }
+    Ok(out)
+}
+
+/// Sets parameter `path` to `level` in a scenario's table and returns the value used. With
+/// `exact`, a whole-number key refuses a fraction; otherwise it is rounded (sampled designs).
+fn set(tree: &mut toml::Table, path: &str, level: Level, exact: bool) -> Result<Level, String> {
+    let steps = steps(path)?;
+    // events.<kind>.<key>: every event of that kind.
+    if let [Step::Key(events), Step::Key(kind), rest @ ..] = steps.as_slice()
+        && events == "events"
+        && !rest.is_empty()
+    {
+        let list = tree
+            .get_mut("events")
+            .and_then(|v| v.as_array_mut())
+            .filter(|l| !l.is_empty());
+        let Some(list) = list else {
+            return Err(format!("no events in the base scenario, so no `{path}`"));
+        };
+        let mut used = None;
+        for event in list.iter_mut() {
+            if event.get("kind").and_then(|k| k.as_str()) == Some(kind.as_str()) {
+                used = Some(set_in(event, rest, path, level, exact, true)?);
+            }
+        }
+        return used.ok_or_else(|| format!("no `{kind}` event in the base scenario to change"));
+    }
+    let is_event = matches!(steps.first(), Some(Step::Key(k)) if k == "events");
+    let mut root = toml::Value::Table(std::mem::take(tree));
+    let result = set_in(&mut root, &steps, path, level, exact, is_event);
+    if let toml::Value::Table(t) = root {
+        *tree = t;
+    }
+    result
+}
+
+fn set_in(
+    mut node: &mut toml::Value,
+    steps: &[Step],
+    path: &str,
+    level: Level,
+    exact: bool,
+    may_add: bool,
+) -> Result<Level, String> {
+    let unknown = |what: String| format!("unknown parameter `{path}`: {what}");
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        node = match (step, node) {
+            (Step::Key(k), toml::Value::Table(t)) => {
+                if !t.contains_key(k) {
+                    let optional_event_key = last && may_add && t.contains_key("kind");
+                    if !optional_event_key {
+                        let mut near: Vec<&String> = t.keys().filter(|c| similar(c, k)).collect();
+                        near.truncate(3);
+                        let hint = if near.is_empty() {
+                            String::new()
+                        } else {
+                            let names: Vec<String> =
+                                near.iter().map(|n| format!("`{n}`")).collect();
+                            format!(" (did you mean {}?)", names.join(" or "))
+                        };
+                        return Err(unknown(format!("there is no key `{k}` there{hint}")));
+                    }
+                    // An optional event key left out of the base (a devolution's `openness`).
+                    let fresh = match level {
+                        Level::Bool(b) => toml::Value::Boolean(b),
+                        Level::Num(x) => toml::Value::Float(x),
+                    };
+                    t.insert(k.clone(), fresh);
+                }
+                t.get_mut(k).expect("present")
+            }
+            (Step::Index(j), toml::Value::Array(a)) => {
+                let n = a.len();
+                a.get_mut(*j)
+                    .ok_or_else(|| unknown(format!("index {j} is past the end (there are {n})")))?
+            }
+            (Step::Index(j), _) => {
+                return Err(unknown(format!(
+                    "`[{j}]` indexes something that is not a list"
+                )));
+            }
+            (Step::Key(k), _) => {
+                return Err(unknown(format!("`{k}` is below a value, not a table")));
+            }
+        };
+    }
+    match (node, level) {
+        (slot @ toml::Value::Integer(_), Level::Num(x)) => {
+            if exact && x.fract() != 0.0 {
+                return Err(format!("takes whole numbers, not {x}"));
+            }
+            let whole = x.round();
+            if whole.abs() > 9.0e15 {
+                return Err(format!("{x} is too large"));
+            }
+            *slot = toml::Value::Integer(whole as i64);
+            Ok(Level::Num(whole))
+        }
+        (slot @ toml::Value::Float(_), Level::Num(x)) => {
+            *slot = toml::Value::Float(x);
+            Ok(Level::Num(x))
+        }
+        (slot @ toml::Value::Boolean(_), Level::Bool(b)) => {
+            *slot = toml::Value::Boolean(b);
+            Ok(Level::Bool(b))
+        }
+        (toml::Value::Boolean(_), Level::Num(_)) => Err("takes true or false, not a number".into()),
+        (toml::Value::Integer(_) | toml::Value::Float(_), Level::Bool(_)) => {
+            Err("takes a number, not true or false".into())
+        }
+        (other, _) => Err(format!(
+            "unknown parameter `{path}`: it is a {}, and only numbers and true/false can be swept",
+            other.type_str()
+        )),
+    }
+}
+
+/// Close enough to suggest: same letters but for two edits, or one contains the other.
+fn similar(a: &str, b: &str) -> bool {
+    if a.contains(b) || b.contains(a) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> Result<Plan, ScenarioError> {
+        let spec = SweepSpec::from_toml(text, "s.toml")?;
+        Plan::resolve(spec, text, "s.toml", Path::new("."))
+    }
+
+    const GRID: &str = r#"
+name = "g"
+base = "devolution_big_bang"
+replicates = 3
+seed = 11
+
+[[axis]]
+param = "events.austerity.cut_per_year"
+values = [0.0, 0.05]
+
+[[axis]]
+param = "events.devolution.year"
+range = { from = 2012, to = 2018, steps = 3 }
+
+[[metric]]
+name = "belonging"
+summary = "final"
+"#;
+
+    #[test]
+    fn a_grid_sets_event_parameters() {
+        let p = plan(GRID).unwrap();
+        assert_eq!(p.points.len(), 6);
+        assert_eq!(p.runs(), 18);
+        let last = &p.points[5].scenario;
+        assert!(last.events.iter().any(|e| matches!(e,
+            crate::scenario::Event::Austerity { cut_per_year, .. } if *cut_per_year == 0.05)));
+        assert!(
+            last.events
+                .iter()
+                .any(|e| e.kind() == "devolution" && e.when().0 == 2018)
+        );
+        assert_eq!(
+            p.points[1].values,
+            vec![Level::Num(0.0), Level::Num(2015.0)]
+        );
+    }
+
+    #[test]
+    fn no_two_runs_share_a_seed_and_runs_are_replicate_major() {
+        let p = plan(GRID).unwrap();
+        let mut seeds: Vec<u64> = (0..p.runs()).map(|k| p.run(k).seed).collect();
+        assert!(seeds.iter().all(|&s| s < (1 << 53)));
+        seeds.sort();
+        seeds.dedup();
+        assert_eq!(seeds.len() as u64, p.runs());
+        assert_eq!(p.run(7).point, 1);
+        assert_eq!(p.run(7).replicate, 1);
+        assert_eq!(p.run_label(&p.run(7)), "p0001-r01");
+    }
+
+    #[test]
+    fn bad_parameters_and_values_are_named() {
+        let e = plan(&GRID.replace("events.devolution.year", "council.opennness")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("axis[1].param"));
+        assert!(
+            e.message.contains("openness"),
+            "suggests the right name: {e}"
+        );
+        let e = plan(&GRID.replace("events.devolution.year", "events.lockdown.weeks")).unwrap_err();
+        assert!(e.message.contains("no `lockdown` event"), "{e}");
+        let e = plan(&GRID.replace("[0.0, 0.05]", "[0.0, 1.5]")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("axis[0].values"));
+        let e = plan(&GRID.replace("to = 2018", "to = 2040")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("axis[1].range"), "{e}");
+    }
+
+    #[test]
+    fn whole_number_keys_refuse_fractions_unless_sampled() {
+        let e = plan(&GRID.replace("steps = 3", "steps = 5")).unwrap_err();
+        assert!(e.message.contains("whole numbers"), "{e}");
+        let sampled = GRID.replace(
+            "range = { from = 2012, to = 2018, steps = 3 }",
+            "bounds = [2012, 2018]\n[lhs]\npoints = 7",
+        );
+        let p = plan(&sampled).unwrap();
+        assert_eq!(p.points.len(), 14);
+        for point in &p.points {
+            let year = point.values[1].as_f64();
+            assert_eq!(year.fract(), 0.0, "rounded: {year}");
+            assert!(
+                point
+                    .scenario
+                    .events
+                    .iter()
+                    .any(|e| e.when().0 == year as i32)
+            );
+        }
+    }
+
+    #[test]
+    fn a_change_is_named() {
+        let a = plan(GRID).unwrap().identity();
+        let b = plan(&GRID.replace("replicates = 3", "replicates = 4"))
+            .unwrap()
+            .identity();
+        assert_eq!(b.differences(&a), vec!["replicates: 3 → 4".to_string()]);
+        assert_ne!(a.hash(), b.hash());
+    }
+
+    #[test]
+    fn morris_points_follow_trajectories() {
+        let text = r#"
+name = "m"
+base = "baseline"
+replicates = 1
+seed = 5
+[morris]
+trajectories = 3
+[[axis]]
+param = "belonging.local_ties_weight"
+bounds = [0.1, 0.4]
+[[axis]]
+param = "trust.memory_per_week"
+bounds = [0.9, 0.99]
+[[metric]]
+name = "trust"
+summary = "final"
+"#;
+        let p = plan(text).unwrap();
+        assert_eq!(p.points.len(), 9);
+        assert_eq!(p.morris.len(), 3);
+        let path = &p.morris[1];
+        let (moved, _) = path.moves[0];
+        let (a, b) = (&p.points[path.start], &p.points[path.start + 1]);
+        for d in 0..2 {
+            assert_eq!(a.values[d] == b.values[d], d != moved);
+        }
+    }
+}

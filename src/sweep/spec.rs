@@ -1,0 +1,551 @@
+//! The sweep file: which scenario to start from, which parameters to vary and how, how many
+//! replicates, the master seed, and which metrics to summarise.
+//!
+//! ```toml
+//! name = "austerity_x_devolution"
+//! base = "devolution_big_bang"        # a built-in name, or a path relative to this file
+//! replicates = 4
+//! seed = 2024
+//!
+//! [set]                               # fixed changes to the base, for every point
+//! "time.years" = 12
+//!
+//! [[axis]]                            # a list of values ...
+//! param = "events.austerity.cut_per_year"
+//! values = [0.0, 0.02, 0.035, 0.05]
+//!
+//! [[axis]]                            # ... or a range (scale = "log" for a log range) ...
+//! param = "events.devolution.year"
+//! range = { from = 2012, to = 2021, steps = 4 }
+//!
+//! [[metric]]
+//! name = "belonging"
+//! summary = "final"                   # or "year" (with year = 2019), or "mean" (with years)
+//! ```
+//!
+//! An axis may instead give `bounds = [min, max]`: such axes are sampled together, either by a
+//! Latin hypercube (`[lhs] points = n`, crossed with any value and range axes) or by a Morris
+//! design (`[morris] trajectories = r, levels = p`, with bounds axes only).
+//!
+//! A parameter is any numeric or true/false key of a scenario (`council.openness`,
+//! `venues.pub.count`, `town.wards[1].deprivation`, as `cohesion params` lists them), or a key
+//! of the base scenario's events: `events[0].cut_per_year` for one event, or
+//! `events.austerity.cut_per_year` for every event of that kind.
+//!
+//! This module only reads and checks the file; `plan` resolves it against the base scenario.
+
+use crate::observe::{RESIDENT_METRICS, TOWN_METRICS};
+use crate::scenario::ScenarioError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A sweep file as written, checked for shape but not yet resolved against its base scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Short name, used for output folders and chart titles.
+    pub name: String,
+    /// What the sweep asks, in plain words.
+    #[serde(default)]
+    pub description: String,
+    /// The scenario every point starts from: a built-in name or a path relative to the file.
+    pub base: String,
+    /// Runs per point, each with its own seed.
+    pub replicates: u32,
+    /// Master seed: every run's seed is derived from it (see `plan::run_seed`).
+    pub seed: u64,
+    /// Fixed changes to the base scenario, applied to every point: parameter → value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, toml::Value>,
+    /// The parameters varied.
+    #[serde(default, rename = "axis")]
+    pub axes: Vec<Axis>,
+    /// A Latin hypercube over the bounds axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lhs: Option<Lhs>,
+    /// A Morris elementary-effects design over the bounds axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub morris: Option<Morris>,
+    /// The metrics each run is summarised by.
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<Metric>,
+}
+
+/// One varied parameter: exactly one of `values`, `range` or `bounds`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    pub param: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<toml::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<[f64; 2]>,
+    /// How `range` steps and `bounds` samples are spread: evenly, or evenly in log10.
+    #[serde(default, skip_serializing_if = "is_linear")]
+    pub scale: ScaleKind,
+}
+
+/// `steps` values from `from` to `to`, both included.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub from: f64,
+    pub to: f64,
+    pub steps: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleKind {
+    #[default]
+    Linear,
+    Log,
+}
+
+fn is_linear(s: &ScaleKind) -> bool {
+    *s == ScaleKind::Linear
+}
+
+/// A Latin hypercube sample of `points` parameter sets (McKay, Beckman & Conover 1979).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lhs {
+    pub points: u32,
+}
+
+/// A Morris screening design: `trajectories` one-at-a-time paths over a grid of `levels`
+/// levels per parameter (Morris 1991; Campolongo, Cariboni & Saltelli 2007).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Morris {
+    pub trajectories: u32,
+    #[serde(default = "four")]
+    pub levels: u32,
+}
+
+fn four() -> u32 {
+    4
+}
+
+/// A metric to summarise each run by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    /// A town-level metric (`belonging`, `agency`, `venues_open`...).
+    pub name: String,
+    pub summary: Summary,
+    /// The calendar year, for `summary = "year"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// The first and last calendar years of the window, for `summary = "mean"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<[i32; 2]>,
+}
+
+/// How a metric's weekly series is reduced to one number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Summary {
+    /// The mean over the last simulated year's 52 weeks.
+    Final,
+    /// The mean over one calendar year's 52 weeks.
+    Year,
+    /// The mean over every week of a window of calendar years.
+    Mean,
+}
+
+impl Metric {
+    /// The column this metric gets in `results.csv`: `belonging_final`, `belonging_2019`,
+    /// `belonging_2015_2019`.
+    pub fn column(&self) -> String {
+        match (self.summary, self.year, self.years) {
+            (Summary::Year, Some(y), _) => format!("{}_{y}", self.name),
+            (Summary::Mean, _, Some([a, b])) => format!("{}_{a}_{b}", self.name),
+            _ => format!("{}_final", self.name),
+        }
+    }
+
+    /// The calendar years `[first, last]` this metric averages over, in a run that starts in
+    /// `start_year` and lasts `years` years.
+    pub fn window(&self, start_year: i32, years: u32) -> (i32, i32) {
+        let last = start_year + years as i32 - 1;
+        match (self.summary, self.year, self.years) {
+            (Summary::Year, Some(y), _) => (y, y),
+            (Summary::Mean, _, Some([a, b])) => (a, b),
+            _ => (last, last),
+        }
+    }
+
+    /// In words, for chart axes: "belonging, mean over 2015–2019".
+    pub fn describe(&self) -> String {
+        match (self.summary, self.year, self.years) {
+            (Summary::Year, Some(y), _) => format!("{}, mean over {y}", self.name),
+            (Summary::Mean, _, Some([a, b])) => format!("{}, mean over {a}–{b}", self.name),
+            _ => format!("{}, mean over the final year", self.name),
+        }
+    }
+}
+
+/// Largest number of runs in one sweep: run numbers fit in 32 bits (see `plan::run_seed`).
+pub const MAX_RUNS: u64 = u32::MAX as u64;
+
+impl SweepSpec {
+    /// Parses and checks a sweep file's text. `origin` names the file in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<SweepSpec, ScenarioError> {
+        let spec: SweepSpec =
+            toml::from_str(text).map_err(|e| ScenarioError::from_toml(e, text, origin))?;
+        spec.check()
+            .map_err(|(key, message)| ScenarioError::at_key(origin, Some(text), &key, message))?;
+        Ok(spec)
+    }
+
+    /// Reads and checks a sweep file.
+    pub fn load(path: &std::path::Path) -> Result<(SweepSpec, String), ScenarioError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::plain(&origin, format!("cannot read the file: {e}")))?;
+        Ok((SweepSpec::from_toml(&text, &origin)?, text))
+    }
+
+    /// The checks that need nothing but the file: (key, message) of the first problem.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let err = |key: &str, message: String| Err((key.to_string(), message));
+        if self.name.trim().is_empty() {
+            return err("name", "a sweep needs a name".into());
+        }
+        if self.replicates == 0 {
+            return err(
+                "replicates",
+                "must be at least 1 (each replicate is a run with its own seed)".into(),
+            );
+        }
+        if i64::try_from(self.seed).is_err() {
+            return err("seed", "must be between 0 and 9223372036854775807".into());
+        }
+        if self.axes.is_empty() {
+            return err(
+                "axis",
+                "a sweep needs at least one [[axis]] (a parameter and its values)".into(),
+            );
+        }
+        for (i, axis) in self.axes.iter().enumerate() {
+            let key = |k: &str| format!("axis[{i}].{k}");
+            if self.axes[..i].iter().any(|a| a.param == axis.param) {
+                return err(
+                    &key("param"),
+                    format!("`{}` is swept by an earlier axis already", axis.param),
+                );
+            }
+            let given = [
+                axis.values.is_some(),
+                axis.range.is_some(),
+                axis.bounds.is_some(),
+            ];
+            if given.iter().filter(|&&g| g).count() != 1 {
+                return err(
+                    &key("param"),
+                    format!(
+                        "axis `{}` must give exactly one of `values`, `range` or `bounds`",
+                        axis.param
+                    ),
+                );
+            }
+            let log = axis.scale == ScaleKind::Log;
+            if let Some(values) = &axis.values {
+                if values.is_empty() {
+                    return err(
+                        &key("values"),
+                        format!("empty axis: give `{}` at least one value", axis.param),
+                    );
+                }
+                for v in values {
+                    match v {
+                        toml::Value::Integer(_) | toml::Value::Float(_) => {}
+                        toml::Value::Boolean(_) => {}
+                        other => {
+                            return err(
+                                &key("values"),
+                                format!(
+                                    "values must be numbers or true/false, not {}",
+                                    other.type_str()
+                                ),
+                            );
+                        }
+                    }
+                    if let Some(x) = number(v)
+                        && !x.is_finite()
+                    {
+                        return err(&key("values"), "values must be finite numbers".into());
+                    }
+                }
+                if log {
+                    return err(
+                        &key("scale"),
+                        "`scale` applies to `range` and `bounds`, not to a list of values".into(),
+                    );
+                }
+            }
+            if let Some(r) = &axis.range {
+                if r.steps == 0 {
+                    return err(
+                        &key("range"),
+                        "empty axis: `steps` must be at least 1".into(),
+                    );
+                }
+                if !(r.from.is_finite() && r.to.is_finite()) {
+                    return err(&key("range"), "`from` and `to` must be finite".into());
+                }
+                if log && (r.from <= 0.0 || r.to <= 0.0) {
+                    return err(
+                        &key("range"),
+                        "a log range needs `from` and `to` above zero".into(),
+                    );
+                }
+            }
+            if let Some([lo, hi]) = axis.bounds {
+                if !(lo.is_finite() && hi.is_finite()) {
+                    return err(&key("bounds"), "bounds must be finite".into());
+                }
+                if lo >= hi {
+                    return err(
+                        &key("bounds"),
+                        format!(
+                            "bounds reversed or empty: [{lo}, {hi}]; give [min, max] with min < max"
+                        ),
+                    );
+                }
+                if log && lo <= 0.0 {
+                    return err(&key("bounds"), "log bounds must be above zero".into());
+                }
+            }
+        }
+        let sampled = self.axes.iter().any(|a| a.bounds.is_some());
+        let listed = self.axes.iter().any(|a| a.bounds.is_none());
+        match (&self.lhs, &self.morris) {
+            (Some(_), Some(_)) => {
+                return err(
+                    "morris",
+                    "choose one design: [lhs] or [morris], not both".into(),
+                );
+            }
+            (Some(lhs), None) => {
+                if lhs.points == 0 {
+                    return err(
+                        "lhs.points",
+                        "a Latin hypercube needs at least 1 point".into(),
+                    );
+                }
+                if !sampled {
+                    return err(
+                        "lhs",
+                        "[lhs] samples the axes that give `bounds`, and no axis does".into(),
+                    );
+                }
+            }
+            (None, Some(m)) => {
+                if m.trajectories == 0 {
+                    return err(
+                        "morris.trajectories",
+                        "a Morris design needs at least 1 trajectory (10 or more is usual)".into(),
+                    );
+                }
+                if m.levels < 2 {
+                    return err(
+                        "morris.levels",
+                        "a Morris design needs at least 2 levels (4 is usual)".into(),
+                    );
+                }
+                if listed {
+                    return err(
+                        "morris",
+                        "every axis of a Morris design gives `bounds` (no `values` or `range`)"
+                            .into(),
+                    );
+                }
+            }
+            (None, None) => {
+                if sampled {
+                    return err(
+                        "axis",
+                        "axes with `bounds` are sampled: add [lhs] points = N or [morris] \
+                         trajectories = R"
+                            .into(),
+                    );
+                }
+            }
+        }
+        if self.metrics.is_empty() {
+            return err(
+                "metric",
+                "a sweep needs at least one [[metric]] to summarise its runs by".into(),
+            );
+        }
+        for (i, m) in self.metrics.iter().enumerate() {
+            let key = |k: &str| format!("metric[{i}].{k}");
+            if !is_town_metric(&m.name) {
+                return err(
+                    &key("name"),
+                    format!(
+                        "unknown metric `{}`; town metrics are: {}",
+                        m.name,
+                        town_metrics().join(", ")
+                    ),
+                );
+            }
+            match (m.summary, m.year, m.years) {
+                (Summary::Final, None, None) => {}
+                (Summary::Year, Some(_), None) => {}
+                (Summary::Mean, None, Some([a, b])) if a <= b => {}
+                (Summary::Mean, None, Some([a, b])) => {
+                    return err(
+                        &key("years"),
+                        format!("years reversed: [{a}, {b}]; give [first, last]"),
+                    );
+                }
+                (Summary::Final, _, _) => {
+                    return err(
+                        &key("summary"),
+                        "`final` takes neither `year` nor `years`".into(),
+                    );
+                }
+                (Summary::Year, _, _) => {
+                    return err(
+                        &key("summary"),
+                        "`year` needs `year = YYYY` (and no `years`)".into(),
+                    );
+                }
+                (Summary::Mean, _, _) => {
+                    return err(
+                        &key("summary"),
+                        "`mean` needs `years = [first, last]` (and no `year`)".into(),
+                    );
+                }
+            }
+            if self.metrics[..i].iter().any(|o| o.column() == m.column()) {
+                return err(
+                    &key("name"),
+                    format!("the metric `{}` is summarised twice", m.column()),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The axes given by values or ranges (crossed as a grid), in file order.
+    pub fn grid_axes(&self) -> impl Iterator<Item = (usize, &Axis)> {
+        self.axes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.bounds.is_none())
+    }
+
+    /// The axes given by bounds (sampled), in file order.
+    pub fn sampled_axes(&self) -> impl Iterator<Item = (usize, &Axis)> {
+        self.axes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.bounds.is_some())
+    }
+}
+
+/// A TOML value as a number, if it is one.
+pub fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Every metric observed for the whole town, in the order of `cohesion`'s tables.
+pub fn town_metrics() -> Vec<&'static str> {
+    RESIDENT_METRICS
+        .iter()
+        .chain(TOWN_METRICS.iter())
+        .copied()
+        .collect()
+}
+
+fn is_town_metric(name: &str) -> bool {
+    town_metrics().contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+base = "baseline"
+replicates = 2
+seed = 7
+
+[[axis]]
+param = "council.openness"
+values = [0.2, 0.5]
+
+[[metric]]
+name = "belonging"
+summary = "final"
+"#;
+
+    fn error(text: &str) -> ScenarioError {
+        SweepSpec::from_toml(text, "s.toml").unwrap_err()
+    }
+
+    #[test]
+    fn a_good_file_parses() {
+        let s = SweepSpec::from_toml(GOOD, "s.toml").unwrap();
+        assert_eq!(s.axes.len(), 1);
+        assert_eq!(s.metrics[0].column(), "belonging_final");
+    }
+
+    #[test]
+    fn problems_name_the_line_and_key() {
+        let e = error(&GOOD.replace("replicates = 2", "replicates = 0"));
+        assert_eq!(e.key.as_deref(), Some("replicates"));
+        assert_eq!(e.line, Some(4));
+        let e = error(&GOOD.replace("[0.2, 0.5]", "[]"));
+        assert_eq!(e.key.as_deref(), Some("axis[0].values"));
+        assert!(e.message.contains("empty axis"), "{e}");
+        let e = error(&GOOD.replace("values = [0.2, 0.5]", "bounds = [0.5, 0.2]"));
+        assert!(e.message.contains("bounds reversed"), "{e}");
+        let e = error(&GOOD.replace("\"belonging\"", "\"happiness\""));
+        assert_eq!(e.key.as_deref(), Some("metric[0].name"));
+    }
+
+    #[test]
+    fn sampled_axes_need_a_design_and_lhs_needs_points() {
+        let bounds = GOOD.replace("values = [0.2, 0.5]", "bounds = [0.2, 0.5]");
+        assert!(error(&bounds).message.contains("[lhs]"));
+        let e = error(&format!("{bounds}\n[lhs]\npoints = 0\n"));
+        assert_eq!(e.key.as_deref(), Some("lhs.points"));
+        let ok = format!("{bounds}\n[morris]\ntrajectories = 3\n");
+        assert_eq!(
+            SweepSpec::from_toml(&ok, "s")
+                .unwrap()
+                .morris
+                .unwrap()
+                .levels,
+            4
+        );
+    }
+
+    #[test]
+    fn columns_name_the_summary() {
+        let m = |summary, year, years| Metric {
+            name: "agency".into(),
+            summary,
+            year,
+            years,
+        };
+        assert_eq!(m(Summary::Year, Some(2019), None).column(), "agency_2019");
+        assert_eq!(
+            m(Summary::Mean, None, Some([2015, 2019])).column(),
+            "agency_2015_2019"
+        );
+        assert_eq!(m(Summary::Final, None, None).window(2010, 15), (2024, 2024));
+    }
+}
