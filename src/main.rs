@@ -85,45 +85,7 @@ enum Command {
     /// `--shard I/N` runs one interleaved share; inside a Slurm array task the share comes
     /// from SLURM_ARRAY_TASK_ID. `--slurm` writes DIR/sweep.sbatch instead of running.
     /// A sweep that ran whole here is merged at the end (see `cohesion merge`).
-    Sweep {
-        /// The sweep file (TOML), e.g. scenarios/sweeps/austerity_devolution.toml.
-        sweep: PathBuf,
-        /// The sweep's directory (default: outputs/sweep-<name>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads, each running one run at a time (default: all cores). Results do
-        /// not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only share I of N (0 ≤ I < N): every run k with k mod N = I.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-        /// Runs per Slurm array task (with --slurm, or inside a task: the task's share).
-        #[arg(long, value_name = "K")]
-        runs_per_task: Option<u64>,
-        /// Also keep each run's weekly town series (DIR/series/).
-        #[arg(long)]
-        keep_series: bool,
-        /// Discard a different sweep's runs in --out (or write into a non-sweep folder).
-        #[arg(long)]
-        force: bool,
-        /// Write DIR/sweep.sbatch, a Slurm job array running the sweep, and print how to
-        /// submit it.
-        #[arg(long)]
-        slurm: bool,
-        /// With --slurm: the partition to ask for.
-        #[arg(long, requires = "slurm")]
-        partition: Option<String>,
-        /// With --slurm: the time limit per task (Slurm's format, e.g. 1:00:00).
-        #[arg(long, requires = "slurm")]
-        time: Option<String>,
-        /// With --slurm: the memory per task (e.g. 2G).
-        #[arg(long, requires = "slurm")]
-        mem: Option<String>,
-        /// With --slurm: submit the job array with sbatch.
-        #[arg(long, requires = "slurm")]
-        submit: bool,
-    },
+    Sweep(sweep_command::SweepArgs),
     /// Merge a sweep's runs: results.csv, summary.csv, charts, and sensitivity.csv for a
     /// Morris design.
     Merge {
@@ -270,37 +232,7 @@ fn main() -> ExitCode {
                 summarise.as_deref(),
             )
         }
-        Some(Command::Sweep {
-            sweep,
-            out,
-            threads,
-            shard,
-            runs_per_task,
-            keep_series,
-            force,
-            slurm,
-            partition,
-            time,
-            mem,
-            submit,
-        }) => sweep_command::sweep(sweep_command::SweepArgs {
-            sweep,
-            out,
-            threads,
-            shard,
-            runs_per_task,
-            keep_series,
-            force,
-            slurm: slurm.then_some(cohesion::sweep::slurm::SlurmOptions {
-                partition,
-                time,
-                mem,
-                runs_per_task,
-                threads: threads.unwrap_or(1),
-                keep_series,
-            }),
-            submit,
-        }),
+        Some(Command::Sweep(args)) => sweep_command::sweep(args),
         Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
             Ok(s) => emit(&format!(

@@ -145,7 +145,13 @@ fn a_run_of_a_sweep_is_reproduced_by_cohesion_run() {
     let dir = t.join("sweep");
     ok(&cohesion(
         t,
-        &["sweep", SMOKE, "--out", dir.to_str().unwrap()],
+        &[
+            "sweep",
+            SMOKE,
+            "--out",
+            dir.to_str().unwrap(),
+            "--keep-series",
+        ],
     ));
     let results = read(&dir.join("results.csv"));
     let header: Vec<&str> = results.lines().next().unwrap().split(',').collect();
@@ -180,6 +186,16 @@ fn a_run_of_a_sweep_is_reproduced_by_cohesion_run() {
         compared += 1;
     }
     assert_eq!(compared, 3);
+
+    // --keep-series kept the run's weekly town series: the town rows of its metrics.csv.
+    let series = read(&dir.join("series").join(format!("{point}-r01.csv")));
+    let again = read(&t.join("again").join("metrics.csv"));
+    let town: Vec<&str> = again
+        .lines()
+        .filter(|l| l.starts_with("tick") || l.split(',').nth(3) == Some("all"))
+        .collect();
+    assert!(town.len() > 100);
+    assert_eq!(series.lines().collect::<Vec<_>>(), town);
 }
 
 #[test]

@@ -10,15 +10,44 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[derive(clap::Args)]
 pub struct SweepArgs {
+    /// The sweep file (TOML), e.g. scenarios/sweeps/austerity_devolution.toml.
     pub sweep: PathBuf,
+    /// The sweep's directory (default: outputs/sweep-<name>).
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Worker threads, each running one run at a time (default: all cores). Results do not
+    /// depend on it.
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Run only share I of N (0 ≤ I < N): every run k with k mod N = I.
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Runs per Slurm array task (with --slurm, or inside a task: the task's share).
+    #[arg(long, value_name = "K")]
     pub runs_per_task: Option<u64>,
+    /// Also keep each run's weekly town series (DIR/series/).
+    #[arg(long)]
     pub keep_series: bool,
+    /// Discard a different sweep's runs in --out (or write into a non-sweep folder).
+    #[arg(long)]
     pub force: bool,
-    pub slurm: Option<SlurmOptions>,
+    /// Write DIR/sweep.sbatch, a Slurm job array running the sweep, and print how to submit
+    /// it.
+    #[arg(long)]
+    pub slurm: bool,
+    /// With --slurm: the partition to ask for.
+    #[arg(long, requires = "slurm")]
+    pub partition: Option<String>,
+    /// With --slurm: the time limit per task (Slurm's format, e.g. 1:00:00).
+    #[arg(long, requires = "slurm")]
+    pub time: Option<String>,
+    /// With --slurm: the memory per task (e.g. 2G).
+    #[arg(long, requires = "slurm")]
+    pub mem: Option<String>,
+    /// With --slurm: submit the job array with sbatch.
+    #[arg(long, requires = "slurm")]
     pub submit: bool,
 }
 
@@ -42,14 +71,21 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         return fail("--runs-per-task must be at least 1", 2);
     }
 
-    if let Some(mut opts) = args.slurm {
+    if args.slurm {
         if args.shard.is_some() {
             return fail(
                 "--shard and --slurm do not go together: the array makes the shards",
                 2,
             );
         }
-        opts.threads = args.threads.unwrap_or(1);
+        let opts = SlurmOptions {
+            partition: args.partition.clone(),
+            time: args.time.clone(),
+            mem: args.mem.clone(),
+            runs_per_task: args.runs_per_task,
+            threads: args.threads.unwrap_or(1),
+            keep_series: args.keep_series,
+        };
         let start = match runner::prepare(&plan, &dir, args.force) {
             Ok(s) => s,
             Err(e) => return failed(&e),

@@ -380,6 +380,20 @@ fn write_charts(
     } else {
         for (m, metric) in metrics.iter().enumerate() {
             let column = metric.column();
+            // The metric against parameter `a`: lines with bands, or dots with intervals.
+            let param_chart = |a: usize, scatter: bool, lines: &[ParamLine]| {
+                sweep_charts::write_param_chart(
+                    &staging,
+                    &format!("{column}_by_{}", slug(&record.params[a])),
+                    &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
+                    &record.params[a],
+                    &metric.describe(),
+                    log_axis(a),
+                    scatter,
+                    lines,
+                )
+                .map_err(chart_err)
+            };
             // Listed axes: the metric against each, one line per level of the other axis of
             // a two-axis grid, or pooled over the others.
             for &a in &grid_axes {
@@ -428,20 +442,7 @@ fn write_charts(
                                 .collect(),
                         }]
                     };
-                let name = format!("{column}_by_{}", slug(&record.params[a]));
-                written.extend(
-                    sweep_charts::write_param_chart(
-                        &staging,
-                        &name,
-                        &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
-                        &record.params[a],
-                        &metric.describe(),
-                        log_axis(a),
-                        false,
-                        &lines,
-                    )
-                    .map_err(chart_err)?,
-                );
+                written.extend(param_chart(a, false, &lines)?);
             }
             // Sampled axes: every point, with its interval.
             for &a in &sampled {
@@ -460,20 +461,7 @@ fn write_charts(
                         })
                         .collect(),
                 };
-                let name = format!("{column}_by_{}", slug(&record.params[a]));
-                written.extend(
-                    sweep_charts::write_param_chart(
-                        &staging,
-                        &name,
-                        &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
-                        &record.params[a],
-                        &metric.describe(),
-                        log_axis(a),
-                        true,
-                        &[line],
-                    )
-                    .map_err(chart_err)?,
-                );
+                written.extend(param_chart(a, true, &[line])?);
             }
             // A two-axis grid: the metric over both at once.
             if grid_axes.len() == 2 && sampled.is_empty() {
