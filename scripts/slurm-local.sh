@@ -24,18 +24,24 @@ PATH=$PATH:/usr/sbin:/sbin
 
 die() { echo "slurm-local: $*" >&2; exit 1; }
 
-# Prints the pid in pid file $1 if that process is alive and is really daemon $2. A daemon that
-# has exited but not yet been reaped (state Z: on this machine PID 1 reaps orphans only now and
-# then) counts as dead, and a pid since reused by another program is never reported.
+# Succeeds if process $1 is alive and is really daemon $2. A daemon that has exited but not yet
+# been reaped (state Z: on this machine PID 1 reaps orphans only now and then) counts as dead,
+# and a pid since reused by another program never counts.
+running() {
+  local comm stat
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  { read -r comm < "/proc/$1/comm" && read -r stat < "/proc/$1/stat"; } 2> /dev/null || return 1
+  stat=${stat##*) }
+  [[ $comm == "$2" && ${stat%% *} != [ZX] ]]
+}
+
+# Prints the pid in pid file $1 if that process is running daemon $2.
 alive() {
-  local pid comm stat
+  local pid
   [[ -r $1 ]] || return 1
   pid=$(cat -- "$1" 2> /dev/null) || return 1
   pid=${pid//[^0-9]/}
-  [[ -n $pid ]] || return 1
-  { read -r comm < "/proc/$pid/comm" && read -r stat < "/proc/$pid/stat"; } 2> /dev/null || return 1
-  stat=${stat##*) }
-  [[ $comm == "$2" && ${stat%% *} != [ZX] ]] || return 1
+  running "$pid" "$2" || return 1
   echo "$pid"
 }
 
@@ -153,15 +159,16 @@ stop_daemon() {
   local name=$1 pidfile=$2 pid deadline=$((SECONDS + 10))
   if ! pid=$(alive "$pidfile" "$name"); then echo "$name: not running"; rm -f "$pidfile"; return; fi
   kill -TERM "$pid" 2> /dev/null || true
+  # Watch the process itself: a daemon may remove its pid file well before it exits.
   while ((SECONDS < deadline)); do
-    alive "$pidfile" "$name" > /dev/null || break
+    running "$pid" "$name" || break
     sleep 0.1
   done
-  if alive "$pidfile" "$name" > /dev/null; then
+  if running "$pid" "$name"; then
     echo "$name: still running after 10 s, sending SIGKILL"
     kill -KILL "$pid" 2> /dev/null || true
     sleep 0.5
-    ! alive "$pidfile" "$name" > /dev/null || die "$name (pid $pid) would not stop"
+    ! running "$pid" "$name" || die "$name (pid $pid) would not stop"
   fi
   rm -f "$pidfile"
   echo "$name: stopped (pid $pid)"

@@ -61,8 +61,16 @@ job2=$(sbatch --parsable --array=2 "$work/array/sweep.sbatch")
 wait_job "${job2%%;*}"
 "$bin" merge "$work/array" > /dev/null
 
+say "(d') the same array submitted by cohesion itself (--submit)"
+submitted=$("$bin" sweep "$sweep" --out "$work/submitted" --slurm --runs-per-task 3 --submit)
+job3=$(sed -n 's/^submitted job \([0-9]*\)$/\1/p' <<< "$submitted")
+[[ -n $job3 ]] || { echo "no job id in: $submitted" >&2; exit 1; }
+wait_job "$job3"
+"$bin" merge "$work/submitted" > /dev/null
+
 for f in results.csv summary.csv; do
   cmp "$work/local/$f" "$work/array/$f"
+  cmp "$work/local/$f" "$work/submitted/$f"
   say "$f: identical ($(wc -l < "$work/local/$f") lines)"
 done
 echo "slurm sweep check passed"
