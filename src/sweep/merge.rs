@@ -366,12 +366,8 @@ fn write_charts(
                 sweep_charts::write_morris_chart(
                     &staging,
                     &name,
-                    &format!(
-                        "{}: Morris screening of {}",
-                        spec.name,
-                        metrics[m].describe()
-                    ),
-                    &metrics[m].describe(),
+                    &format!("Morris screening: {}", metrics[m].describe()),
+                    &metrics[m].name,
                     &points,
                 )
                 .map_err(chart_err)?,
