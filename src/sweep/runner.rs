@@ -15,7 +15,6 @@ use crate::observe::Observations;
 use crate::output::csv;
 use crate::{RunOutput, Scenario, Seeds, Simulation};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -519,11 +518,6 @@ pub fn summary_csv(values: &[(String, f64)]) -> String {
 pub fn read_result(path: &Path) -> Result<RunResult, String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
-}
-
-/// Metric values by column, for callers that want a map.
-pub fn by_column(r: &RunResult) -> BTreeMap<&str, f64> {
-    r.metrics.iter().map(|(c, v)| (c.as_str(), *v)).collect()
 }
 
 #[cfg(test)]
