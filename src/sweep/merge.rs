@@ -376,6 +376,16 @@ fn write_charts(
     } else {
         for (m, metric) in metrics.iter().enumerate() {
             let column = metric.column();
+            // Point `p` on a chart of parameter `a`: (x, mean, interval low, interval high).
+            let at = |p: usize, a: usize| {
+                let e = &estimates[p][m];
+                (
+                    record.point_values[p][a].as_f64(),
+                    e.mean,
+                    e.ci_low,
+                    e.ci_high,
+                )
+            };
             // The metric against parameter `a`: lines with bands, or dots with intervals.
             let param_chart = |a: usize, scatter: bool, lines: &[ParamLine]| {
                 sweep_charts::write_param_chart(
@@ -404,15 +414,7 @@ fn write_charts(
                                 points: (0..record.points)
                                     .filter(|&p| record.point_values[p][b].as_f64() == lb)
                                     .filter(|&p| estimates[p][m].n > 0)
-                                    .map(|p| {
-                                        let e = &estimates[p][m];
-                                        (
-                                            record.point_values[p][a].as_f64(),
-                                            e.mean,
-                                            e.ci_low,
-                                            e.ci_high,
-                                        )
-                                    })
+                                    .map(|p| at(p, a))
                                     .collect(),
                             })
                             .collect()
@@ -446,15 +448,7 @@ fn write_charts(
                     label: "sampled points".into(),
                     points: (0..record.points)
                         .filter(|&p| estimates[p][m].n > 0)
-                        .map(|p| {
-                            let e = &estimates[p][m];
-                            (
-                                record.point_values[p][a].as_f64(),
-                                e.mean,
-                                e.ci_low,
-                                e.ci_high,
-                            )
-                        })
+                        .map(|p| at(p, a))
                         .collect(),
                 };
                 written.extend(param_chart(a, true, &[line])?);
