@@ -80,6 +80,12 @@ pub fn run(
         progress(&sim);
     }
     let simulate_seconds = started.elapsed().as_secs_f64();
+    let peak_memory_bytes = output::peak_memory_bytes();
+    let mechanism_seconds = sim
+        .mechanism_times()
+        .into_iter()
+        .map(|(name, d)| (name, d.as_secs_f64()))
+        .collect();
     let out = sim.into_output();
     let last_tick = req.scenario.ticks().saturating_sub(1);
     let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
@@ -102,6 +108,8 @@ pub fn run(
         residents: req.scenario.town.residents,
         ticks: req.scenario.ticks(),
         warmup_weeks: req.scenario.time.warmup_weeks,
+        mechanism_seconds,
+        peak_memory_bytes,
     };
     let mut extra = Vec::new();
     if !req.summarise.is_empty() {

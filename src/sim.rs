@@ -16,9 +16,11 @@ use crate::rng::Seeds;
 use crate::scenario::Scenario;
 use crate::town;
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::{Schedule, SingleThreadedExecutor};
+use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule, SingleThreadedExecutor};
+use bevy_ecs::system::ScheduleSystem;
 use bevy_tasks::{ComputeTaskPool, TaskPoolBuilder};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Sets the number of worker threads for the whole process. The pool is created once; later
 /// calls return the size it already has. Returns the number of threads in use.
@@ -35,7 +37,10 @@ pub fn init_threads(threads: Option<usize>) -> usize {
 /// A town in a world, ready to run week by week.
 pub struct Simulation {
     world: World,
-    schedule: Schedule,
+    /// The week's mechanisms, one schedule each, in the order they run.
+    mechanisms: Vec<(&'static str, Schedule)>,
+    /// Time spent in each mechanism so far, in the same order.
+    spent: Vec<Duration>,
     total_steps: u32,
 }
 
@@ -152,9 +157,11 @@ impl Simulation {
         world.insert_resource(EventLog::default());
         world.insert_resource(Observations::default());
 
+        let mechanisms = weekly_schedule();
         Simulation {
             world,
-            schedule: weekly_schedule(),
+            spent: vec![Duration::ZERO; mechanisms.len()],
+            mechanisms,
             total_steps: scenario.time.warmup_weeks + scenario.ticks(),
         }
     }
@@ -179,9 +186,23 @@ impl Simulation {
         if self.steps_done() >= self.total_steps {
             return false;
         }
-        self.schedule.run(&mut self.world);
+        for ((_, schedule), spent) in self.mechanisms.iter_mut().zip(&mut self.spent) {
+            let start = Instant::now();
+            schedule.run(&mut self.world);
+            *spent += start.elapsed();
+        }
         self.world.resource_mut::<Clock>().step += 1;
         true
+    }
+
+    /// Wall time spent in each mechanism so far, in the order they run: where a run's time
+    /// goes. Not part of any result.
+    pub fn mechanism_times(&self) -> Vec<(&'static str, Duration)> {
+        self.mechanisms
+            .iter()
+            .zip(&self.spent)
+            .map(|((name, _), &d)| (*name, d))
+            .collect()
     }
 
     /// The observations recorded so far.
@@ -222,28 +243,30 @@ impl Simulation {
     }
 }
 
-/// The weekly tick, in the order of DESIGN.md §2.
-fn weekly_schedule() -> Schedule {
-    let mut schedule = Schedule::default();
-    schedule.set_executor(SingleThreadedExecutor::new());
-    schedule.add_systems(
-        (
-            new_week,
-            interventions,
-            council_budget,
-            outings,
-            gather,
-            encounters,
-            trust,
-            belonging,
-            participation,
-            groups,
-            council_response,
-            economy,
-            turnover,
-            observe,
-        )
-            .chain(),
-    );
-    schedule
+/// The weekly tick, in the order of DESIGN.md §2: one schedule per mechanism, named, so that
+/// the time each takes can be measured. They run one after another; each parallelises inside
+/// itself.
+fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
+    fn one<M>(system: impl IntoScheduleConfigs<ScheduleSystem, M>) -> Schedule {
+        let mut schedule = Schedule::default();
+        schedule.set_executor(SingleThreadedExecutor::new());
+        schedule.add_systems(system);
+        schedule
+    }
+    vec![
+        ("new_week", one(new_week)),
+        ("interventions", one(interventions)),
+        ("council_budget", one(council_budget)),
+        ("outings", one(outings)),
+        ("gather", one(gather)),
+        ("encounters", one(encounters)),
+        ("trust", one(trust)),
+        ("belonging", one(belonging)),
+        ("participation", one(participation)),
+        ("groups", one(groups)),
+        ("council_response", one(council_response)),
+        ("economy", one(economy)),
+        ("turnover", one(turnover)),
+        ("observe", one(observe)),
+    ]
 }

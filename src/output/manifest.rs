@@ -90,6 +90,15 @@ pub fn timings_json(t: &Timings) -> String {
         "residents": t.residents,
         "ticks": t.ticks,
         "warmup_weeks": t.warmup_weeks,
+        "peak_memory_bytes": t.peak_memory_bytes,
+        "peak_memory_bytes_per_resident": t
+            .peak_memory_bytes
+            .map(|b| b as f64 / f64::from(t.residents.max(1))),
+        "mechanism_seconds": t
+            .mechanism_seconds
+            .iter()
+            .map(|(name, s)| serde_json::json!({ "mechanism": name, "seconds": s }))
+            .collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

@@ -168,6 +168,11 @@ pub struct Timings {
     pub residents: u32,
     pub ticks: u32,
     pub warmup_weeks: u32,
+    /// Seconds spent in each mechanism over the whole run, in the order they run.
+    pub mechanism_seconds: Vec<(&'static str, f64)>,
+    /// The process's peak resident memory when the simulation ended, where the system reports
+    /// it (Linux).
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl Timings {
@@ -176,6 +181,15 @@ impl Timings {
         f64::from(self.residents) * f64::from(self.ticks + self.warmup_weeks)
             / self.simulate_seconds.max(1e-9)
     }
+}
+
+/// The process's peak resident set size so far (`VmHWM` in `/proc/self/status`), where the
+/// system reports it.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Writes every result of a run to `target`, atomically as far as the file system allows.
