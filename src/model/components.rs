@@ -193,8 +193,11 @@ pub struct ChoiceSet {
     pub venue: [u16; MAX_CHOICES],
     pub weight: [f32; MAX_CHOICES],
     pub len: u8,
-    /// The [`Layout`] version this set was built for.
+    /// The [`Layout`] version this set was last checked against.
     pub layout: u32,
+    /// Whether the resident was out of work when the weights were computed (the weights' money
+    /// pressure depends on it).
+    pub out_of_work: bool,
     /// The set's total pull (Σ weight × venue pull) the first week it had any: what the
     /// places within reach offered when the resident was first counted. 0 until then.
     pub first_pull: f32,
@@ -212,6 +215,7 @@ impl Default for ChoiceSet {
             weight: [0.0; MAX_CHOICES],
             len: 0,
             layout: u32::MAX,
+            out_of_work: false,
             first_pull: 0.0,
             reach_pull: 0.0,
             reach_limit: 1.0,
@@ -508,10 +512,28 @@ pub struct Wards {
     pub residents_at_start: Vec<u32>,
 }
 
-/// Bumped whenever a venue opens or closes, so choice sets know to rebuild.
-#[derive(Resource, Default, Clone, Copy)]
+/// Which venues opened or closed, in order, so that choice sets know whether to rebuild: the
+/// layout's version is the number of changes so far, and `changed[i]` is the venue whose
+/// opening or closing made version `i + 1`.
+#[derive(Resource, Default, Clone, Debug)]
 pub struct Layout {
-    pub version: u32,
+    pub changed: Vec<u16>,
+}
+
+impl Layout {
+    pub fn version(&self) -> u32 {
+        self.changed.len() as u32
+    }
+
+    /// Records that `venue` opened or closed.
+    pub fn change(&mut self, venue: u16) {
+        self.changed.push(venue);
+    }
+
+    /// The venues changed since version `since`, oldest first.
+    pub fn since(&self, since: u32) -> &[u16] {
+        self.changed.get(since as usize..).unwrap_or(&[])
+    }
 }
 
 /// The next resident id to hand to a newcomer.

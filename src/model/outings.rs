@@ -98,7 +98,8 @@ pub fn outings(
         })
         .collect();
     let friends_weight = o.friends_weight as f32;
-    let version = layout.version;
+    let version = layout.version();
+    let per_kind = nearest_per_kind(s);
     let step = clock.step;
     let ring = clock.ring();
     let seeds = seeds.0;
@@ -106,7 +107,17 @@ pub fn outings(
     residents.par_iter_mut().for_each(
         |(resident, identity, memberships, haunts, mut choices, mut outings, mut recent)| {
             if choices.layout != version {
-                rebuild(&mut choices, resident, identity, &view, s);
+                let out_of_work = matches!(resident.employment, Employment::Unemployed);
+                let stale = choices.layout == u32::MAX
+                    || choices.out_of_work != out_of_work
+                    || layout
+                        .since(choices.layout)
+                        .iter()
+                        .any(|&v| affects(&choices, resident, &view, v, per_kind));
+                if stale {
+                    rebuild(&mut choices, resident, identity, &view, s);
+                    choices.out_of_work = out_of_work;
+                }
                 choices.layout = version;
             }
             let mut rng = seeds.tick_stream(Purpose::Outings, u64::from(resident.id), step);
@@ -203,8 +214,52 @@ fn poisson_below<R: RngExt>(rng: &mut R, limit: f64) -> u32 {
     count
 }
 
-/// Rebuilds a resident's choice set: the nearest open venues of each kind, with the weight of
-/// kind preference, cost and distance.
+/// Venues of each kind in a choice set.
+fn nearest_per_kind(s: &Scenario) -> usize {
+    (s.outings.nearest_per_kind as usize).min(MAX_CHOICES / VenueKind::ALL.len())
+}
+
+/// Whether venue `v`, which opened or closed since `choices` was last checked, could change
+/// it: it is in the set, or it is open and nearer (distance, then id) than the set's farthest
+/// of its kind, or the set has room for its kind. If no changed venue could, rebuilding would
+/// give the same set, so the set is kept: rebuilds are in proportion to what changed.
+fn affects(
+    choices: &ChoiceSet,
+    resident: &Resident,
+    view: &[VenueView],
+    v: u16,
+    per_kind: usize,
+) -> bool {
+    let entries = &choices.venue[..choices.len as usize];
+    if entries.contains(&v) {
+        return true;
+    }
+    let Some(changed) = view.get(v as usize) else {
+        return true;
+    };
+    if !changed.open {
+        return false;
+    }
+    let mut count = 0;
+    let mut farthest: Option<(f32, u16)> = None;
+    for &id in entries {
+        if view[id as usize].kind == changed.kind {
+            count += 1;
+            farthest = Some((distance(resident.home_km, view[id as usize].pos_km), id));
+        }
+    }
+    let candidate = (distance(resident.home_km, changed.pos_km), v);
+    count < per_kind || farthest.is_none_or(|f| nearer(candidate, f))
+}
+
+/// Orders venues by distance, then by id.
+fn nearer(a: (f32, u16), b: (f32, u16)) -> bool {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt()
+}
+
+/// Rebuilds a resident's choice set: the nearest open venues of each kind (by distance, then
+/// id), with the weight of kind preference, cost and distance. One pass over the venues keeps
+/// each kind's nearest in a short sorted list.
 fn rebuild(
     choices: &mut ChoiceSet,
     resident: &Resident,
@@ -212,21 +267,40 @@ fn rebuild(
     view: &[VenueView],
     s: &Scenario,
 ) {
+    const KINDS: usize = VenueKind::ALL.len();
+    const PER_KIND: usize = MAX_CHOICES / KINDS;
     let o = &s.outings;
-    let per_kind = (o.nearest_per_kind as usize).min(MAX_CHOICES / VenueKind::ALL.len());
+    let per_kind = nearest_per_kind(s);
     let out_of_work = matches!(resident.employment, Employment::Unemployed);
     let pressure = (0.5 + resident.deprivation) * if out_of_work { 2.0 } else { 1.0 };
+    let mut nearest = [[(0f32, 0u16); PER_KIND]; KINDS];
+    let mut found = [0usize; KINDS];
+    if per_kind > 0 {
+        for (id, v) in view.iter().enumerate() {
+            if !v.open {
+                continue;
+            }
+            let k = v.kind.index();
+            let candidate = (distance(resident.home_km, v.pos_km), id as u16);
+            let list = &mut nearest[k];
+            let n = found[k];
+            if n == per_kind && !nearer(candidate, list[n - 1]) {
+                continue;
+            }
+            let mut at = n.min(per_kind - 1);
+            while at > 0 && nearer(candidate, list[at - 1]) {
+                list[at] = list[at - 1];
+                at -= 1;
+            }
+            list[at] = candidate;
+            found[k] = (n + 1).min(per_kind);
+        }
+    }
     let mut len = 0;
     for kind in VenueKind::ALL {
-        let mut nearest: Vec<(f32, u16)> = view
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.kind == kind && v.open)
-            .map(|(id, v)| (distance(resident.home_km, v.pos_km), id as u16))
-            .collect();
-        nearest.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for &(d, id) in nearest.iter().take(per_kind) {
-            let utility = identity.preference[kind.index()]
+        let k = kind.index();
+        for &(d, id) in &nearest[k][..found[k]] {
+            let utility = identity.preference[k]
                 - o.cost_weight_per_gbp as f32 * view[id as usize].visit_cost_gbp * pressure;
             let reach = libm::powf(
                 d + o.distance_offset_km as f32,

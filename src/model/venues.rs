@@ -31,7 +31,7 @@ impl Ledger<'_> {
             ward: venue.ward,
             owner: venue.owner,
         });
-        self.layout.version += 1;
+        self.layout.change(venue.id);
         self.log.0.push(EventRecord {
             tick,
             kind: "close",
@@ -54,7 +54,7 @@ impl Ledger<'_> {
             + 1;
         let label = venue_label(venue.kind, number);
         self.labels.0.push(label.clone());
-        self.layout.version += 1;
+        self.layout.change(venue.id);
         self.log.0.push(EventRecord {
             tick: self.clock.tick(),
             kind: "open",

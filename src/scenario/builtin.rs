@@ -45,6 +45,11 @@ pub const BUILTINS: &[Builtin] = &[
         summary: "A citizens' assembly in 2019 whose recommendations the council acts on",
         toml: include_str!("../../scenarios/citizens_assembly.toml"),
     },
+    Builtin {
+        name: "scale",
+        summary: "One million residents (the town repeated as 84 pit towns) for one year: speed and memory",
+        toml: include_str!("../../scenarios/scale.toml"),
+    },
 ];
 
 /// The built-in scenario called `name`.
@@ -68,5 +73,23 @@ mod tests {
                 b.name
             );
         }
+    }
+
+    #[test]
+    fn scale_is_the_town_repeated_and_resolves_to_itself() {
+        let base = Scenario::load("baseline").unwrap();
+        let s = Scenario::load("scale").unwrap();
+        assert_eq!(s.town.residents, 1_000_000);
+        assert_eq!(s.town.copies, 1, "copies are expanded when read");
+        assert_eq!(s.town.wards.len(), 84 * base.town.wards.len());
+        assert_eq!(s.venues.pubs.count, 84 * base.venues.pubs.count);
+        assert_eq!(s.groups.count, 84 * base.groups.count);
+        assert_eq!(s.town.wards[7].name, "Pithead 2");
+        assert_eq!(s.town.wards[7].deprivation, base.town.wards[1].deprivation);
+        let dx = s.town.wards[7].centre_km[0] - base.town.wards[1].centre_km[0];
+        assert_eq!(dx, crate::scenario::COPY_SPACING_KM);
+        // The resolved form is a scenario of its own that reads back unchanged.
+        let again = Scenario::from_toml(&s.to_toml(), "resolved").unwrap();
+        assert_eq!(again, s);
     }
 }

@@ -147,6 +147,11 @@ pub struct Town {
     pub residents: u32,
     /// The wards, the first being the town centre.
     pub wards: Vec<Ward>,
+    /// The town laid out this many times side by side, as a coalfield of pit towns: its wards,
+    /// venue counts and group count are repeated (`residents` is the region's total). Expanded
+    /// when the scenario is read, so a resolved scenario lists every ward and leaves it out.
+    #[serde(skip_serializing_if = "is_one")]
+    pub copies: u32,
 }
 
 /// One ward: a neighbourhood with a centre, a size and a level of deprivation.
@@ -309,6 +314,19 @@ impl Venues {
             VenueKind::Park => &self.park,
             VenueKind::SportsClub => &self.sports_club,
             VenueKind::PlaceOfWorship => &self.place_of_worship,
+        }
+    }
+
+    /// The settings of one kind, to change.
+    pub fn spec_mut(&mut self, kind: VenueKind) -> &mut VenueSpec {
+        match kind {
+            VenueKind::Pub => &mut self.pubs,
+            VenueKind::Library => &mut self.library,
+            VenueKind::CommunityCentre => &mut self.community_centre,
+            VenueKind::WelfareHall => &mut self.welfare_hall,
+            VenueKind::Park => &mut self.park,
+            VenueKind::SportsClub => &mut self.sports_club,
+            VenueKind::PlaceOfWorship => &mut self.place_of_worship,
         }
     }
 }
@@ -697,16 +715,67 @@ impl Event {
     }
 }
 
+/// Whether `n` is 1 (the default of `town.copies`, left out of resolved scenarios).
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+/// Distance between the centres of neighbouring copies of the town (`town.copies`), km.
+pub const COPY_SPACING_KM: f64 = 8.0;
+
 /// Weeks in a simulated year.
 pub const WEEKS_PER_YEAR: u32 = 52;
 
 impl Scenario {
     /// Parses and validates a scenario from TOML text. `origin` names the text in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario =
+        let mut scenario: Scenario =
             toml::from_str(text).map_err(|e| ScenarioError::from_toml(e, text, origin))?;
         scenario.validate(Some(text), origin)?;
+        if scenario.town.copies > 1 {
+            scenario.expand_copies();
+            scenario.validate(Some(text), origin)?;
+        }
         Ok(scenario)
+    }
+
+    /// Lays the town out `town.copies` times, side by side on a square grid with
+    /// [`COPY_SPACING_KM`] between town centres: copy c's wards are named with a suffix
+    /// (`Pithead 2`), share the housing equally between copies, and keep their deprivation;
+    /// venue counts and the group count are multiplied by the copies. Events keep pointing at
+    /// the first copy's wards. Afterwards `copies` is 1, so the result is its own resolved form.
+    pub fn expand_copies(&mut self) {
+        let n = self.town.copies.max(1);
+        if n == 1 {
+            return;
+        }
+        let side = (1..=n).find(|s| s * s >= n).unwrap_or(n);
+        let one = std::mem::take(&mut self.town.wards);
+        for c in 0..n {
+            let offset = [
+                f64::from(c % side) * COPY_SPACING_KM,
+                f64::from(c / side) * COPY_SPACING_KM,
+            ];
+            for w in &one {
+                self.town.wards.push(Ward {
+                    name: if c == 0 {
+                        w.name.clone()
+                    } else {
+                        format!("{} {}", w.name, c + 1)
+                    },
+                    deprivation: w.deprivation,
+                    housing_share: w.housing_share / f64::from(n),
+                    centre_km: [w.centre_km[0] + offset[0], w.centre_km[1] + offset[1]],
+                    radius_km: w.radius_km,
+                });
+            }
+        }
+        for kind in VenueKind::ALL {
+            let spec = self.venues.spec_mut(kind);
+            spec.count = spec.count.saturating_mul(n);
+        }
+        self.groups.count = self.groups.count.saturating_mul(n);
+        self.town.copies = 1;
     }
 
     /// Loads a scenario by built-in name or file path. A built-in name wins over a file of the
@@ -822,6 +891,7 @@ impl Default for Town {
                 ward("Chapel Hill", 0.30, 0.14, [-1.6, -1.0], 0.8),
                 ward("New Houses", 0.62, 0.18, [1.7, -1.0], 1.0),
             ],
+            copies: 1,
         }
     }
 }

@@ -75,6 +75,13 @@ pub const PARAMS: &[ParamSpec] = &[
         "Adult residents (16+). Kept constant: each leaver is replaced by a newcomer.",
     ),
     p(
+        "town.copies",
+        "towns",
+        1.0,
+        1000.0,
+        "The town laid out this many times side by side (a coalfield of pit towns): wards, venue counts and the group count are repeated; `residents` is the total. A resolved scenario lists every ward and says 1.",
+    ),
+    p(
         "town.wards[].deprivation",
         SHARE,
         0.0,
