@@ -212,6 +212,9 @@ pub struct Schelling {
     seeds: Seeds,
     /// Agent id in each cell, or `EMPTY`.
     grid: Vec<u32>,
+    /// Who is in each cell as the neighbours see it: 0 if empty, else 1 + the agent's group (so
+    /// that counting neighbours reads one byte per cell).
+    shade: Vec<u8>,
     /// Each agent's cell and group.
     cell: Vec<usize>,
     group: Vec<u8>,
@@ -222,6 +225,9 @@ pub struct Schelling {
     neighbours: Vec<u32>,
     offsets: Vec<usize>,
     happy: Vec<bool>,
+    /// Scratch: this step's order of agents, and the cells whose neighbourhoods changed.
+    order: Vec<u32>,
+    touched: Vec<usize>,
     steps: u64,
     moves: u64,
 }
@@ -268,10 +274,17 @@ impl Schelling {
             }
             offsets.push(neighbours.len());
         }
+        let shade = grid
+            .iter()
+            .map(|&a| if a == EMPTY { 0 } else { 1 + group[a as usize] })
+            .collect();
         let mut s = Schelling {
             config: config.clone(),
             seeds,
             grid,
+            shade,
+            order: Vec::new(),
+            touched: Vec::new(),
             happy: vec![false; cell.len()],
             cell,
             group,
@@ -289,29 +302,55 @@ impl Schelling {
     /// (similar, occupied) neighbours of agent `a`.
     fn counts(&self, a: usize) -> (u32, u32) {
         let c = self.cell[a];
+        let mine = 1 + self.group[a];
         let (mut similar, mut total) = (0, 0);
         for &n in &self.neighbours[self.offsets[c]..self.offsets[c + 1]] {
-            let other = self.grid[n as usize];
-            if other != EMPTY {
-                total += 1;
-                similar += u32::from(self.group[other as usize] == self.group[a]);
-            }
+            let shade = self.shade[n as usize];
+            total += u32::from(shade != 0);
+            similar += u32::from(shade == mine);
         }
         (similar, total)
     }
 
+    /// Whether agent `a` is happy with the grid as it stands.
+    fn is_happy(&self, a: usize) -> bool {
+        let (similar, total) = self.counts(a);
+        if total == 0 {
+            self.config.variant == Variant::NetLogo
+        } else {
+            f64::from(similar) / f64::from(total) >= self.config.homophily
+        }
+    }
+
     /// Judges everyone's happiness from the grid as it stands.
     fn judge(&mut self) {
-        let h = self.config.homophily;
-        let with_no_neighbours = self.config.variant == Variant::NetLogo;
         for a in 0..self.cell.len() {
-            let (similar, total) = self.counts(a);
-            self.happy[a] = if total == 0 {
-                with_no_neighbours
-            } else {
-                f64::from(similar) / f64::from(total) >= h
-            };
+            self.happy[a] = self.is_happy(a);
         }
+    }
+
+    /// Judges again the agents in and around the cells that changed this step: nobody else's
+    /// neighbourhood changed, so this gives what judging everyone would.
+    /// When so many cells changed that this would judge more agents than there are, everyone is
+    /// judged instead.
+    fn judge_touched(&mut self) {
+        if self.touched.len() * 9 >= self.cell.len() {
+            self.touched.clear();
+            self.judge();
+            return;
+        }
+        let touched = std::mem::take(&mut self.touched);
+        for &c in &touched {
+            let around = &self.neighbours[self.offsets[c]..self.offsets[c + 1]];
+            for &cell in std::iter::once(&(c as u32)).chain(around) {
+                let a = self.grid[cell as usize];
+                if a != EMPTY {
+                    self.happy[a as usize] = self.is_happy(a as usize);
+                }
+            }
+        }
+        self.touched = touched;
+        self.touched.clear();
     }
 
     /// Whether everyone is happy.
@@ -332,7 +371,10 @@ impl Schelling {
         self.empty_slot[to] = usize::MAX;
         self.grid[from] = EMPTY;
         self.grid[to] = a as u32;
+        self.shade[from] = 0;
+        self.shade[to] = 1 + self.group[a];
         self.cell[a] = to;
+        self.touched.extend([from, to]);
         self.moves += 1;
     }
 
@@ -367,19 +409,25 @@ impl Schelling {
         home
     }
 
-    /// One step: judge, then the unhappy move one after another in a fresh random order.
+    /// One step: the unhappy (as judged at the end of the last step) move one after another in
+    /// a fresh random order; then those in and around the cells that changed are judged again.
     pub fn step(&mut self) {
         let mut rng = self.seeds.stream(
             Purpose::Schelling,
             1,
             u32::try_from(self.steps).unwrap_or(u32::MAX),
         );
-        let mut order: Vec<usize> = (0..self.cell.len()).collect();
+        // The unhappy, in a fresh random order: shuffling just them gives each of their orders
+        // the chance a shuffle of everyone would, and the happy stay put either way.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend((0..self.cell.len() as u32).filter(|&a| !self.happy[a as usize]));
         for i in (1..order.len()).rev() {
             let j = rng.random_range(0..=i);
             order.swap(i, j);
         }
-        for a in order {
+        for &a in &order {
+            let a = a as usize;
             if self.happy[a] || self.empties.is_empty() {
                 continue;
             }
@@ -389,8 +437,9 @@ impl Schelling {
             };
             self.relocate(a, to);
         }
+        self.order = order;
         self.steps += 1;
-        self.judge();
+        self.judge_touched();
     }
 
     pub fn summary(&self) -> Summary {
@@ -461,8 +510,37 @@ mod tests {
             assert_eq!(s.grid[c], EMPTY);
             assert_eq!(s.empty_slot[c], slot);
         }
+        for (c, &a) in s.grid.iter().enumerate() {
+            let shade = if a == EMPTY {
+                0
+            } else {
+                1 + s.group[a as usize]
+            };
+            assert_eq!(s.shade[c], shade, "cell {c}");
+        }
         let occupied = s.grid.iter().filter(|&&g| g != EMPTY).count();
         assert_eq!(occupied + s.empties.len(), 400);
         assert_eq!(occupied, s.cell.len());
+    }
+
+    #[test]
+    fn judging_the_touched_cells_is_judging_everyone() {
+        for variant in [Variant::Mesa, Variant::NetLogo] {
+            let config = Config {
+                width: 60,
+                height: 50,
+                torus: variant == Variant::NetLogo,
+                variant,
+                ..Config::mesa()
+            };
+            let mut s = Schelling::new(&config, Seeds::new(9));
+            for _ in 0..8 {
+                s.step();
+                let kept = s.happy.clone();
+                s.judge();
+                assert_eq!(kept, s.happy, "{variant:?} after step {}", s.steps);
+            }
+            assert!(s.moves > 0);
+        }
     }
 }
