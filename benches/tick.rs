@@ -23,10 +23,17 @@
 //!   recorded weeks outside the timer; the timed iterations then keep stepping the same
 //!   simulation, so they measure recorded weeks early in the run. Throughput is resident-ticks
 //!   per second (12,000 elements per tick).
-//! - `tick/large`: the same with `town.residents = 100_000`. The venue counts stay at the
-//!   scenario's defaults, so this measures a town with about eight times as many people per
-//!   venue, not a scaled-up copy of the default town. The warm-up is cut to 4 weeks to keep the
-//!   setup short. Throughput is resident-ticks per second (100,000 elements per tick).
+//! - `tick/million`: the same for the built-in `scale` scenario: 1,000,000 residents, the
+//!   default town repeated as 84 pit towns (wards, venues and groups in proportion). The warm-up
+//!   is cut to 2 weeks to keep the setup short (generating the town and its first choice sets
+//!   takes most of a minute). Throughput is resident-ticks per second (1,000,000 per tick).
+//! - `mechanism/<name>`: one mechanism's system on its own (`outings`, `gather`, `encounters`,
+//!   `trust`, ...), in the default town: the settled simulation steps whole weeks, and only the
+//!   time spent in that mechanism is counted, so each system sees the state the week before it
+//!   left. Throughput is resident-ticks per second.
+//! - `schelling/mesa_300x300`: the classic Schelling model in its Mesa-matching variant on a
+//!   300×300 grid (density 0.8, minority 0.5, homophily 0.4), 20 steps, set-up excluded.
+//!   Throughput is agent-steps per second. `scripts/peer-bench.sh` times the same against Mesa.
 //! - `run/default_year`: a whole run of the default town cut to one year (`time.years = 1`),
 //!   measured end to end: `Simulation::new` plus `finish` (the 52 warm-up weeks and 52 recorded
 //!   weeks). Throughput is resident-ticks per second, residents × (52 + warm-up weeks). One run
@@ -40,6 +47,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cohesion::classic::ClassicModel;
+use cohesion::classic::schelling::{Config as SchellingConfig, Schelling};
 use cohesion::{Scenario, Seeds, Simulation, sim, town};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
@@ -112,17 +121,80 @@ fn tick(c: &mut Criterion) {
     });
     drop(sim);
 
-    // 100,000 residents, but the venue counts stay at the baseline's defaults: the venues are
-    // not scaled with the population. A 4-week warm-up is enough for the per-tick cost to
-    // settle and keeps the setup short.
-    let mut large = baseline();
-    large.town.residents = 100_000;
-    large.time.warmup_weeks = 4;
-    group.throughput(Throughput::Elements(u64::from(large.town.residents)));
+    // A million residents: the `scale` built-in, with a short warm-up.
+    let mut million = Scenario::load("scale").expect("the built-in scale scenario loads");
+    million.time.warmup_weeks = 2;
+    group.throughput(Throughput::Elements(u64::from(million.town.residents)));
     group.sampling_mode(SamplingMode::Flat);
-    let mut sim = Some(settled(&large));
-    group.bench_function("large", |b| {
-        b.iter_custom(|iters| time_ticks(&mut sim, &large, iters));
+    let mut sim = Some(settled(&million));
+    group.bench_function("million", |b| {
+        b.iter_custom(|iters| time_ticks(&mut sim, &million, iters));
+    });
+    group.finish();
+}
+
+/// Seconds spent so far in the mechanism called `name`.
+fn spent_in(sim: &Simulation, name: &str) -> Duration {
+    sim.mechanism_times()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map_or(Duration::ZERO, |(_, d)| d)
+}
+
+fn mechanisms(c: &mut Criterion) {
+    let default = baseline();
+    let mut group = c.benchmark_group("mechanism");
+    group.throughput(Throughput::Elements(u64::from(default.town.residents)));
+    let mut sim = Some(settled(&default));
+    let names: Vec<&'static str> = sim
+        .as_ref()
+        .map(|s| s.mechanism_times().into_iter().map(|(n, _)| n).collect())
+        .unwrap_or_default();
+    for name in names {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let done = sim
+                        .as_ref()
+                        .is_none_or(|s| s.steps_done() >= s.total_steps());
+                    if done {
+                        sim = Some(settled(&default));
+                    }
+                    let s = sim.as_mut().expect("a simulation was just built");
+                    let before = spent_in(s, name);
+                    black_box(s.step());
+                    total += spent_in(s, name) - before;
+                }
+                total
+            });
+        });
+    }
+    group.finish();
+}
+
+fn schelling(c: &mut Criterion) {
+    const STEPS: u64 = 20;
+    let config = SchellingConfig {
+        width: 300,
+        height: 300,
+        stop_when_happy: false,
+        ..SchellingConfig::mesa()
+    };
+    let agents = Schelling::new(&config, Seeds::new(SEED)).agents();
+    let mut group = c.benchmark_group("schelling");
+    group.throughput(Throughput::Elements(agents * STEPS));
+    group.bench_function("mesa_300x300", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for i in 0..iters {
+                let mut model = Schelling::new(&config, Seeds::new(SEED + i));
+                let start = Instant::now();
+                black_box(model.run(STEPS));
+                total += start.elapsed();
+            }
+            total
+        });
     });
     group.finish();
 }
@@ -154,6 +226,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = town_generation, world_build, tick, run
+    targets = town_generation, world_build, tick, mechanisms, schelling, run
 }
 criterion_main!(benches);
