@@ -17,6 +17,7 @@ pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod town;
+pub mod townmap;
 
 pub use rng::Seeds;
 pub use scenario::{Scenario, ScenarioError};

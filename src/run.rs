@@ -4,7 +4,8 @@
 use crate::compare::{ComparePlan, Comparison, PlanError};
 use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
-use crate::{Scenario, ScenarioError, Seeds, Simulation};
+use crate::townmap::{TownMap, run_recording};
+use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -67,20 +68,33 @@ pub struct RunSummary {
 pub fn run(
     req: &RunRequest,
     threads: usize,
-    mut progress: impl FnMut(&Simulation),
+    progress: impl FnMut(&Simulation),
 ) -> Result<RunSummary, RunError> {
+    run_keeping(req, threads, progress).map(|finished| finished.summary)
+}
+
+/// A finished run with what it recorded, for callers that show it as well as write it (the
+/// seminar page).
+pub struct FinishedRun {
+    pub summary: RunSummary,
+    pub output: RunOutput,
+    pub map: TownMap,
+}
+
+/// Runs `req` as [`run`] does, and also hands back the observations, events and town map.
+pub fn run_keeping(
+    req: &RunRequest,
+    threads: usize,
+    progress: impl FnMut(&Simulation),
+) -> Result<FinishedRun, RunError> {
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let started = Instant::now();
     let seeds = Seeds {
         master: req.seed,
         replicate: req.replicate,
     };
-    let mut sim = Simulation::new(&req.scenario, seeds);
-    while sim.step() {
-        progress(&sim);
-    }
+    let (out, map) = run_recording(&req.scenario, seeds, progress);
     let simulate_seconds = started.elapsed().as_secs_f64();
-    let out = sim.into_output();
     let last_tick = req.scenario.ticks().saturating_sub(1);
     let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
         .into_iter()
@@ -117,15 +131,20 @@ pub fn run(
         &req.scenario,
         seeds,
         &out,
+        &map,
         &timings,
         &extra,
     )
     .map_err(RunError::Output)?;
     timings.wall_seconds = started.elapsed().as_secs_f64();
-    Ok(RunSummary {
-        dir,
-        timings,
-        last_year,
+    Ok(FinishedRun {
+        summary: RunSummary {
+            dir,
+            timings,
+            last_year,
+        },
+        output: out,
+        map,
     })
 }
 
