@@ -13,6 +13,7 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod stats;
 pub mod sweep;
