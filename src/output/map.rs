@@ -300,8 +300,10 @@ impl MapFigure {
             .collect();
         keys.push(("closed".into(), None, VenueState::Closed));
         for (i, (label, kind, state)) in keys.iter().enumerate() {
+            // Columns as wide as their longest label ("Community centres" is the widest).
+            const COLUMNS: [i32; 4] = [30, 230, 430, 680];
             let (col, row) = (i % 4, i / 4);
-            let x = 30 + col as i32 * 215;
+            let x = COLUMNS[col];
             let y = 30 + row as i32 * 44;
             draw_marker(area, (x, y), kind.unwrap_or(VenueKind::Pub), *state)?;
             area.draw(&Text::new(

@@ -531,11 +531,11 @@ function renderLegend(lo, hi, label, shown) {
   const kinds = state.catalogue.venue_kinds;
   const keys = kinds.map((k) => [k.label, k.name, 'o']).concat([['closed', 'pub', 'c']]);
   keys.forEach(([text, kind, st], i) => {
-    const x = 20 + (i % 4) * 215, y = 26 + Math.floor(i / 4) * 42;
+    const x = 20 + (i % 4) * 245, y = 26 + Math.floor(i / 4) * 42;
     drawMarker(svg, kind, st, x, y, 10, null);
     s('text', { x: x + 20, y: y + 7, 'font-size': 19, text }, svg);
   });
-  const bx = 880, bw = 380, by = 10, bh = 28, steps = 40;
+  const bx = 960, bw = 320, by = 10, bh = 28, steps = 40;
   for (let i = 0; i < steps; i++) {
     s('rect', { x: bx + i * bw / steps, y: by, width: bw / steps + 0.5, height: bh, fill: shade((i + 0.5) / steps) }, svg);
   }
