@@ -4,7 +4,7 @@
 use crate::compare::{ComparePlan, Comparison, PlanError};
 use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
-use crate::townmap::{TownMap, run_recording};
+use crate::townmap::{MapRecorder, TownMap};
 use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -64,28 +64,12 @@ pub struct RunSummary {
     pub last_year: Vec<(&'static str, f64)>,
 }
 
-/// Runs `req`, calling `progress(sim)` after every simulated week.
-pub fn run(
-    req: &RunRequest,
-    threads: usize,
-    progress: impl FnMut(&Simulation),
-) -> Result<RunSummary, RunError> {
-    run_keeping(req, threads, progress).map(|finished| finished.summary)
-}
-
-/// A finished run with what it recorded, for callers that show it as well as write it (the
-/// seminar page).
-pub struct FinishedRun {
-    pub summary: RunSummary,
-    pub output: RunOutput,
-    pub map: TownMap,
-}
-
-/// Runs `req` as [`run`] does, and also hands back the observations, events and town map.
+/// Runs `req` as [`run`] does, and also hands back the observations, events and town map (for
+/// callers that show a run as well as write it: the seminar page).
 pub fn run_keeping(
     req: &RunRequest,
     threads: usize,
-    progress: impl FnMut(&Simulation),
+    mut progress: impl FnMut(&Simulation),
 ) -> Result<FinishedRun, RunError> {
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let started = Instant::now();
@@ -93,8 +77,15 @@ pub fn run_keeping(
         master: req.seed,
         replicate: req.replicate,
     };
-    let (out, map) = run_recording(&req.scenario, seeds, progress);
+    let mut sim = Simulation::new(&req.scenario, seeds);
+    let mut recorder = MapRecorder::new(&req.scenario, &mut sim);
+    while sim.step() {
+        recorder.after_step(&mut sim);
+        progress(&sim);
+    }
     let simulate_seconds = started.elapsed().as_secs_f64();
+    let out = sim.into_output();
+    let map = recorder.finish(&out.observations);
     let last_tick = req.scenario.ticks().saturating_sub(1);
     let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
         .into_iter()
@@ -146,6 +137,22 @@ pub fn run_keeping(
         output: out,
         map,
     })
+}
+
+/// Runs `req`, calling `progress(sim)` after every simulated week.
+pub fn run(
+    req: &RunRequest,
+    threads: usize,
+    progress: impl FnMut(&Simulation),
+) -> Result<RunSummary, RunError> {
+    run_keeping(req, threads, progress).map(|finished| finished.summary)
+}
+
+/// A finished run with what it recorded.
+pub struct FinishedRun {
+    pub summary: RunSummary,
+    pub output: RunOutput,
+    pub map: TownMap,
 }
 
 /// What a finished comparison reports.
