@@ -1,5 +1,5 @@
 //! Checks that a screenshot (PNG) shows something: used by `.ci/run` on the headless-browser
-//! rendering of `report.html`. Prints what it measured and exits 1 if the image is blank — all
+//! renderings of `report.html` and of the seminar page. Prints what it measured and exits 1 if the image is blank — all
 //! one colour, or almost all white — so a report that fails to render fails CI.
 //!
 //! `cargo run --release --example check_screenshot -- screenshot.png`

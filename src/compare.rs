@@ -23,8 +23,9 @@ use crate::model::components::EventRecord;
 use crate::observe::Observations;
 use crate::rng::Seeds;
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::sim::{RunOutput, Simulation};
+use crate::sim::RunOutput;
 use crate::stats::Estimate;
+use crate::townmap::{TownMap, run_recording};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -176,10 +177,12 @@ pub struct Run {
     pub wards: BTreeMap<(u16, &'static str), Vec<f64>>,
     pub ward_names: Vec<String>,
     pub events: Vec<EventRecord>,
+    /// The town map of the run: wards, venues and their state at each year's end.
+    pub map: TownMap,
 }
 
 impl Run {
-    fn new(scenario: usize, replicate: u32, output: RunOutput) -> Run {
+    fn new(scenario: usize, replicate: u32, output: RunOutput, map: TownMap) -> Run {
         let town = town_series(&output.observations);
         let wards = ward_years(&output.observations);
         Run {
@@ -189,6 +192,7 @@ impl Run {
             wards,
             ward_names: output.ward_names,
             events: output.events,
+            map,
         }
     }
 
@@ -221,7 +225,7 @@ fn town_series(obs: &Observations) -> BTreeMap<&'static str, Series> {
 }
 
 /// Yearly means of every ward-level series: sums in tick order, then divided by the weeks seen.
-fn ward_years(obs: &Observations) -> BTreeMap<(u16, &'static str), Vec<f64>> {
+pub(crate) fn ward_years(obs: &Observations) -> BTreeMap<(u16, &'static str), Vec<f64>> {
     let mut sums: BTreeMap<(u16, &'static str), Vec<(f64, u32)>> = BTreeMap::new();
     for o in &obs.0 {
         let Some(ward) = o.ward else { continue };
@@ -336,10 +340,10 @@ pub fn simulate(
                     master: plan.seed,
                     replicate: r,
                 };
-                let output = Simulation::new(scenario, seeds).finish();
+                let (output, map) = run_recording(scenario, seeds, |_| {});
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(n, total, &scenario.name, r);
-                Run::new(s, r, output)
+                Run::new(s, r, output, map)
             })
             .collect()
     });

@@ -13,10 +13,12 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod town;
+pub mod townmap;
 
 pub use rng::Seeds;
 pub use scenario::{Scenario, ScenarioError};

@@ -32,6 +32,8 @@ const TEACHING: [&str; 4] = [
 const TEACHING_REPLICATES: u32 = 4;
 /// The teaching comparison also reports effects at the end of the decade of cuts.
 const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
+/// The port `serve` listens on when not given.
+const DEFAULT_PORT: u16 = 8765;
 /// Replicates of `compare` when not given.
 const DEFAULT_REPLICATES: u32 = 8;
 
@@ -151,6 +153,25 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Seminar mode: a local web page to pull the policy levers and watch the town respond.
+    ///
+    /// Serves one page and a JSON API (see the README) until stopped with Ctrl-C. Prints the
+    /// address it listens on as its first line. Listens on the loopback interface unless
+    /// --bind says otherwise.
+    Serve {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Worker threads for each run (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// List every parameter with its unit, allowed range and default.
     Params {
         /// Print a Markdown table with meanings and sources (as in docs/ODD.md).
@@ -256,6 +277,24 @@ fn main() -> ExitCode {
             let (text, code) = cohesion::classic::validate::cli(quick, out, force);
             let _ = emit(&text);
             ExitCode::from(code)
+        }
+        Some(Command::Serve {
+            port,
+            bind,
+            open,
+            threads,
+        }) => {
+            let threads = sim::init_threads(threads);
+            let options = cohesion::serve::ServeOptions {
+                bind,
+                port,
+                open,
+                threads,
+            };
+            match cohesion::serve::serve(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string(), 1),
+            }
         }
         Some(Command::Params { markdown: true }) => emit(&params::markdown_table()),
         Some(Command::Params { markdown: false }) => {

@@ -4,7 +4,8 @@
 use crate::compare::{ComparePlan, Comparison, PlanError};
 use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
-use crate::{Scenario, ScenarioError, Seeds, Simulation};
+use crate::townmap::{MapRecorder, TownMap};
+use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -63,12 +64,13 @@ pub struct RunSummary {
     pub last_year: Vec<(&'static str, f64)>,
 }
 
-/// Runs `req`, calling `progress(sim)` after every simulated week.
-pub fn run(
+/// Runs `req` as [`run`] does, and also hands back the observations, events and town map (for
+/// callers that show a run as well as write it: the seminar page).
+pub fn run_keeping(
     req: &RunRequest,
     threads: usize,
     mut progress: impl FnMut(&Simulation),
-) -> Result<RunSummary, RunError> {
+) -> Result<FinishedRun, RunError> {
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let started = Instant::now();
     let seeds = Seeds {
@@ -76,7 +78,9 @@ pub fn run(
         replicate: req.replicate,
     };
     let mut sim = Simulation::new(&req.scenario, seeds);
+    let mut recorder = MapRecorder::new(&req.scenario, &mut sim);
     while sim.step() {
+        recorder.after_step(&mut sim);
         progress(&sim);
     }
     let simulate_seconds = started.elapsed().as_secs_f64();
@@ -87,6 +91,7 @@ pub fn run(
         .map(|(name, d)| (name, d.as_secs_f64()))
         .collect();
     let out = sim.into_output();
+    let map = recorder.finish(&out.observations);
     let last_tick = req.scenario.ticks().saturating_sub(1);
     let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
         .into_iter()
@@ -125,16 +130,37 @@ pub fn run(
         &req.scenario,
         seeds,
         &out,
+        &map,
         &timings,
         &extra,
     )
     .map_err(RunError::Output)?;
     timings.wall_seconds = started.elapsed().as_secs_f64();
-    Ok(RunSummary {
-        dir,
-        timings,
-        last_year,
+    Ok(FinishedRun {
+        summary: RunSummary {
+            dir,
+            timings,
+            last_year,
+        },
+        output: out,
+        map,
     })
+}
+
+/// Runs `req`, calling `progress(sim)` after every simulated week.
+pub fn run(
+    req: &RunRequest,
+    threads: usize,
+    progress: impl FnMut(&Simulation),
+) -> Result<RunSummary, RunError> {
+    run_keeping(req, threads, progress).map(|finished| finished.summary)
+}
+
+/// A finished run with what it recorded.
+pub struct FinishedRun {
+    pub summary: RunSummary,
+    pub output: RunOutput,
+    pub map: TownMap,
 }
 
 /// What a finished comparison reports.

@@ -84,6 +84,8 @@ fn same_bytes_on_one_and_two_threads() {
         "charts/belonging.png",
         "charts/belonging.svg",
         "charts/venues_open.png",
+        "charts/map.png",
+        "charts/map.svg",
     ] {
         assert!(names.contains(&expected), "{expected} missing: {names:?}");
     }
@@ -221,8 +223,10 @@ fn the_report_is_self_contained() {
             "the report must not fetch anything through {attr}"
         );
     }
-    // Eight charts inline, every scenario described, the reproducing command in the footer.
-    assert_eq!(report.matches("<svg ").count(), 8);
+    // Eight charts and the town map inline, every scenario described, the reproducing command
+    // in the footer.
+    assert_eq!(report.matches("<svg ").count(), 9);
+    assert!(report.contains("The town map"));
     assert!(report.contains("small_pubs"));
     assert!(
         report.contains("cohesion compare small.toml small_pubs.toml --replicates 3 --seed 42")

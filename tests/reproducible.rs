@@ -84,6 +84,7 @@ fn manifest_hashes_match_the_files() {
     assert_eq!(m["scenario"]["town"]["residents"], 1500);
     let files = m["files"].as_object().unwrap();
     assert!(files.contains_key("metrics.csv") && files.contains_key("charts/cohesion.png"));
+    assert!(files.contains_key("charts/map.png") && files.contains_key("charts/map.svg"));
     for (name, hash) in files {
         let bytes = fs::read(dir.join(name)).unwrap();
         let hex: String = Sha256::digest(&bytes)

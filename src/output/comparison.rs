@@ -377,6 +377,19 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
         )?;
         written.extend(files);
     }
+    // The town map: the first replicate of each scenario.
+    let firsts: Vec<(&str, &crate::townmap::TownMap)> = cmp
+        .plan
+        .scenarios
+        .iter()
+        .enumerate()
+        .filter_map(|(s, scenario)| Some((scenario.name.as_str(), &cmp.runs_of(s).next()?.map)))
+        .collect();
+    written.extend(super::map::write_map(
+        dir,
+        &firsts,
+        super::map::DEFAULT_METRIC,
+    )?);
     Ok(written)
 }
 

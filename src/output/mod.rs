@@ -14,10 +14,12 @@ pub mod charts;
 pub mod comparison;
 pub mod csv;
 pub mod manifest;
+pub mod map;
 pub mod report;
 pub mod sweep_charts;
 
 use crate::sim::RunOutput;
+use crate::townmap::TownMap;
 use crate::{Scenario, Seeds};
 use std::fs;
 use std::io;
@@ -194,18 +196,20 @@ pub fn peak_memory_bytes() -> Option<u64> {
 
 /// Writes every result of a run to `target`, atomically as far as the file system allows.
 /// Returns the directory written.
+#[allow(clippy::too_many_arguments)]
 pub fn write_run(
     target: &Target,
     force: bool,
     scenario: &Scenario,
     seeds: Seeds,
     out: &RunOutput,
+    map: &TownMap,
     timings: &Timings,
     extra: &[(String, String)],
 ) -> Result<PathBuf, OutputError> {
     check_target(target, force, &RUN_ENTRIES)?;
     let staging = stage(target)?;
-    let result = write_staged(&staging, scenario, seeds, out, timings, target, extra);
+    let result = write_staged(&staging, scenario, seeds, out, map, timings, target, extra);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -284,11 +288,13 @@ pub fn place(
     Ok(final_dir)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_staged(
     dir: &Path,
     scenario: &Scenario,
     seeds: Seeds,
     out: &RunOutput,
+    map: &TownMap,
     timings: &Timings,
     target: &Target,
     extra: &[(String, String)],
@@ -314,6 +320,13 @@ fn write_staged(
         &scenario.name,
     )
     .map_err(io_err("writing charts"))?;
+    let maps = map::write_map(
+        &dir.join(CHARTS_DIR),
+        &[(scenario.name.as_str(), map)],
+        map::DEFAULT_METRIC,
+    )
+    .map_err(io_err("drawing the town map"))?;
+    let charts: Vec<String> = charts.into_iter().chain(maps).collect();
     let mut files: Vec<String> = DATA_FILES.iter().map(|s| s.to_string()).collect();
     for (name, text) in extra {
         write(name, text.as_bytes())?;

@@ -512,6 +512,15 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
         inline_svg(charts_dir, "venues_open", "Venues open")?,
         caption(cmp, "venues_open", "Venues open", last_year)
     );
+    let _ = write!(
+        h,
+        "<h2>The town map</h2>\n<p>Where the town's meeting places are, and which of them \
+         survived: each ward is shaded by its residents' mean belonging in {first_year} and in \
+         {last_year}; a filled marker is a venue open at that moment, a hollow one with a cross \
+         has closed. The map shows the first replicate of each scenario.</p>\n<figure>\n{}\n\
+         </figure>\n",
+        inline_svg(charts_dir, "map", "The town map")?
+    );
 
     // The effects table.
     h.push_str(&effects_table(cmp, reference));

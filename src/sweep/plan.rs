@@ -539,7 +539,12 @@ fn steps(path: &str) -> Result<Vec<Step>, String> {
 
 /// Sets parameter `path` to `level` in a scenario's table and returns the value used. With
 /// `exact`, a whole-number key refuses a fraction; otherwise it is rounded (sampled designs).
-fn set(tree: &mut toml::Table, path: &str, level: Level, exact: bool) -> Result<Level, String> {
+pub(crate) fn set(
+    tree: &mut toml::Table,
+    path: &str,
+    level: Level,
+    exact: bool,
+) -> Result<Level, String> {
     let steps = steps(path)?;
     // events.<kind>.<key>: every event of that kind.
     if let [Step::Key(events), Step::Key(kind), rest @ ..] = steps.as_slice()

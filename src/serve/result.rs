@@ -1,0 +1,380 @@
+//! What the seminar page draws from a finished run, as JSON: the headline series (one run's
+//! weekly values, or a replicated run's weekly means with 95% intervals), the town map over the
+//! years, the events, and the downloads with the command that reproduces them.
+//!
+//! Numbers are rounded to four decimals for the page; the downloads carry the exact values.
+
+use super::request::Prepared;
+use crate::compare::Comparison;
+use crate::model::components::EventRecord;
+use crate::observe::Observations;
+use crate::scenario::VenueKind;
+use crate::townmap::TownMap;
+use serde_json::{Value, json};
+
+/// The charts on the page: metric, title, y-axis label.
+pub const CHARTS: [(&str, &str, &str); 4] = [
+    ("trust", "Generalised trust", "mean trust (0–1)"),
+    ("belonging", "Belonging", "mean belonging (0–1)"),
+    ("agency", "Agency", "mean efficacy (0–1)"),
+    ("venues_open", "Venues open", "meeting places open"),
+];
+
+/// The ward metrics the map can be shaded by: metric and label.
+pub const MAP_METRICS: [(&str, &str); 8] = [
+    ("belonging", "Belonging"),
+    ("trust", "Generalised trust"),
+    ("council_trust", "Trust in the council"),
+    ("agency", "Agency"),
+    ("neighbour_contact", "Neighbour contact"),
+    ("participation_year", "Civic participation"),
+    ("group_members", "Group membership"),
+    ("venues_open", "Venues open"),
+];
+
+/// The most events listed on the page (the download has them all).
+const MAX_EVENTS: usize = 400;
+
+/// A download: the name it is asked for by, and what it holds.
+pub struct Download {
+    pub name: &'static str,
+    pub what: &'static str,
+}
+
+/// What a single run offers for download (paths are relative to its directory).
+pub const RUN_FILES: [(Download, &str); 8] = [
+    (
+        Download {
+            name: "scenario.toml",
+            what: "the scenario, fully resolved",
+        },
+        "scenario.toml",
+    ),
+    (
+        Download {
+            name: "metrics.csv",
+            what: "every metric, every week, town and wards",
+        },
+        "metrics.csv",
+    ),
+    (
+        Download {
+            name: "events.csv",
+            what: "every opening, closure and intervention",
+        },
+        "events.csv",
+    ),
+    (
+        Download {
+            name: "manifest.json",
+            what: "version, seed and SHA-256 of every file",
+        },
+        "manifest.json",
+    ),
+    (
+        Download {
+            name: "map.png",
+            what: "the town map, first and last year",
+        },
+        "charts/map.png",
+    ),
+    (
+        Download {
+            name: "cohesion.png",
+            what: "trust, belonging, agency and council trust",
+        },
+        "charts/cohesion.png",
+    ),
+    (
+        Download {
+            name: "venues.png",
+            what: "open venues by kind",
+        },
+        "charts/venues.png",
+    ),
+    (
+        Download {
+            name: "map.svg",
+            what: "the town map as SVG",
+        },
+        "charts/map.svg",
+    ),
+];
+
+/// What a replicated run offers (its comparison directory; the scenario file is looked up).
+pub const COMPARE_FILES: [(Download, &str); 9] = [
+    (
+        Download {
+            name: "scenario.toml",
+            what: "the scenario, fully resolved",
+        },
+        "",
+    ),
+    (
+        Download {
+            name: "report.html",
+            what: "the report: story, charts, map and effects",
+        },
+        "report.html",
+    ),
+    (
+        Download {
+            name: "summary.csv",
+            what: "means and 95% intervals, every week",
+        },
+        "summary.csv",
+    ),
+    (
+        Download {
+            name: "runs.csv",
+            what: "every replicate's weekly series",
+        },
+        "runs.csv",
+    ),
+    (
+        Download {
+            name: "wards.csv",
+            what: "every replicate's yearly ward means",
+        },
+        "wards.csv",
+    ),
+    (
+        Download {
+            name: "events.csv",
+            what: "every replicate's events",
+        },
+        "events.csv",
+    ),
+    (
+        Download {
+            name: "manifest.json",
+            what: "version, seed and SHA-256 of every file",
+        },
+        "manifest.json",
+    ),
+    (
+        Download {
+            name: "map.png",
+            what: "the town map (first replicate)",
+        },
+        "charts/map.png",
+    ),
+    (
+        Download {
+            name: "map.svg",
+            what: "the town map as SVG",
+        },
+        "charts/map.svg",
+    ),
+];
+
+/// A number for the page: four decimals, or null when it is not finite.
+fn num(x: f64) -> Value {
+    if x.is_finite() {
+        json!((x * 1e4).round() / 1e4)
+    } else {
+        Value::Null
+    }
+}
+
+/// The result of a single run.
+pub fn single(
+    p: &Prepared,
+    observations: &Observations,
+    events: &[EventRecord],
+    map: &TownMap,
+) -> Value {
+    let mut series = serde_json::Map::new();
+    for (metric, _, _) in CHARTS {
+        let values: Vec<Value> = observations
+            .series(None, metric)
+            .into_iter()
+            .map(|(_, v)| num(v))
+            .collect();
+        series.insert(metric.into(), json!({ "mean": values }));
+    }
+    result(p, Value::Object(series), events, map, &RUN_FILES)
+}
+
+/// The result of a replicated run (a comparison of one scenario): means and 95% intervals over
+/// the replicates; the map and events of the first replicate.
+pub fn replicated(p: &Prepared, cmp: &Comparison) -> Value {
+    let mut series = serde_json::Map::new();
+    for (metric, _, _) in CHARTS {
+        let rows: Vec<_> = cmp.summary_of(0, metric).collect();
+        let pick = |f: &dyn Fn(&crate::stats::Estimate) -> f64| -> Vec<Value> {
+            rows.iter().map(|r| num(f(&r.estimate))).collect()
+        };
+        series.insert(
+            metric.into(),
+            json!({
+                "mean": pick(&|e| e.mean),
+                "low": pick(&|e| e.ci_low),
+                "high": pick(&|e| e.ci_high),
+            }),
+        );
+    }
+    let first = cmp.runs_of(0).next();
+    let empty = TownMap::default();
+    let (events, map) = first.map_or((&[][..], &empty), |r| (r.events.as_slice(), &r.map));
+    result(p, Value::Object(series), events, map, &COMPARE_FILES)
+}
+
+fn result(
+    p: &Prepared,
+    series: Value,
+    events: &[EventRecord],
+    map: &TownMap,
+    files: &[(Download, &str)],
+) -> Value {
+    let s = &p.scenario;
+    let wards: Vec<&str> = s.town.wards.iter().map(|w| w.name.as_str()).collect();
+    let events: Vec<Value> = events
+        .iter()
+        .take(MAX_EVENTS)
+        .map(|e| {
+            json!({
+                "year": s.time.start_year + (e.tick / crate::scenario::WEEKS_PER_YEAR) as i32,
+                "week": e.tick % crate::scenario::WEEKS_PER_YEAR + 1,
+                "kind": e.kind,
+                "venue": e.venue,
+                "ward": e.ward.and_then(|w| wards.get(w as usize)),
+                "detail": e.detail,
+            })
+        })
+        .collect();
+    let downloads: Vec<Value> = files
+        .iter()
+        .map(|(d, _)| {
+            json!({
+                "name": d.name,
+                "what": d.what,
+                "file": download_name(p, d.name),
+            })
+        })
+        .collect();
+    json!({
+        "scenario": s.name,
+        "description": s.description,
+        "base": p.base,
+        "seed": p.seed,
+        "replicates": p.replicates,
+        "residents": s.town.residents,
+        "start_year": s.time.start_year,
+        "years": s.time.years,
+        "weeks_per_year": crate::scenario::WEEKS_PER_YEAR,
+        "series": series,
+        "map": map_json(map),
+        "events": events,
+        "downloads": downloads,
+        "command": p.command(),
+    })
+}
+
+/// The name a download is saved under: the scenario file as the command expects it, the rest
+/// prefixed with the scenario and seed so that several runs' files do not collide.
+pub fn download_name(p: &Prepared, name: &str) -> String {
+    if name == "scenario.toml" {
+        p.file_name()
+    } else {
+        format!("{}-seed{}-{name}", p.scenario.name, p.seed)
+    }
+}
+
+/// The town map: wards, venues, each snapshot's states as a string of one-letter codes, and
+/// each ward's yearly means of the map metrics.
+pub fn map_json(map: &TownMap) -> Value {
+    let wards: Vec<Value> = map
+        .wards
+        .iter()
+        .map(|w| {
+            json!({
+                "name": w.name,
+                "x": w.centre_km[0],
+                "y": w.centre_km[1],
+                "r": w.radius_km,
+                "deprivation": w.deprivation,
+            })
+        })
+        .collect();
+    let venues: Vec<Value> = map
+        .venues
+        .iter()
+        .map(|v| {
+            json!({
+                "label": v.label,
+                "kind": v.kind.name(),
+                "ward": v.ward,
+                "x": num(f64::from(v.pos_km[0])),
+                "y": num(f64::from(v.pos_km[1])),
+            })
+        })
+        .collect();
+    let states: Vec<String> = map
+        .states
+        .iter()
+        .map(|row| row.iter().map(|s| s.code()).collect())
+        .collect();
+    let mut metrics = serde_json::Map::new();
+    for (metric, _) in MAP_METRICS {
+        let per_ward: Vec<Vec<Value>> = (0..map.wards.len() as u16)
+            .map(|w| {
+                (0..map.years())
+                    .map(|y| map.ward_value(w, metric, y).map_or(Value::Null, num))
+                    .collect()
+            })
+            .collect();
+        metrics.insert(metric.into(), json!(per_ward));
+    }
+    json!({
+        "start_year": map.start_year,
+        "wards": wards,
+        "venues": venues,
+        "states": states,
+        "ward_metrics": metrics,
+    })
+}
+
+/// What the page needs to know before any run: the built-ins, the wards, venue kinds, metrics
+/// and the server's limits.
+pub fn catalogue() -> Value {
+    use super::request::*;
+    let scenarios: Vec<Value> = crate::scenario::BUILTINS
+        .iter()
+        .filter_map(|b| {
+            let s = crate::Scenario::from_toml(b.toml, b.name).ok()?;
+            Some(json!({
+                "name": b.name,
+                "summary": b.summary,
+                "description": s.description.trim(),
+                "events": s.events,
+                "residents": s.town.residents,
+                "start_year": s.time.start_year,
+                "years": s.time.years,
+                "right_to_bid": s.council.community_right_to_bid,
+                "wards": s.town.wards.iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
+            }))
+        })
+        .collect();
+    let kinds: Vec<Value> = VenueKind::ALL
+        .iter()
+        .map(|k| json!({ "name": k.name(), "label": k.label() }))
+        .collect();
+    json!({
+        "engine_version": crate::ENGINE_VERSION,
+        "scenarios": scenarios,
+        "venue_kinds": kinds,
+        "charts": CHARTS.iter().map(|(m, t, y)| json!({"metric": m, "title": t, "y": y})).collect::<Vec<_>>(),
+        "map_metrics": MAP_METRICS.iter().map(|(m, l)| json!({"metric": m, "label": l})).collect::<Vec<_>>(),
+        "limits": {
+            "residents": MAX_RESIDENTS,
+            "replicates": MAX_REPLICATES,
+            "years": MAX_YEARS,
+            "resident_weeks": MAX_RESIDENT_WEEKS,
+            "body_bytes": MAX_BODY_BYTES,
+            "runs_waiting_or_running": super::jobs::MAX_ACTIVE,
+            "runs_kept": super::jobs::MAX_KEPT,
+        },
+        "default_seed": DEFAULT_SEED,
+    })
+}

@@ -1,0 +1,411 @@
+//! Seminar mode's HTTP API, through the real binary: `cohesion serve --port 0` is started, and
+//! requests are made to it as the page (or a curious student) would make them.
+//!
+//! A run made through the API and downloaded must reproduce byte for byte with `cohesion run`
+//! (one replicate) or `cohesion compare` (several); every class of bad request must get a 4xx
+//! with a message naming what was wrong; and the server must keep answering afterwards.
+
+mod common;
+
+use common::{bin, cohesion, stderr};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `cohesion serve`, stopped (by its own pid) when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(tmp: &Path) -> Server {
+        let mut child = Command::new(bin())
+            .args(["serve", "--port", "0"])
+            .current_dir(tmp)
+            .env("TMPDIR", tmp)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cohesion serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the server prints its address");
+        let url = line
+            .trim()
+            .strip_prefix("cohesion serve: listening on ")
+            .unwrap_or_else(|| panic!("first line names the address: {line:?}"));
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        assert!(
+            addr.starts_with("127.0.0.1:"),
+            "loopback by default: {addr}"
+        );
+        Server { child, addr }
+    }
+
+    /// One request; returns (status, headers in lower case, body).
+    fn request(&self, method: &str, path: &str, body: &[u8], host: Option<&str>) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            host.unwrap_or(&self.addr),
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("a reply");
+        Reply::parse(&raw)
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, b"", None)
+    }
+
+    fn post(&self, path: &str, body: &str) -> Reply {
+        self.request("POST", path, body.as_bytes(), None)
+    }
+
+    /// Submits a run and waits for it to finish; returns the finished job.
+    fn run(&self, request: &Value) -> Value {
+        let reply = self.post("/api/run", &request.to_string());
+        assert_eq!(reply.status, 202, "{}", reply.text());
+        let id = reply.json()["id"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        loop {
+            let job = self.get(&format!("/api/runs/{id}")).json();
+            match job["status"].as_str() {
+                Some("done") => return job,
+                Some("failed") => panic!("the run failed: {job}"),
+                _ => {}
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "run {id} never finished"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8]) -> Reply {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a header");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+        if chunked {
+            body = unchunk(&body);
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The error message of a refused request, checking that it is JSON with an `error`.
+    fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {}", self.text()))
+            .to_string()
+    }
+}
+
+fn unchunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 4 + size..];
+    }
+}
+
+/// A small, quick town: 800 residents over two years.
+fn small(seed: u64, replicates: u32) -> Value {
+    json!({
+        "scenario": "austerity_2010",
+        "set": {"town.residents": 800, "time.years": 2, "time.warmup_weeks": 8},
+        "events": [
+            {"kind": "austerity", "year": 2010, "years": 2, "cut_per_year": 0.08},
+            {"kind": "invest", "year": 2011, "venue_kind": "library", "ward": "Pithead"}
+        ],
+        "seed": seed,
+        "replicates": replicates,
+    })
+}
+
+/// Downloads `name` of run `job` into `dir`, under the name the server suggests.
+fn download(server: &Server, job: &Value, name: &str, dir: &Path) -> std::path::PathBuf {
+    let id = job["id"].as_str().unwrap();
+    let reply = server.get(&format!("/api/runs/{id}/files/{name}"));
+    assert_eq!(reply.status, 200, "{name}: {}", reply.text());
+    let entry = job["result"]["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not offered"));
+    let file = entry["file"].as_str().unwrap();
+    assert!(
+        reply
+            .header("content-disposition")
+            .is_some_and(|d| d.contains(file)),
+        "saved as {file}"
+    );
+    let path = dir.join(file);
+    std::fs::write(&path, &reply.body).unwrap();
+    path
+}
+
+#[test]
+fn a_run_made_on_the_page_reproduces_with_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Run the town"));
+    let policy = page.header("content-security-policy").unwrap_or("");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    assert_eq!(server.get("/app.js").status, 200);
+
+    let job = server.run(&small(7, 1));
+    let result = &job["result"];
+    assert!(job["label"].as_str().unwrap().contains("austerity_2010"));
+    assert_eq!(
+        result["series"]["belonging"]["mean"]
+            .as_array()
+            .unwrap()
+            .len(),
+        104
+    );
+    assert_eq!(result["map"]["wards"].as_array().unwrap().len(), 6);
+    assert_eq!(result["map"]["states"].as_array().unwrap().len(), 3);
+    let command = result["command"].as_str().unwrap().to_string();
+    assert!(command.starts_with("cohesion run austerity_2010-") && command.ends_with(" --seed 7"));
+
+    let got = tmp.path().join("downloaded");
+    std::fs::create_dir(&got).unwrap();
+    let scenario = download(&server, &job, "scenario.toml", &got);
+    let names = ["metrics.csv", "events.csv", "manifest.json"];
+    let files: Vec<_> = names
+        .iter()
+        .map(|n| download(&server, &job, n, &got))
+        .collect();
+    download(&server, &job, "map.png", &got);
+
+    // Exactly the command the page shows, run in the folder the downloads went to.
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    let mut args = words.clone();
+    args.extend(["--out", "again"]);
+    let out = cohesion(&got, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(scenario.is_file());
+    for (name, file) in names.iter().zip(&files) {
+        let a = std::fs::read(file).unwrap();
+        let b = std::fs::read(got.join("again").join(name)).unwrap();
+        assert!(a == b, "{name} differs from the CLI's");
+    }
+
+    // Several replicates are a comparison, and reproduce with `cohesion compare`.
+    let job = server.run(&small(3, 2));
+    let result = &job["result"];
+    assert!(result["series"]["trust"]["low"].is_array(), "intervals");
+    let command = result["command"].as_str().unwrap().to_string();
+    assert!(
+        command.starts_with("cohesion compare ") && command.ends_with("--replicates 2 --seed 3")
+    );
+    download(&server, &job, "scenario.toml", &got);
+    let summary = download(&server, &job, "summary.csv", &got);
+    let report = download(&server, &job, "report.html", &got);
+    assert!(std::fs::read_to_string(report).unwrap().contains(&command));
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.extend(["--out", "compared"]);
+    let out = cohesion(&got, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read(summary).unwrap() == std::fs::read(got.join("compared/summary.csv")).unwrap(),
+        "summary.csv differs from the CLI's"
+    );
+}
+
+#[test]
+fn bad_requests_get_a_4xx_and_a_clear_message_and_the_server_carries_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let refused = |reply: Reply, status: u16, needles: &[&str]| {
+        assert_eq!(reply.status, status, "{}", reply.text());
+        let message = reply.error();
+        for needle in needles {
+            assert!(message.contains(needle), "{needle:?} not in {message:?}");
+        }
+    };
+
+    // Malformed JSON, and JSON that is not an object.
+    refused(
+        server.post("/api/run", "{\"scenario\": "),
+        400,
+        &["malformed JSON"],
+    );
+    refused(server.post("/api/run", "[1, 2]"), 400, &["one JSON object"]);
+    // An unknown key of the request, and an unknown parameter.
+    let r = server.post("/api/run", r#"{"scenario": "baseline", "colour": "red"}"#);
+    assert_eq!(r.json()["key"], "colour");
+    refused(r, 400, &["unknown field `colour`"]);
+    let r = server.post(
+        "/api/run",
+        r#"{"scenario": "baseline", "set": {"council.opennness": 0.5}}"#,
+    );
+    assert_eq!(r.json()["key"], "set.council.opennness");
+    refused(r, 422, &["unknown parameter", "did you mean `openness`"]);
+    // Out-of-range values, named as the CLI names them.
+    refused(
+        server.post(
+            "/api/run",
+            r#"{"scenario": "baseline", "set": {"council.openness": 1.5}}"#,
+        ),
+        422,
+        &["request: key `council.openness`: 1.5 is out of range: allowed 0 to 1"],
+    );
+    refused(
+        server.post(
+            "/api/run",
+            r#"{"scenario": "baseline", "events": [{"kind": "austerity", "year": 2012, "years": 3, "cut_per_year": 0.9}]}"#,
+        ),
+        422,
+        &["events[0].cut_per_year", "out of range"],
+    );
+    refused(
+        server.post(
+            "/api/run",
+            r#"{"scenario": "baseline", "events": [{"kind": "austerity", "year": 2040, "years": 3, "cut_per_year": 0.1}]}"#,
+        ),
+        422,
+        &["events[0].year", "outside the run"],
+    );
+    // An oversized town, too many replicates, too much work.
+    let r = server.post(
+        "/api/run",
+        r#"{"scenario": "baseline", "set": {"town.residents": 1000000}}"#,
+    );
+    assert_eq!(r.json()["key"], "town.residents");
+    refused(r, 422, &["at most 50000"]);
+    refused(
+        server.post("/api/run", r#"{"scenario": "baseline", "replicates": 50}"#),
+        422,
+        &["replicates", "allowed 1 to 8"],
+    );
+    // A body too large to read.
+    let big = format!(
+        r#"{{"scenario": "baseline", "pad": "{}"}}"#,
+        "x".repeat(70_000)
+    );
+    refused(server.post("/api/run", &big), 413, &["larger than"]);
+    // File paths are not scenarios, and downloads are only the run's own.
+    refused(
+        server.post("/api/run", r#"{"scenario": "/etc/passwd"}"#),
+        422,
+        &["no built-in scenario"],
+    );
+    let job = server.run(&small(1, 1));
+    let id = job["id"].as_str().unwrap();
+    for path in [
+        format!("/api/runs/{id}/files/../../../../etc/passwd"),
+        format!("/api/runs/{id}/files/..%2F..%2F..%2Fetc%2Fpasswd"),
+        format!("/api/runs/{id}/files/charts%2Fmap.png"),
+        format!("/api/runs/{id}/files/timings.json"),
+        "/api/runs/999/files/metrics.csv".to_string(),
+    ] {
+        let r = server.get(&path);
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        assert!(!r.text().contains("root:"), "{path} leaked a file");
+    }
+    refused(server.get("/api/runs/999"), 404, &["no run 999"]);
+    refused(server.get("/api/nothing"), 404, &["no such endpoint"]);
+    refused(server.get("/api/run"), 405, &["POST only"]);
+    refused(server.post("/api/scenarios", "{}"), 405, &["GET only"]);
+    // A request addressed to another name (a page elsewhere pointing a name here).
+    refused(
+        server.request("GET", "/api/scenarios", b"", Some("evil.example:80")),
+        403,
+        &["localhost"],
+    );
+
+    // Too many runs at once: the fourth waiting or running run is refused.
+    let busy = json!({"scenario": "baseline", "set": {"town.residents": 4000, "time.years": 3}});
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| server.post("/api/run", &busy.to_string()).status)
+        .collect();
+    assert_eq!(&statuses[..3], &[202, 202, 202], "{statuses:?}");
+    assert_eq!(statuses[3], 429, "{statuses:?}");
+
+    // Still serving, and still running the model.
+    let catalogue = server.get("/api/scenarios");
+    assert_eq!(catalogue.status, 200);
+    assert_eq!(catalogue.json()["limits"]["residents"], 50000);
+    let runs = server.get("/api/runs").json();
+    assert!(runs["runs"].as_array().unwrap().len() >= 4);
+}
