@@ -92,4 +92,26 @@ mod tests {
         let again = Scenario::from_toml(&s.to_toml(), "resolved").unwrap();
         assert_eq!(again, s);
     }
+
+    #[test]
+    fn copies_out_of_range_are_refused_by_key() {
+        for bad in ["0", "1001"] {
+            let text = format!("[town]\ncopies = {bad}\n");
+            let e = Scenario::from_toml(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("t.toml:2") && e.contains("town.copies"), "{e}");
+        }
+        // 200 copies of six wards make 1,200 wards, and four copies of a ward 95 km out reach
+        // too far: both named by the key.
+        let far = "[[town.wards]]\nname = \"Far\"\ndeprivation = 0.5\nhousing_share = 1.0\n\
+                   centre_km = [95.0, 0.0]\nradius_km = 1.0\n";
+        for (bad, why, wards) in [("200", "at most 1000", ""), ("4", "within 100 km", far)] {
+            let text = format!("[town]\ncopies = {bad}\n{wards}");
+            let e = Scenario::from_toml(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("t.toml:2") && e.contains(why), "{e}");
+        }
+    }
 }

@@ -733,10 +733,41 @@ impl Scenario {
             toml::from_str(text).map_err(|e| ScenarioError::from_toml(e, text, origin))?;
         scenario.validate(Some(text), origin)?;
         if scenario.town.copies > 1 {
+            scenario
+                .copies_fit()
+                .map_err(|m| ScenarioError::at_key(origin, Some(text), "town.copies", m))?;
             scenario.expand_copies();
             scenario.validate(Some(text), origin)?;
         }
         Ok(scenario)
+    }
+
+    /// Whether `town.copies` copies of the wards fit the limits on wards and on where a ward
+    /// may lie, and if not, why.
+    fn copies_fit(&self) -> Result<(), String> {
+        let n = self.town.copies.max(1);
+        let wards = self.town.wards.len() as u64 * u64::from(n);
+        if wards > 1000 {
+            return Err(format!(
+                "{n} copies of {} wards make {wards} wards; a town may have at most 1000",
+                self.town.wards.len()
+            ));
+        }
+        let side = (1..=n).find(|s| s * s >= n).unwrap_or(n);
+        let reach = f64::from(side - 1) * COPY_SPACING_KM
+            + self
+                .town
+                .wards
+                .iter()
+                .flat_map(|w| w.centre_km)
+                .fold(0.0, |m: f64, c| m.max(c));
+        if reach > 100.0 {
+            return Err(format!(
+                "{n} copies on a grid {side} towns wide put ward centres {reach:.1} km from the \
+                 origin; centres must lie within 100 km, so use fewer copies"
+            ));
+        }
+        Ok(())
     }
 
     /// Lays the town out `town.copies` times, side by side on a square grid with

@@ -1012,6 +1012,9 @@ pub fn source(path: &str) -> &'static str {
 /// The default value at a parameter path (the first match of `*` and `[]`) as text, with
 /// "..." when other entries of a list or table may differ.
 pub fn default_text(path: &str) -> String {
+    if let Some(value) = left_out_when_default(path) {
+        return value.into();
+    }
     let mut s = Scenario::default();
     // Events have no defaults of their own; show those of a typical entry.
     s.events.push(super::Event::Close {
@@ -1030,6 +1033,15 @@ pub fn default_text(path: &str) -> String {
         Some((_, v)) if path.starts_with("events") => format!("({v})"),
         Some((_, v)) if found.len() > 1 => format!("{v} ..."),
         Some((_, v)) => v.to_string(),
+    }
+}
+
+/// Parameters that a resolved scenario leaves out while they have their default (so that
+/// scenarios written before they existed resolve to the same text), with that default.
+pub fn left_out_when_default(path: &str) -> Option<&'static str> {
+    match path {
+        "town.copies" => Some("1"),
+        _ => None,
     }
 }
 
@@ -1242,6 +1254,9 @@ change = 0.1
         let s = Scenario::from_toml(text, "every kind").unwrap();
         let tree = serde_json::to_value(&s).unwrap();
         for spec in PARAMS {
+            if left_out_when_default(spec.path).is_some() {
+                continue;
+            }
             let mut found = Vec::new();
             collect(&tree, spec.path, String::new(), &mut found);
             assert!(!found.is_empty(), "{} names nothing", spec.path);
