@@ -100,6 +100,7 @@ pub fn outings(
     let friends_weight = o.friends_weight as f32;
     let version = layout.version();
     let per_kind = nearest_per_kind(s);
+    let grids = NearestGrids::new(&view);
     let step = clock.step;
     let ring = clock.ring();
     let seeds = seeds.0;
@@ -115,7 +116,7 @@ pub fn outings(
                         .iter()
                         .any(|&v| affects(&choices, resident, &view, v, per_kind));
                 if stale {
-                    rebuild(&mut choices, resident, identity, &view, s);
+                    rebuild(&mut choices, resident, identity, &view, &grids, s);
                     choices.out_of_work = out_of_work;
                 }
                 choices.layout = version;
@@ -257,14 +258,169 @@ fn nearer(a: (f32, u16), b: (f32, u16)) -> bool {
     a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt()
 }
 
+/// Puts `candidate` in its place in `list` (the `found` nearest so far, at most `per_kind`).
+fn keep_nearest(
+    list: &mut [(f32, u16)],
+    found: &mut usize,
+    per_kind: usize,
+    candidate: (f32, u16),
+) {
+    let n = *found;
+    if n == per_kind && !nearer(candidate, list[n - 1]) {
+        return;
+    }
+    let mut at = n.min(per_kind - 1);
+    while at > 0 && nearer(candidate, list[at - 1]) {
+        list[at] = list[at - 1];
+        at -= 1;
+    }
+    list[at] = candidate;
+    *found = (n + 1).min(per_kind);
+}
+
+/// With more open venues than this, the nearest are found through [`NearestGrids`].
+const GRID_ABOVE: usize = 128;
+
+/// The open venues of each kind on a square grid, so that finding a home's nearest looks only
+/// at the cells around it: the cells are searched ring by ring outwards until every cell not
+/// yet searched lies farther away than the farthest venue kept, so the venues found are
+/// exactly those a look at every venue would find.
+struct NearestGrids {
+    kinds: Vec<KindGrid>,
+}
+
+/// One kind's grid: venue ids by cell, in compressed rows (`ids[starts[c]..starts[c + 1]]`).
+struct KindGrid {
+    origin: [f32; 2],
+    cell_km: f32,
+    size: [i32; 2],
+    starts: Vec<u32>,
+    ids: Vec<u16>,
+}
+
+/// Slack on the distance beyond which unsearched cells are ruled out, km: far above the
+/// rounding of positions and distances, so that nothing is ruled out that could be kept.
+const GRID_SLACK_KM: f32 = 1e-3;
+
+impl NearestGrids {
+    /// Grids of the open venues, or none when there are few enough to look at them all.
+    fn new(view: &[VenueView]) -> Option<NearestGrids> {
+        if view.iter().filter(|v| v.open).count() <= GRID_ABOVE {
+            return None;
+        }
+        let kinds = VenueKind::ALL
+            .iter()
+            .map(|&kind| {
+                let ids: Vec<u16> = (0..view.len() as u16)
+                    .filter(|&i| view[i as usize].open && view[i as usize].kind == kind)
+                    .collect();
+                KindGrid::new(view, ids)
+            })
+            .collect();
+        Some(NearestGrids { kinds })
+    }
+}
+
+impl KindGrid {
+    fn new(view: &[VenueView], ids: Vec<u16>) -> KindGrid {
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for &i in &ids {
+            let p = view[i as usize].pos_km;
+            for a in 0..2 {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+        if ids.is_empty() {
+            (lo, hi) = ([0.0; 2], [0.0; 2]);
+        }
+        let area = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(1.0);
+        // About two venues per cell.
+        let cell_km = (2.0 * area / ids.len().max(1) as f32).sqrt().max(0.05);
+        let size = [0, 1].map(|a| ((hi[a] - lo[a]) / cell_km) as i32 + 1);
+        let cells = (size[0] * size[1]) as usize;
+        let cell_of = |p: [f32; 2]| {
+            let x = (((p[0] - lo[0]) / cell_km) as i32).clamp(0, size[0] - 1);
+            let y = (((p[1] - lo[1]) / cell_km) as i32).clamp(0, size[1] - 1);
+            (y * size[0] + x) as usize
+        };
+        let mut starts = vec![0u32; cells + 1];
+        for &i in &ids {
+            starts[cell_of(view[i as usize].pos_km) + 1] += 1;
+        }
+        for c in 0..cells {
+            starts[c + 1] += starts[c];
+        }
+        let mut cursor = starts.clone();
+        let mut by_cell = vec![0u16; ids.len()];
+        for &i in &ids {
+            let c = cell_of(view[i as usize].pos_km);
+            by_cell[cursor[c] as usize] = i;
+            cursor[c] += 1;
+        }
+        KindGrid {
+            origin: lo,
+            cell_km,
+            size,
+            starts,
+            ids: by_cell,
+        }
+    }
+
+    /// Keeps the `per_kind` venues nearest `home` (distance, then id) in `list`.
+    fn nearest(
+        &self,
+        home: [f32; 2],
+        view: &[VenueView],
+        list: &mut [(f32, u16)],
+        found: &mut usize,
+        per_kind: usize,
+    ) {
+        // The home's cell, which may lie outside the grid; a venue in a cell r rings out is
+        // more than (r − 1) cells' width away.
+        let at = [0, 1].map(|a| ((home[a] - self.origin[a]) / self.cell_km).floor() as i32);
+        let beyond = [0, 1]
+            .map(|a| (at[a]).max(self.size[a] - 1 - at[a]).max(-at[a]).max(0))
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        for r in 0..=beyond {
+            for y in at[1] - r..=at[1] + r {
+                if y < 0 || y >= self.size[1] {
+                    continue;
+                }
+                let edge = y == at[1] - r || y == at[1] + r;
+                let step = if edge || r == 0 { 1 } else { 2 * r };
+                let mut x = at[0] - r;
+                while x <= at[0] + r {
+                    if x >= 0 && x < self.size[0] {
+                        let c = (y * self.size[0] + x) as usize;
+                        for &id in &self.ids[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                            let d = distance(home, view[id as usize].pos_km);
+                            keep_nearest(list, found, per_kind, (d, id));
+                        }
+                    }
+                    x += step;
+                }
+            }
+            // Every cell not yet searched is more than r cells' width away.
+            let cleared = r as f32 * self.cell_km - GRID_SLACK_KM;
+            if *found == per_kind && list[per_kind - 1].0 < cleared {
+                return;
+            }
+        }
+    }
+}
+
 /// Rebuilds a resident's choice set: the nearest open venues of each kind (by distance, then
-/// id), with the weight of kind preference, cost and distance. One pass over the venues keeps
-/// each kind's nearest in a short sorted list.
+/// id), with the weight of kind preference, cost and distance. One pass over the venues (or a
+/// search of the grid cells around the home) keeps each kind's nearest in a short sorted list.
 fn rebuild(
     choices: &mut ChoiceSet,
     resident: &Resident,
     identity: &Identity,
     view: &[VenueView],
+    grids: &Option<NearestGrids>,
     s: &Scenario,
 ) {
     const KINDS: usize = VenueKind::ALL.len();
@@ -275,25 +431,27 @@ fn rebuild(
     let pressure = (0.5 + resident.deprivation) * if out_of_work { 2.0 } else { 1.0 };
     let mut nearest = [[(0f32, 0u16); PER_KIND]; KINDS];
     let mut found = [0usize; KINDS];
-    if per_kind > 0 {
-        for (id, v) in view.iter().enumerate() {
-            if !v.open {
-                continue;
+    match grids {
+        _ if per_kind == 0 => {}
+        Some(grids) => {
+            for (k, grid) in grids.kinds.iter().enumerate() {
+                grid.nearest(
+                    resident.home_km,
+                    view,
+                    &mut nearest[k],
+                    &mut found[k],
+                    per_kind,
+                );
             }
-            let k = v.kind.index();
-            let candidate = (distance(resident.home_km, v.pos_km), id as u16);
-            let list = &mut nearest[k];
-            let n = found[k];
-            if n == per_kind && !nearer(candidate, list[n - 1]) {
-                continue;
+        }
+        None => {
+            for (id, v) in view.iter().enumerate() {
+                if v.open {
+                    let k = v.kind.index();
+                    let candidate = (distance(resident.home_km, v.pos_km), id as u16);
+                    keep_nearest(&mut nearest[k], &mut found[k], per_kind, candidate);
+                }
             }
-            let mut at = n.min(per_kind - 1);
-            while at > 0 && nearer(candidate, list[at - 1]) {
-                list[at] = list[at - 1];
-                at -= 1;
-            }
-            list[at] = candidate;
-            found[k] = (n + 1).min(per_kind);
         }
     }
     let mut len = 0;
@@ -330,6 +488,68 @@ mod tests {
                 libm::exp(-mean),
             );
             assert_eq!(a, b, "mean {mean}");
+        }
+    }
+
+    #[test]
+    fn the_grid_finds_what_looking_at_every_venue_finds() {
+        use crate::town::new_resident;
+        let seeds = Seeds::new(11);
+        let mut rng = seeds.tick_stream(Purpose::Outings, 0, 0);
+        // Venues over a 40 km square, some at the same spot (equal distances, settled by id),
+        // some closed.
+        let mut view: Vec<VenueView> = Vec::new();
+        for i in 0..700u32 {
+            let pos_km = if i % 50 == 7 {
+                view[(i - 1) as usize].pos_km
+            } else {
+                [
+                    rng.random::<f32>() * 40.0 - 5.0,
+                    rng.random::<f32>() * 40.0 - 5.0,
+                ]
+            };
+            view.push(VenueView {
+                kind: VenueKind::ALL[(i % 7) as usize],
+                open: i % 9 != 4,
+                ward: 0,
+                pos_km,
+                visit_cost_gbp: (i % 5) as f32,
+                pull: 1.0,
+            });
+        }
+        let grids = NearestGrids::new(&view);
+        assert!(grids.is_some(), "enough venues for grids");
+        for per_kind in [1, 3, 8] {
+            let mut s = Scenario::default();
+            s.outings.nearest_per_kind = per_kind;
+            let cultures = vec![[0u8; MAX_FEATURES]; s.town.wards.len()];
+            for id in 0..300u32 {
+                let init = new_resident(&s, seeds, &cultures, id, id, (id % 6) as u16, false);
+                let mut resident = init.resident;
+                // Homes inside the venues' square, and some well outside it.
+                resident.home_km = if id % 4 == 0 {
+                    [
+                        rng.random::<f32>() * 120.0 - 60.0,
+                        rng.random::<f32>() * 120.0 - 60.0,
+                    ]
+                } else {
+                    [
+                        rng.random::<f32>() * 40.0 - 5.0,
+                        rng.random::<f32>() * 40.0 - 5.0,
+                    ]
+                };
+                let (mut a, mut b) = (ChoiceSet::default(), ChoiceSet::default());
+                rebuild(&mut a, &resident, &init.identity, &view, &grids, &s);
+                rebuild(&mut b, &resident, &init.identity, &view, &None, &s);
+                let n = a.len as usize;
+                assert_eq!(n, 7 * per_kind as usize);
+                assert_eq!(
+                    a.venue[..n],
+                    b.venue[..n],
+                    "resident {id}, {per_kind} per kind"
+                );
+                assert_eq!(a.weight[..n], b.weight[..n]);
+            }
         }
     }
 }
