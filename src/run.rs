@@ -28,6 +28,11 @@ pub enum RunError {
     /// A comparison that cannot be made as asked.
     Plan(PlanError),
     Output(OutputError),
+    /// A checkpoint that cannot be written, found or used.
+    Checkpoint(crate::checkpoint::CheckpointError),
+    /// Stopped on request (SIGTERM, SIGINT) after writing a checkpoint; resume from the
+    /// directory given.
+    Stopped(crate::checkpoint::Saved, PathBuf),
 }
 
 impl RunError {
@@ -38,6 +43,8 @@ impl RunError {
             | RunError::Plan(_)
             | RunError::Output(OutputError::Refused(_)) => 2,
             RunError::Output(OutputError::Io(..)) => 1,
+            RunError::Checkpoint(e) => e.exit_code(),
+            RunError::Stopped(..) => i32::from(crate::checkpoint::EXIT_STOPPED),
         }
     }
 }
@@ -48,6 +55,15 @@ impl std::fmt::Display for RunError {
             RunError::Scenario(e) => write!(f, "{e}"),
             RunError::Plan(e) => write!(f, "{e}"),
             RunError::Output(e) => write!(f, "{e}"),
+            RunError::Checkpoint(e) => write!(f, "{e}"),
+            RunError::Stopped(saved, dir) => write!(
+                f,
+                "stopped after week {} with a checkpoint ({}); continue with: cohesion run \
+                 --resume {}",
+                saved.step,
+                saved.path.display(),
+                dir.display()
+            ),
         }
     }
 }
@@ -79,6 +95,20 @@ pub fn run(
     while sim.step() {
         progress(&sim);
     }
+    write_results(req, threads, sim, started)
+}
+
+/// Writes the results of `sim`, a finished run of `req` that started at `started`.
+pub fn write_results(
+    req: &RunRequest,
+    threads: usize,
+    sim: Simulation,
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let seeds = Seeds {
+        master: req.seed,
+        replicate: req.replicate,
+    };
     let simulate_seconds = started.elapsed().as_secs_f64();
     let peak_memory_bytes = output::peak_memory_bytes();
     let mechanism_seconds = sim

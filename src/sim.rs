@@ -166,6 +166,19 @@ impl Simulation {
         }
     }
 
+    /// A simulation around a world rebuilt from a checkpoint (see `crate::checkpoint`), with
+    /// `total_steps` weeks in the whole run.
+    pub(crate) fn from_world(world: World, total_steps: u32) -> Simulation {
+        init_threads(None);
+        let mechanisms = weekly_schedule();
+        Simulation {
+            world,
+            spent: vec![Duration::ZERO; mechanisms.len()],
+            mechanisms,
+            total_steps,
+        }
+    }
+
     /// Weeks simulated so far, warm-up included.
     pub fn steps_done(&self) -> u32 {
         self.world.resource::<Clock>().step
