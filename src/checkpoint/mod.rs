@@ -25,6 +25,7 @@
 
 pub mod resume;
 pub mod snapshot;
+pub mod sweep;
 
 use crate::signals::StopFlag;
 use crate::sim::Simulation;

@@ -146,10 +146,28 @@ pub fn check_coverage(world: &World) -> Result<(), String> {
                 continue;
             };
             if !components.iter().any(|(t, ..)| Some(*t) == info.type_id()) {
+                let beside: Vec<&str> = archetype
+                    .components()
+                    .iter()
+                    .filter_map(|&other| {
+                        let t = world.components().get_info(other)?.type_id()?;
+                        components
+                            .iter()
+                            .find(|(k, ..)| *k == t)
+                            .map(|(_, n, _)| *n)
+                    })
+                    .collect();
                 return Err(format!(
-                    "the component `{}` is not handled by checkpoints: save it, or list it as \
-                     rebuilt or scratch, in src/checkpoint/snapshot.rs",
-                    info.name()
+                    "a component{} ({} bytes, on entities that also carry {}) is not handled by \
+                     checkpoints: save it, or list it as rebuilt or scratch, in \
+                     src/checkpoint/snapshot.rs",
+                    named(&info.name().to_string()),
+                    info.layout().size(),
+                    if beside.is_empty() {
+                        "nothing known".to_string()
+                    } else {
+                        beside.join(", ")
+                    }
                 ));
             }
         }
@@ -160,13 +178,23 @@ pub fn check_coverage(world: &World) -> Result<(), String> {
         let known = |t: &TypeId| Some(*t) == info.type_id();
         if !resources.iter().any(|(t, ..)| known(t)) && !engine.iter().any(known) {
             return Err(format!(
-                "the resource `{}` is not handled by checkpoints: save it, or list it as rebuilt \
-                 or scratch, in src/checkpoint/snapshot.rs",
-                info.name()
+                "a resource{} ({} bytes) is not handled by checkpoints: save it, or list it as \
+                 rebuilt or scratch, in src/checkpoint/snapshot.rs",
+                named(&info.name().to_string()),
+                info.layout().size()
             ));
         }
     }
     Ok(())
+}
+
+/// ` `name`` when bevy knows the type's name (its `debug` feature), else nothing.
+fn named(name: &str) -> String {
+    if name.starts_with('<') {
+        String::new()
+    } else {
+        format!(" `{name}`")
+    }
 }
 
 /// An event as saved (its kind as a string of its own).
@@ -565,19 +593,22 @@ mod tests {
     #[test]
     fn an_unknown_component_or_resource_is_named() {
         #[derive(Component)]
-        struct Stray;
+        struct Stray(#[allow(dead_code)] [u8; 3]);
         #[derive(Resource)]
-        struct Loose;
+        struct Loose(#[allow(dead_code)] [u8; 5]);
         let mut sim = Simulation::new(&small(), Seeds::new(1));
         let e = sim.world().resource::<SlotIndex>().entity(0);
-        sim.world_mut().entity_mut(e).insert(Stray);
+        sim.world_mut().entity_mut(e).insert(Stray([0; 3]));
         let err = check_coverage(sim.world()).unwrap_err();
-        assert!(err.contains("Stray"), "{err}");
+        assert!(
+            err.contains("3 bytes") && err.contains("Resident, Identity"),
+            "{err}"
+        );
         sim.world_mut().entity_mut(e).remove::<Stray>();
         check_coverage(sim.world()).unwrap();
-        sim.world_mut().insert_resource(Loose);
+        sim.world_mut().insert_resource(Loose([0; 5]));
         let err = check_coverage(sim.world()).unwrap_err();
-        assert!(err.contains("Loose"), "{err}");
+        assert!(err.contains("resource") && err.contains("5 bytes"), "{err}");
     }
 
     #[test]
