@@ -53,7 +53,7 @@ for target in "${targets[@]}"; do
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  done_line=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true)
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
   echo "fuzz: $target: ${runs:-?} inputs tried in $seconds s, no crash ($done_line)"
   rm -f "$log"
 done

@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     // Base scenarios are looked up by built-in name only: the fuzzer's working directory holds
     // no scenario files worth reading.
     if let Ok(plan) = Plan::resolve(spec, text, "fuzz.toml", Path::new("/nonexistent")) {
-        let _ = plan.hash();
-        let _ = plan.runs();
+        // Every run's seed and label, for the first runs and the last.
+        let runs = plan.runs();
+        for k in (0..runs.min(64)).chain(runs.saturating_sub(64)..runs) {
+            let run = plan.run(k);
+            let _ = plan.run_label(&run);
+        }
     }
 });
