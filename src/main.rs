@@ -314,6 +314,7 @@ fn fail(message: &str, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_command(
     name: &str,
     seed: u64,

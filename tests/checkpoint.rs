@@ -500,7 +500,7 @@ fn built_in_scenarios_resume_exactly_at_many_points() {
         let mut sim = Simulation::new(&scenario, seeds);
         let mut restores = 0;
         while sim.step() {
-            if sim.steps_done() % 37 == 0 {
+            if sim.steps_done().is_multiple_of(37) {
                 let mut bytes = Vec::new();
                 snapshot::write(&sim, &mut bytes).unwrap();
                 sim = snapshot::restore(&scenario, seeds, &bytes).unwrap();

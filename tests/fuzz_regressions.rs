@@ -50,7 +50,11 @@ fn sweep_inputs_are_refused_or_resolved_never_panic() {
         let spec = match SweepSpec::from_toml(&text, "input.toml") {
             Ok(spec) => spec,
             Err(e) => {
-                assert!(e.to_string().contains("input.toml"), "{}: {e}", path.display());
+                assert!(
+                    e.to_string().contains("input.toml"),
+                    "{}: {e}",
+                    path.display()
+                );
                 continue;
             }
         };
@@ -61,7 +65,11 @@ fn sweep_inputs_are_refused_or_resolved_never_panic() {
                     let _ = plan.run_label(&plan.run(k));
                 }
             }
-            Err(e) => assert!(e.to_string().contains("input.toml"), "{}: {e}", path.display()),
+            Err(e) => assert!(
+                e.to_string().contains("input.toml"),
+                "{}: {e}",
+                path.display()
+            ),
         }
     }
 }

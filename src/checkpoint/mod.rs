@@ -155,7 +155,7 @@ pub fn list(dir: &Path) -> Vec<(u32, PathBuf)> {
             step_of(&name.to_string_lossy()).map(|s| (s, e.path()))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found
 }
 
@@ -172,37 +172,7 @@ pub fn save(
     let header = Header::new(scenario_sha256, seeds, step);
     let path = dir.join(file_name(step));
     let tmp = dir.join(format!(".{}.tmp-{}", file_name(step), std::process::id()));
-    let result = (|| {
-        let file = fs::File::create(&tmp).map_err(io_error(&tmp))?;
-        let mut out = BufWriter::with_capacity(
-            1 << 20,
-            Hashing {
-                inner: file,
-                hasher: Sha256::new(),
-            },
-        );
-        let head = postcard::to_stdvec(&header).map_err(|e| CheckpointError::Io(e.to_string()))?;
-        let write_head = |out: &mut BufWriter<Hashing<fs::File>>| -> io::Result<()> {
-            out.write_all(MAGIC)?;
-            out.write_all(&FORMAT.to_le_bytes())?;
-            out.write_all(&(head.len() as u32).to_le_bytes())?;
-            out.write_all(&head)
-        };
-        write_head(&mut out).map_err(io_error(&tmp))?;
-        snapshot::write(sim, &mut out).map_err(CheckpointError::Io)?;
-        let Hashing { mut inner, hasher } = out
-            .into_inner()
-            .map_err(|e| CheckpointError::Io(format!("{}: {}", tmp.display(), e.error())))?;
-        inner
-            .write_all(&hasher.finalize())
-            .and_then(|()| inner.sync_all())
-            .map_err(io_error(&tmp))?;
-        let size = inner.metadata().map_err(io_error(&tmp))?.len();
-        fs::rename(&tmp, &path).map_err(io_error(&path))?;
-        sync_dir(dir).map_err(io_error(dir))?;
-        Ok(size)
-    })();
-    let size = match result {
+    let size = match write_file(dir, &tmp, &path, &header, sim) {
         Ok(size) => size,
         Err(e) => {
             let _ = fs::remove_file(&tmp);
@@ -213,6 +183,45 @@ pub fn save(
         let _ = fs::remove_file(old);
     }
     Ok((path, size))
+}
+
+/// Writes the checkpoint to `tmp` (header, state, checksum), flushes it to disk and renames it
+/// to `path`. Returns its size in bytes.
+fn write_file(
+    dir: &Path,
+    tmp: &Path,
+    path: &Path,
+    header: &Header,
+    sim: &Simulation,
+) -> Result<u64, CheckpointError> {
+    let file = fs::File::create(tmp).map_err(io_error(tmp))?;
+    let mut out = BufWriter::with_capacity(
+        1 << 20,
+        Hashing {
+            inner: file,
+            hasher: Sha256::new(),
+        },
+    );
+    let head = postcard::to_stdvec(header).map_err(|e| CheckpointError::Io(e.to_string()))?;
+    let mut write_head = || -> io::Result<()> {
+        out.write_all(MAGIC)?;
+        out.write_all(&FORMAT.to_le_bytes())?;
+        out.write_all(&(head.len() as u32).to_le_bytes())?;
+        out.write_all(&head)
+    };
+    write_head().map_err(io_error(tmp))?;
+    snapshot::write(sim, &mut out).map_err(CheckpointError::Io)?;
+    let Hashing { mut inner, hasher } = out
+        .into_inner()
+        .map_err(|e| CheckpointError::Io(format!("{}: {}", tmp.display(), e.error())))?;
+    inner
+        .write_all(&hasher.finalize())
+        .and_then(|()| inner.sync_all())
+        .map_err(io_error(tmp))?;
+    let size = inner.metadata().map_err(io_error(tmp))?.len();
+    fs::rename(tmp, path).map_err(io_error(path))?;
+    sync_dir(dir).map_err(io_error(dir))?;
+    Ok(size)
 }
 
 /// Flushes a directory's entries to disk, so that a rename in it survives a crash.
@@ -405,7 +414,11 @@ pub fn drive(
         }
         progress(sim);
         let step = sim.steps_done();
-        if step < total && policy.every.is_some_and(|n| n > 0 && step % n == 0) {
+        if step < total
+            && policy
+                .every
+                .is_some_and(|n| n > 0 && step.is_multiple_of(n))
+        {
             last_saved = Some(save_now(sim)?);
         }
     }

@@ -136,7 +136,6 @@ pub fn run(
 ) -> Result<RunSummary, RunError> {
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let partial = partial_dir(req.target.path());
-    let ckpt = |e| RunError::Checkpoint(e);
     let io = |e: std::io::Error| {
         RunError::Checkpoint(CheckpointError::Io(format!("{}: {e}", partial.display())))
     };
@@ -147,7 +146,9 @@ pub fn run(
     };
     let hash = req.scenario.hash();
     let mut sim = if resume {
-        match super::resume(&partial, &req.scenario, seeds, &mut note).map_err(ckpt)? {
+        match super::resume(&partial, &req.scenario, seeds, &mut note)
+            .map_err(RunError::Checkpoint)?
+        {
             Some((sim, path)) => {
                 note(&format!(
                     "resuming from {} (week {} of {})",
@@ -212,7 +213,7 @@ pub fn run(
             ))
         },
     )
-    .map_err(ckpt)?;
+    .map_err(RunError::Checkpoint)?;
     if let Outcome::Stopped(saved) = outcome {
         return Err(RunError::Stopped(saved, req.target.path().to_path_buf()));
     }

@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// The components a resident carries, all saved, in this order.
 type ResidentComponents<'a> = (
@@ -241,12 +241,12 @@ struct ResidentRecord {
     identity: Identity,
     trust: TrustState,
     attitudes: Attitudes,
-    ties: Ties,
+    ties: SavedTies,
     memberships: Memberships,
     civic: Civic,
     recent: Recent,
     haunts: Haunts,
-    choices: ChoiceSet,
+    choices: SavedChoices,
     outings: Outings,
     departure: Departure,
 }
@@ -259,14 +259,90 @@ struct ResidentRef<'a> {
     identity: &'a Identity,
     trust: &'a TrustState,
     attitudes: &'a Attitudes,
-    ties: &'a Ties,
+    ties: &'a [Tie],
     memberships: &'a Memberships,
     civic: &'a Civic,
     recent: &'a Recent,
     haunts: &'a Haunts,
-    choices: &'a ChoiceSet,
+    choices: ChoicesRef<'a>,
     outings: &'a Outings,
     departure: &'a Departure,
+}
+
+/// A resident's ties as saved: only those in use (the rest of the fixed array is never read),
+/// which makes a checkpoint about a third smaller.
+#[derive(Deserialize)]
+struct SavedTies(Vec<Tie>);
+
+impl SavedTies {
+    fn into_ties(self) -> Result<Ties, String> {
+        let mut ties = Ties::default();
+        if self.0.len() > MAX_TIES {
+            return Err(format!("{} ties, more than {MAX_TIES}", self.0.len()));
+        }
+        ties.list[..self.0.len()].copy_from_slice(&self.0);
+        ties.len = self.0.len() as u8;
+        Ok(ties)
+    }
+}
+
+/// A choice set as saved: the venues and weights in use, and the cached reach.
+#[derive(Serialize)]
+struct ChoicesRef<'a> {
+    venue: &'a [u16],
+    weight: &'a [f32],
+    layout: u32,
+    first_pull: f32,
+    reach_pull: f32,
+    reach_limit: f64,
+}
+
+impl<'a> ChoicesRef<'a> {
+    fn of(c: &'a ChoiceSet) -> ChoicesRef<'a> {
+        let n = usize::from(c.len).min(MAX_CHOICES);
+        ChoicesRef {
+            venue: &c.venue[..n],
+            weight: &c.weight[..n],
+            layout: c.layout,
+            first_pull: c.first_pull,
+            reach_pull: c.reach_pull,
+            reach_limit: c.reach_limit,
+        }
+    }
+}
+
+/// [`ChoicesRef`], read back.
+#[derive(Deserialize)]
+struct SavedChoices {
+    venue: Vec<u16>,
+    weight: Vec<f32>,
+    layout: u32,
+    first_pull: f32,
+    reach_pull: f32,
+    reach_limit: f64,
+}
+
+impl SavedChoices {
+    fn into_choices(self) -> Result<ChoiceSet, String> {
+        let n = self.venue.len();
+        if n > MAX_CHOICES || self.weight.len() != n {
+            return Err(format!(
+                "a choice set of {n} venues and {} weights",
+                self.weight.len()
+            ));
+        }
+        let mut c = ChoiceSet {
+            layout: self.layout,
+            first_pull: self.first_pull,
+            reach_pull: self.reach_pull,
+            reach_limit: self.reach_limit,
+            len: n as u8,
+            ..ChoiceSet::default()
+        };
+        c.venue[..n].copy_from_slice(&self.venue);
+        c.weight[..n].copy_from_slice(&self.weight);
+        Ok(c)
+    }
 }
 
 /// The residents in slot order, serialised straight from the world (no copy of the town).
@@ -300,12 +376,12 @@ impl Serialize for ResidentsInSlotOrder<'_, '_> {
                 identity,
                 trust,
                 attitudes,
-                ties,
+                ties: ties.as_slice(),
                 memberships,
                 civic,
                 recent,
                 haunts,
-                choices,
+                choices: ChoicesRef::of(choices),
                 outings,
                 departure,
             })?;
@@ -491,12 +567,16 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
                     r.identity,
                     r.trust,
                     r.attitudes,
-                    r.ties,
+                    r.ties
+                        .into_ties()
+                        .map_err(|e| format!("slot {slot}: {e}"))?,
                     r.memberships,
                     r.civic,
                     r.recent,
                     r.haunts,
-                    r.choices,
+                    r.choices
+                        .into_choices()
+                        .map_err(|e| format!("slot {slot}: {e}"))?,
                     r.outings,
                     r.departure,
                 ))
