@@ -244,7 +244,10 @@ fn killed_runs_resume_to_the_bytes_of_an_uninterrupted_run() {
         // Two are kept; a kill between completing a new one and removing the oldest leaves
         // three, until the next checkpoint tidies up.
         let kept = checkpoints(&partial);
-        assert!(kept.len() <= 3, "at most two checkpoints kept, and one more: {kept:?}");
+        assert!(
+            kept.len() <= 3,
+            "at most two checkpoints kept, and one more: {kept:?}"
+        );
         assert!(kept[0] >= target && kept[0] < STEPS);
     }
     let out = cohesion(&s.root, &["run", "--resume", "a"]);
