@@ -2,6 +2,9 @@
 # Checks the cluster path of `cohesion sweep` against a real (one-node) Slurm: the same sweep
 # run locally on one thread and as a job array of 4 tasks must merge to the same bytes, also
 # when one task is cancelled, the merge refuses the gap, and that task is resubmitted alone.
+# Then a task that reaches a one-minute time limit must stop with a checkpoint (warned by
+# SIGTERM, status 75), the merge must refuse the unfinished sweep, and the task resubmitted
+# must resume from its checkpoint and merge to the bytes of an uninterrupted local run.
 #
 # Usage: scripts/slurm-sweep-check.sh [SWEEP]     (default: scenarios/sweeps/smoke.toml)
 # Needs a release build (cargo build --release) and root or sudo (see scripts/slurm-local.sh).
@@ -34,6 +37,12 @@ wait_job() {
 
 scripts/slurm-local.sh start
 export SLURM_CONF=$COHESION_SLURM_DIR/slurm.conf
+
+# The time-limit check's uninterrupted run (about 90 s on one core) goes on in the background
+# while the array checks run.
+long=tests/sweeps/time_limit.toml
+"$bin" sweep "$long" --out "$work/long-local" --threads 1 > "$work/long-local.log" 2>&1 &
+long_pid=$!
 
 say "(a) locally, one thread"
 "$bin" sweep "$sweep" --out "$work/local" --threads 1 > /dev/null 2>&1
@@ -72,5 +81,35 @@ for f in results.csv summary.csv; do
   cmp "$work/local/$f" "$work/array/$f"
   cmp "$work/local/$f" "$work/submitted/$f"
   say "$f: identical ($(wc -l < "$work/local/$f") lines)"
+done
+
+say "(e) a task that reaches its time limit (--time=1) stops with a checkpoint and resumes"
+"$bin" sweep "$long" --out "$work/long" --slurm --checkpoint-every 26 > /dev/null
+grep -q -- '--signal=B:TERM@' "$work/long/sweep.sbatch" || { echo "no --signal in sweep.sbatch" >&2; exit 1; }
+start=$SECONDS
+job4=$(sbatch --parsable --time=1 "$work/long/sweep.sbatch")
+job4=${job4%%;*}
+wait_job "$job4"
+state=$(scontrol show job "$job4" 2>/dev/null | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*' | tr '\n' ' ')
+log=$work/long/logs/task-0.out
+say "job $job4 ended after $((SECONDS - start)) s: $state"
+grep -q 'stopped on request' "$log" || { echo "the task was not stopped by its time limit:" >&2; cat "$log" >&2; exit 1; }
+[[ $state == *ExitCode=75:0* || $state == *TIMEOUT* ]] || { echo "unexpected end: $state" >&2; exit 1; }
+ls "$work"/long/checkpoints/*/checkpoint-*.bin > /dev/null || { echo "no checkpoint left by the stopped task" >&2; exit 1; }
+say "stopped with a checkpoint: $(cd "$work/long/checkpoints" && ls -- */checkpoint-*.bin | tail -n 1)"
+if "$bin" merge "$work/long" 2> "$work/merge-long.err"; then
+  echo "merge accepted a sweep whose task ran out of time" >&2
+  exit 1
+fi
+say "merge refused: $(cut -c1-80 "$work/merge-long.err")..."
+job5=$(sbatch --parsable --array=0 --time=30 "$work/long/sweep.sbatch")
+wait_job "${job5%%;*}"
+grep -q 'resuming from' "$log" || { echo "the resubmitted task did not resume:" >&2; cat "$log" >&2; exit 1; }
+say "resubmitted: $(grep 'resuming from' "$log" | tail -n 1 | cut -c1-120)"
+"$bin" merge "$work/long" > /dev/null
+wait "$long_pid" || { cat "$work/long-local.log" >&2; exit 1; }
+for f in results.csv summary.csv; do
+  cmp "$work/long-local/$f" "$work/long/$f"
+  say "$f after the time limit and resubmission: identical to the uninterrupted run"
 done
 echo "slurm sweep check passed"

@@ -4,6 +4,7 @@
 //! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
+pub mod checkpoint;
 pub mod classic;
 pub mod compare;
 pub mod facts;
@@ -14,6 +15,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod serve;
+pub mod signals;
 pub mod sim;
 pub mod stats;
 pub mod sweep;

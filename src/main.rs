@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use cohesion::compare::ComparePlan;
 use cohesion::output::Target;
-use cohesion::run::{RunRequest, compare, run};
+use cohesion::run::{RunRequest, compare};
 use cohesion::scenario::{BUILTINS, params, params::PARAMS};
 use cohesion::{Scenario, sim};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -80,6 +80,15 @@ enum Command {
         /// --seed SEED --summarise DIR/sweep.toml`).
         #[arg(long, value_name = "SWEEP")]
         summarise: Option<PathBuf>,
+        /// Write a checkpoint every N simulated weeks (warm-up included) into OUT.partial/, so
+        /// that a run killed part-way can go on with --resume. SIGTERM or Ctrl-C always stops
+        /// a run with a checkpoint (exit status 75).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        checkpoint_every: Option<u32>,
+        /// Continue an interrupted run from its newest intact checkpoint. DIR is the run's
+        /// --out (or its DIR.partial); the scenario, seed and options come from there.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "seed", "replicate", "out", "force", "summarise"])]
+        resume: Option<PathBuf>,
     },
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///
@@ -232,7 +241,20 @@ fn main() -> ExitCode {
             out,
             force,
             summarise,
+            checkpoint_every,
+            resume,
         }) => {
+            if let Some(dir) = resume {
+                return match cohesion::checkpoint::resume::find(&dir) {
+                    Ok(r) => run_request(
+                        r.request,
+                        threads,
+                        checkpoint_every.or(r.checkpoint_every),
+                        true,
+                    ),
+                    Err(e) => fail(&e.to_string(), e.exit_code() as u8),
+                };
+            }
             let target = match out {
                 Some(dir) => Target::Dir(dir),
                 None => {
@@ -251,6 +273,7 @@ fn main() -> ExitCode {
                 target,
                 force,
                 summarise.as_deref(),
+                checkpoint_every,
             )
         }
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
@@ -330,6 +353,7 @@ fn fail(message: &str, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_command(
     name: &str,
     seed: u64,
@@ -338,6 +362,7 @@ fn run_command(
     target: Target,
     force: bool,
     summarise: Option<&std::path::Path>,
+    checkpoint_every: Option<u32>,
 ) -> ExitCode {
     let scenario = match Scenario::load(name) {
         Ok(s) => s,
@@ -366,7 +391,6 @@ fn run_command(
             spec.metrics
         }
     };
-    let threads = sim::init_threads(threads);
     let request = RunRequest {
         scenario,
         seed,
@@ -375,6 +399,27 @@ fn run_command(
         force,
         summarise,
     };
+    run_request(request, threads, checkpoint_every, false)
+}
+
+/// Runs `request` (continuing from its checkpoints with `resume`), stopping cleanly with a
+/// checkpoint on SIGTERM or SIGINT.
+fn run_request(
+    request: RunRequest,
+    threads: Option<usize>,
+    checkpoint_every: Option<u32>,
+    resume: bool,
+) -> ExitCode {
+    let stop = match cohesion::signals::StopFlag::on_signals() {
+        Ok(flag) => flag,
+        Err(e) => return fail(&format!("cannot set up signal handling: {e}"), 1),
+    };
+    let policy = cohesion::checkpoint::Policy {
+        every: checkpoint_every,
+        stop: Some(stop),
+    };
+    let seed = request.seed;
+    let threads = sim::init_threads(threads);
     let s = &request.scenario;
     let total = u64::from(s.time.warmup_weeks + s.ticks());
     let terminal = std::io::stderr().is_terminal();
@@ -394,31 +439,42 @@ fn run_command(
         );
         None
     };
-    let result = run(&request, threads, |sim| {
-        if let Some(bar) = &bar {
-            bar.set_position(u64::from(sim.steps_done()));
-        } else {
-            let clock = sim.clock();
-            if !clock.warming_up() && clock.week() == 52 {
-                let obs = sim.observations();
-                let last = |m: &str| {
-                    obs.0
-                        .iter()
-                        .rev()
-                        .find(|o| o.ward.is_none() && o.metric == m)
-                        .map_or(f64::NAN, |o| o.value)
-                };
-                eprintln!(
-                    "cohesion: {} done: trust {:.3}, belonging {:.3}, agency {:.3}, pubs open {}",
-                    clock.year(),
-                    last("trust"),
-                    last("belonging"),
-                    last("agency"),
-                    last("pubs_open")
-                );
+    let note = |text: &str| match &bar {
+        Some(bar) => bar.println(format!("cohesion: {text}")),
+        None => eprintln!("cohesion: {text}"),
+    };
+    let result = cohesion::checkpoint::resume::run(
+        &request,
+        threads,
+        &policy,
+        resume,
+        |sim| {
+            if let Some(bar) = &bar {
+                bar.set_position(u64::from(sim.steps_done()));
+            } else {
+                let clock = sim.clock();
+                if !clock.warming_up() && clock.week() == 52 {
+                    let obs = sim.observations();
+                    let last = |m: &str| {
+                        obs.0
+                            .iter()
+                            .rev()
+                            .find(|o| o.ward.is_none() && o.metric == m)
+                            .map_or(f64::NAN, |o| o.value)
+                    };
+                    eprintln!(
+                        "cohesion: {} done: trust {:.3}, belonging {:.3}, agency {:.3}, pubs open {}",
+                        clock.year(),
+                        last("trust"),
+                        last("belonging"),
+                        last("agency"),
+                        last("pubs_open")
+                    );
+                }
             }
-        }
-    });
+        },
+        note,
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -438,6 +494,10 @@ fn run_command(
                 t.threads,
                 parts.join(", ")
             ))
+        }
+        Err(e @ cohesion::run::RunError::Stopped(..)) => {
+            eprintln!("cohesion: {e}");
+            ExitCode::from(e.exit_code() as u8)
         }
         Err(e) => fail(&e.to_string(), e.exit_code() as u8),
     }

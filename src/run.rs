@@ -4,7 +4,7 @@
 use crate::compare::{ComparePlan, Comparison, PlanError};
 use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
-use crate::townmap::{MapRecorder, TownMap};
+use crate::townmap::TownMap;
 use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -29,6 +29,11 @@ pub enum RunError {
     /// A comparison that cannot be made as asked.
     Plan(PlanError),
     Output(OutputError),
+    /// A checkpoint that cannot be written, found or used.
+    Checkpoint(crate::checkpoint::CheckpointError),
+    /// Stopped on request (SIGTERM, SIGINT) after writing a checkpoint; resume from the
+    /// directory given.
+    Stopped(crate::checkpoint::Saved, PathBuf),
 }
 
 impl RunError {
@@ -39,6 +44,8 @@ impl RunError {
             | RunError::Plan(_)
             | RunError::Output(OutputError::Refused(_)) => 2,
             RunError::Output(OutputError::Io(..)) => 1,
+            RunError::Checkpoint(e) => e.exit_code(),
+            RunError::Stopped(..) => i32::from(crate::checkpoint::EXIT_STOPPED),
         }
     }
 }
@@ -49,6 +56,15 @@ impl std::fmt::Display for RunError {
             RunError::Scenario(e) => write!(f, "{e}"),
             RunError::Plan(e) => write!(f, "{e}"),
             RunError::Output(e) => write!(f, "{e}"),
+            RunError::Checkpoint(e) => write!(f, "{e}"),
+            RunError::Stopped(saved, dir) => write!(
+                f,
+                "stopped after week {} with a checkpoint ({}); continue with: cohesion run \
+                 --resume {}",
+                saved.step,
+                saved.path.display(),
+                dir.display()
+            ),
         }
     }
 }
@@ -78,11 +94,23 @@ pub fn run_keeping(
         replicate: req.replicate,
     };
     let mut sim = Simulation::new(&req.scenario, seeds);
-    let mut recorder = MapRecorder::new(&req.scenario, &mut sim);
     while sim.step() {
-        recorder.after_step(&mut sim);
         progress(&sim);
     }
+    write_results(req, threads, sim, started)
+}
+
+/// Writes the results of `sim`, a finished run of `req` that started at `started`.
+pub fn write_results(
+    req: &RunRequest,
+    threads: usize,
+    sim: Simulation,
+    started: Instant,
+) -> Result<FinishedRun, RunError> {
+    let seeds = Seeds {
+        master: req.seed,
+        replicate: req.replicate,
+    };
     let simulate_seconds = started.elapsed().as_secs_f64();
     let peak_memory_bytes = output::peak_memory_bytes();
     let mechanism_seconds = sim
@@ -90,8 +118,8 @@ pub fn run_keeping(
         .into_iter()
         .map(|(name, d)| (name, d.as_secs_f64()))
         .collect();
-    let out = sim.into_output();
-    let map = recorder.finish(&out.observations);
+    let mut out = sim.into_output();
+    let map = std::mem::take(&mut out.map);
     let last_tick = req.scenario.ticks().saturating_sub(1);
     let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
         .into_iter()

@@ -14,7 +14,9 @@ use crate::model::{
 use crate::observe::{Observations, observe};
 use crate::rng::Seeds;
 use crate::scenario::Scenario;
+use crate::scenario::WEEKS_PER_YEAR;
 use crate::town;
+use crate::townmap::{VenueHistory, record_venues, town_map};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, Schedule, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
@@ -47,6 +49,8 @@ pub struct Simulation {
 /// What a finished run hands to the output writers.
 pub struct RunOutput {
     pub observations: Observations,
+    /// The town map: wards, venues and their states at the start and each year's end.
+    pub map: crate::townmap::TownMap,
     pub events: Vec<EventRecord>,
     pub ward_names: Vec<String>,
 }
@@ -156,6 +160,8 @@ impl Simulation {
         world.insert_resource(Closures::default());
         world.insert_resource(EventLog::default());
         world.insert_resource(Observations::default());
+        world.insert_resource(VenueHistory::default());
+        record_venues(&mut world, 0);
 
         let mechanisms = weekly_schedule();
         Simulation {
@@ -163,6 +169,19 @@ impl Simulation {
             spent: vec![Duration::ZERO; mechanisms.len()],
             mechanisms,
             total_steps: scenario.time.warmup_weeks + scenario.ticks(),
+        }
+    }
+
+    /// A simulation around a world rebuilt from a checkpoint (see `crate::checkpoint`), with
+    /// `total_steps` weeks in the whole run.
+    pub(crate) fn from_world(world: World, total_steps: u32) -> Simulation {
+        init_threads(None);
+        let mechanisms = weekly_schedule();
+        Simulation {
+            world,
+            spent: vec![Duration::ZERO; mechanisms.len()],
+            mechanisms,
+            total_steps,
         }
     }
 
@@ -191,7 +210,16 @@ impl Simulation {
             schedule.run(&mut self.world);
             *spent += start.elapsed();
         }
-        self.world.resource_mut::<Clock>().step += 1;
+        let clock = {
+            let mut clock = self.world.resource_mut::<Clock>();
+            clock.step += 1;
+            *clock
+        };
+        // The town map's record: every venue at the end of each simulated year.
+        let recorded = clock.step.saturating_sub(clock.warmup);
+        if clock.step > clock.warmup && recorded.is_multiple_of(WEEKS_PER_YEAR) {
+            record_venues(&mut self.world, recorded - 1);
+        }
         true
     }
 
@@ -228,11 +256,15 @@ impl Simulation {
 
     /// Hands over what was recorded so far.
     pub fn into_output(mut self) -> RunOutput {
+        let observations = self
+            .world
+            .remove_resource::<Observations>()
+            .unwrap_or_default();
+        let scenario = self.world.resource::<Config>().0.clone();
+        let map = town_map(&mut self.world, &scenario, &observations);
         RunOutput {
-            observations: self
-                .world
-                .remove_resource::<Observations>()
-                .unwrap_or_default(),
+            observations,
+            map,
             events: self
                 .world
                 .remove_resource::<EventLog>()

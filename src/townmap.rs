@@ -2,8 +2,9 @@
 //! of the run and at the end of every simulated year, and each ward's yearly means. It is what
 //! `output::map` draws (`charts/map.png`) and what the seminar page scrubs through year by year.
 //!
-//! A [`MapRecorder`] watches a running [`Simulation`]: it reads the venues once at the start
-//! and again after the last week of each year. Venues are never despawned, only closed, so a
+//! The simulation records every venue's state at the start and after the last week of each
+//! year ([`record_venues`], called by `Simulation`) in the world's [`VenueHistory`], so that a
+//! checkpoint carries it; [`town_map`] puts the map together at the end. Venues are never despawned, only closed, so a
 //! venue's id is its place in every snapshot; one opened by an intervention is absent before it.
 //!
 //! Architecture invariant: reads the world and never changes it; everything is ordered by our
@@ -12,8 +13,10 @@
 use crate::compare::ward_years;
 use crate::model::components::{Venue, VenueLabels};
 use crate::observe::Observations;
-use crate::scenario::{Scenario, VenueKind, WEEKS_PER_YEAR};
+use crate::scenario::{Scenario, VenueKind};
 use crate::sim::Simulation;
+use bevy_ecs::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A ward as the model sees it: a disc of homes around a centre.
@@ -37,7 +40,7 @@ pub struct MapVenue {
 }
 
 /// A venue's state at one moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VenueState {
     /// Not opened yet (a venue an intervention opens later).
     Absent,
@@ -100,97 +103,80 @@ impl TownMap {
     }
 }
 
-/// Records a [`TownMap`] while a simulation runs.
-pub struct MapRecorder {
-    map: TownMap,
-    warmup: u32,
-}
+/// Every venue's state (by venue id) at the start of the run and at the end of each simulated
+/// year so far.
+#[derive(Resource, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct VenueHistory(pub Vec<Vec<VenueState>>);
 
-impl MapRecorder {
-    /// Starts recording: reads the wards from `scenario` and the venues as they stand now.
-    pub fn new(scenario: &Scenario, sim: &mut Simulation) -> MapRecorder {
-        let wards = scenario
-            .town
-            .wards
-            .iter()
-            .map(|w| MapWard {
-                name: w.name.clone(),
-                centre_km: w.centre_km,
-                radius_km: w.radius_km,
-                deprivation: w.deprivation,
-            })
-            .collect();
-        let mut recorder = MapRecorder {
-            map: TownMap {
-                start_year: scenario.time.start_year,
-                wards,
-                ..TownMap::default()
-            },
-            warmup: scenario.time.warmup_weeks,
-        };
-        recorder.snapshot(sim, 0);
-        recorder
-    }
-
-    /// Call after every step: takes a snapshot when a simulated year has just ended.
-    pub fn after_step(&mut self, sim: &mut Simulation) {
-        let done = sim.steps_done();
-        if done > self.warmup && (done - self.warmup).is_multiple_of(WEEKS_PER_YEAR) {
-            self.snapshot(sim, done - self.warmup - 1);
-        }
-    }
-
-    /// The finished map, with each ward's yearly means taken from the run's observations.
-    pub fn finish(mut self, observations: &Observations) -> TownMap {
-        let n = self.map.venues.len();
-        for row in &mut self.map.states {
-            row.resize(n, VenueState::Absent);
-        }
-        self.map.ward_years = ward_years(observations);
-        self.map
-    }
-
-    /// Reads every venue's state as of recorded tick `tick`.
-    fn snapshot(&mut self, sim: &mut Simulation, tick: u32) {
-        let world = sim.world_mut();
-        let mut venues: Vec<Venue> = world.query::<&Venue>().iter(world).cloned().collect();
-        venues.sort_by_key(|v| v.id);
-        let labels = world
-            .get_resource::<VenueLabels>()
-            .map(|l| l.0.clone())
-            .unwrap_or_default();
-        let mut row = vec![VenueState::Absent; self.map.venues.len().max(venues.len())];
-        for v in &venues {
-            let id = v.id as usize;
-            if id >= self.map.venues.len() {
-                self.map.venues.resize(
-                    id + 1,
-                    MapVenue {
-                        label: String::new(),
-                        kind: v.kind,
-                        ward: v.ward,
-                        pos_km: v.pos_km,
-                    },
-                );
-            }
-            self.map.venues[id] = MapVenue {
-                label: labels.get(id).cloned().unwrap_or_default(),
-                kind: v.kind,
-                ward: v.ward,
-                pos_km: v.pos_km,
-            };
-            if id >= row.len() {
-                row.resize(id + 1, VenueState::Absent);
-            }
-            row[id] = if !v.open {
+/// Appends every venue's state as of recorded tick `tick` to the world's [`VenueHistory`].
+pub fn record_venues(world: &mut World, tick: u32) {
+    let mut venues: Vec<(u16, VenueState)> = world
+        .query::<&Venue>()
+        .iter(world)
+        .map(|v| {
+            let state = if !v.open {
                 VenueState::Closed
             } else if v.usable(tick) {
                 VenueState::Open
             } else {
                 VenueState::Shut
             };
-        }
-        self.map.states.push(row);
+            (v.id, state)
+        })
+        .collect();
+    venues.sort_by_key(|(id, _)| *id);
+    let mut row = vec![VenueState::Absent; venues.last().map_or(0, |(id, _)| *id as usize + 1)];
+    for (id, state) in venues {
+        row[id as usize] = state;
+    }
+    world
+        .get_resource_or_insert_with(VenueHistory::default)
+        .0
+        .push(row);
+}
+
+/// The town map of a simulation: wards from its scenario, venues as they stand, their recorded
+/// history, and each ward's yearly means from `observations`.
+pub fn town_map(world: &mut World, scenario: &Scenario, observations: &Observations) -> TownMap {
+    let wards = scenario
+        .town
+        .wards
+        .iter()
+        .map(|w| MapWard {
+            name: w.name.clone(),
+            centre_km: w.centre_km,
+            radius_km: w.radius_km,
+            deprivation: w.deprivation,
+        })
+        .collect();
+    let labels = world
+        .get_resource::<VenueLabels>()
+        .map(|l| l.0.clone())
+        .unwrap_or_default();
+    let mut venues: Vec<Venue> = world.query::<&Venue>().iter(world).cloned().collect();
+    venues.sort_by_key(|v| v.id);
+    let venues: Vec<MapVenue> = venues
+        .iter()
+        .map(|v| MapVenue {
+            label: labels.get(v.id as usize).cloned().unwrap_or_default(),
+            kind: v.kind,
+            ward: v.ward,
+            pos_km: v.pos_km,
+        })
+        .collect();
+    let mut states = world
+        .get_resource::<VenueHistory>()
+        .map(|h| h.0.clone())
+        .unwrap_or_default();
+    for row in &mut states {
+        row.resize(venues.len(), VenueState::Absent);
+    }
+    TownMap {
+        start_year: scenario.time.start_year,
+        wards,
+        venues,
+        states,
+        ward_years: ward_years(observations),
     }
 }
 
@@ -201,13 +187,11 @@ pub fn run_recording(
     mut progress: impl FnMut(&Simulation),
 ) -> (crate::RunOutput, TownMap) {
     let mut sim = Simulation::new(scenario, seeds);
-    let mut recorder = MapRecorder::new(scenario, &mut sim);
     while sim.step() {
-        recorder.after_step(&mut sim);
         progress(&sim);
     }
-    let out = sim.into_output();
-    let map = recorder.finish(&out.observations);
+    let mut out = sim.into_output();
+    let map = std::mem::take(&mut out.map);
     (out, map)
 }
 

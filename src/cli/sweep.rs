@@ -49,6 +49,11 @@ pub struct SweepArgs {
     /// With --slurm: submit the job array with sbatch.
     #[arg(long, requires = "slurm")]
     pub submit: bool,
+    /// Each run writes a checkpoint every N simulated weeks into DIR/checkpoints/, so that a
+    /// run killed part-way goes on from there when the sweep is started again. SIGTERM or
+    /// Ctrl-C always stops the runs in flight with a checkpoint (exit status 75).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: Option<u32>,
 }
 
 fn failed(e: &SweepError) -> ExitCode {
@@ -85,6 +90,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             runs_per_task: args.runs_per_task,
             threads: args.threads.unwrap_or(1),
             keep_series: args.keep_series,
+            checkpoint_every: args.checkpoint_every,
         };
         let start = match runner::prepare(&plan, &dir, args.force) {
             Ok(s) => s,
@@ -155,6 +161,14 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return failed(&e),
     };
+    let stop = match cohesion::signals::StopFlag::on_signals() {
+        Ok(flag) => flag,
+        Err(e) => return fail(&format!("cannot set up signal handling: {e}"), 1),
+    };
+    let policy = cohesion::checkpoint::Policy {
+        every: args.checkpoint_every,
+        stop: Some(stop),
+    };
     let todo = runner::pending(&plan, &dir, shard);
     let mine = (0..total).filter(|&k| shard.contains(k)).count();
     sim::init_threads(Some(1));
@@ -199,6 +213,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         &todo,
         threads,
         args.keep_series,
+        &policy,
         |done, n, label| match &bar {
             Some(bar) => bar.set_position(done as u64),
             None => eprintln!("cohesion: {done}/{n} runs done ({label})"),
@@ -209,6 +224,18 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     }
     let executed = match result {
         Ok(x) => x,
+        Err(SweepError::Stopped(_)) => {
+            let left = runner::pending(&plan, &dir, Shard::ALL).len();
+            eprintln!(
+                "cohesion: stopped on request; {} of {total} runs of the sweep are finished, and \
+                 the runs in flight wrote checkpoints in {}. Run the same command again (or \
+                 resubmit the Slurm task) to go on",
+                total - left as u64,
+                dir.join(cohesion::checkpoint::sweep::CHECKPOINTS_DIR)
+                    .display()
+            );
+            return ExitCode::from(cohesion::checkpoint::EXIT_STOPPED);
+        }
         Err(e) => return failed(&e),
     };
     let left = runner::pending(&plan, &dir, Shard::ALL).len();

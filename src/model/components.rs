@@ -4,6 +4,7 @@
 use crate::rng::Seeds;
 use crate::scenario::{Owner, Scenario, VenueKind};
 use bevy_ecs::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Most ties any resident can hold (the scenario's `max_ties` is at most this).
@@ -26,7 +27,7 @@ pub const NEVER: i32 = -100_000;
 // ---------------------------------------------------------------- residents
 
 /// Employment status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Employment {
     Employed,
     Unemployed,
@@ -36,7 +37,7 @@ pub enum Employment {
 
 /// Who a resident is and where they live. `id` is ours and never reused; `slot` is the
 /// resident's place in the town's dense index, taken over by a newcomer when they leave.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Resident {
     pub id: u32,
     pub slot: u32,
@@ -50,7 +51,7 @@ pub struct Resident {
 }
 
 /// Traits that shape whom a resident gets on with, and how often they go out.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Identity {
     /// Axelrod-style cultural traits; only the first `identity_features` are used.
     pub traits: [u8; MAX_FEATURES],
@@ -68,7 +69,7 @@ pub struct Identity {
 
 /// Generalised trust as Beta pseudo-counts: a fixed disposition (prior) plus experience that
 /// fades week by week (Klein & Marx, Generalized Trust in the Mirror).
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct TrustState {
     pub prior_good: f32,
     pub prior_bad: f32,
@@ -86,7 +87,7 @@ impl TrustState {
 }
 
 /// Attitudes to place and council, each in [0,1], with the personal anchors they relax to.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Attitudes {
     pub belonging: f32,
     pub council_trust: f32,
@@ -105,7 +106,7 @@ impl Attitudes {
 }
 
 /// One social tie, to a resident named by slot and id (the id detects a partner who left).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tie {
     pub slot: u32,
     pub id: u32,
@@ -114,7 +115,7 @@ pub struct Tie {
 }
 
 /// A resident's ties, strongest kept when full.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Ties {
     pub list: [Tie; MAX_TIES],
     pub len: u8,
@@ -174,7 +175,7 @@ impl Ties {
 }
 
 /// This week's outings: venue ids in the order chosen.
-#[derive(Component, Clone, Debug, Default)]
+#[derive(Component, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Outings {
     pub venues: [u16; MAX_OUTINGS],
     pub len: u8,
@@ -188,9 +189,11 @@ impl Outings {
 
 /// The venues a resident considers, with the part of each venue's weight that does not change
 /// from week to week (kind preference, cost, distance). Rebuilt when venues open or close.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct ChoiceSet {
+    #[serde(with = "serde_big_array::BigArray")]
     pub venue: [u16; MAX_CHOICES],
+    #[serde(with = "serde_big_array::BigArray")]
     pub weight: [f32; MAX_CHOICES],
     pub len: u8,
     /// The [`Layout`] version this set was last checked against.
@@ -224,7 +227,7 @@ impl Default for ChoiceSet {
 }
 
 /// Venues where the resident met friends recently, with a fading score.
-#[derive(Component, Clone, Debug, Default)]
+#[derive(Component, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Haunts {
     pub venue: [u16; HAUNTS],
     pub score: [f32; HAUNTS],
@@ -239,7 +242,7 @@ impl Haunts {
 }
 
 /// Counts for the last four weeks, indexed by tick modulo 4.
-#[derive(Component, Clone, Debug, Default)]
+#[derive(Component, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Recent {
     /// Encounters of any kind.
     pub encounters: [u16; RECENT_WEEKS],
@@ -262,7 +265,7 @@ impl Recent {
 }
 
 /// Civic life: whether the resident took part this week, and the step they last did.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Civic {
     pub participated: bool,
     pub last_participated: i32,
@@ -273,13 +276,13 @@ pub struct Civic {
 /// What residents' ties can see of them: who took part last week, by slot. Written only at the
 /// start of a week, so that this week's decisions all read the same picture; a dense table
 /// because every resident reads it for each of their ties.
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Resource, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PeerSignals {
     pub participated_last_week: Vec<bool>,
 }
 
 /// Community groups the resident belongs to (group ids).
-#[derive(Component, Clone, Debug, Default)]
+#[derive(Component, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Memberships {
     pub groups: [u16; MAX_MEMBERSHIPS],
     pub len: u8,
@@ -308,7 +311,7 @@ impl Memberships {
 }
 
 /// Set by turnover when a resident is leaving at the end of this week.
-#[derive(Component, Clone, Debug, Default)]
+#[derive(Component, Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Departure {
     pub leaving: bool,
 }
@@ -317,7 +320,7 @@ pub struct Departure {
 
 /// A meeting place. `id` is its index in [`VenueIndex`]; venues are never despawned, only
 /// closed, so ids stay valid.
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Venue {
     pub id: u16,
     pub kind: VenueKind,
@@ -351,7 +354,7 @@ impl Venue {
 }
 
 /// The kinds of community group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupKind {
     SportsTeam,
     BrassBand,
@@ -405,7 +408,7 @@ impl GroupKind {
 }
 
 /// A community group. `id` is its index in [`GroupIndex`].
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Serialize, Deserialize)]
 pub struct Group {
     pub id: u16,
     pub kind: GroupKind,
@@ -436,7 +439,7 @@ pub struct RunSeeds(pub Seeds);
 
 /// The current week. `step` counts every simulated week from the start of the warm-up and keys
 /// the random streams; `tick` counts recorded weeks from the start year.
-#[derive(Resource, Clone, Copy, Debug)]
+#[derive(Resource, Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Clock {
     pub step: u32,
     pub warmup: u32,
@@ -502,7 +505,7 @@ pub struct VenueIndex(pub Vec<Entity>);
 pub struct GroupIndex(pub Vec<Entity>);
 
 /// Ward names and sizes, fixed for the run.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, Serialize, Deserialize)]
 pub struct Wards {
     pub names: Vec<String>,
     pub deprivation: Vec<f32>,
@@ -515,7 +518,7 @@ pub struct Wards {
 /// Which venues opened or closed, in order, so that choice sets know whether to rebuild: the
 /// layout's version is the number of changes so far, and `changed[i]` is the venue whose
 /// opening or closing made version `i + 1`.
-#[derive(Resource, Default, Clone, Debug)]
+#[derive(Resource, Default, Clone, Debug, Serialize, Deserialize)]
 pub struct Layout {
     pub changed: Vec<u16>,
 }
@@ -537,7 +540,7 @@ impl Layout {
 }
 
 /// The next resident id to hand to a newcomer.
-#[derive(Resource, Clone, Copy)]
+#[derive(Resource, Clone, Copy, Serialize, Deserialize)]
 pub struct NextResidentId(pub u32);
 
 /// One visitor in a venue's weekly bucket.
@@ -663,7 +666,7 @@ impl Inbox {
 }
 
 /// The council's money, openness and powers.
-#[derive(Resource, Clone, Debug)]
+#[derive(Resource, Clone, Debug, Serialize, Deserialize)]
 pub struct CouncilState {
     /// Current revenue budget, GBP per year.
     pub yearly_budget_gbp: f64,
@@ -707,7 +710,7 @@ pub struct CouncilState {
 }
 
 /// A closure remembered for belonging and council trust.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ClosureRecord {
     pub tick: u32,
     pub ward: u16,
@@ -715,7 +718,7 @@ pub struct ClosureRecord {
 }
 
 /// Recent closures, oldest first.
-#[derive(Resource, Default)]
+#[derive(Resource, Default, Serialize, Deserialize)]
 pub struct Closures {
     pub list: Vec<ClosureRecord>,
 }
@@ -744,9 +747,9 @@ pub fn venue_label(kind: VenueKind, number: u32) -> String {
 }
 
 /// Venue labels by id, fixed for the run.
-#[derive(Resource, Default)]
+#[derive(Resource, Default, Serialize, Deserialize)]
 pub struct VenueLabels(pub Vec<String>);
 
 /// Each ward's most common identity traits, for drawing newcomers like their neighbours.
-#[derive(Resource, Clone)]
+#[derive(Resource, Clone, Serialize, Deserialize)]
 pub struct WardCultures(pub Vec<[u8; MAX_FEATURES]>);

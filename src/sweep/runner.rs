@@ -11,9 +11,10 @@
 
 use super::plan::{Identity, Level, MorrisPath, Plan, RunId};
 use super::spec::Metric;
+use crate::checkpoint::{self, Policy};
 use crate::observe::Observations;
 use crate::output::csv;
-use crate::{RunOutput, Scenario, Seeds, Simulation};
+use crate::{RunOutput, Scenario, Seeds};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub const SERIES_DIR: &str = "series";
 
 /// Everything a sweep writes into its directory (the merge's files included); `--force`
 /// removes these and nothing else.
-pub const SWEEP_ENTRIES: [&str; 13] = [
+pub const SWEEP_ENTRIES: [&str; 14] = [
     SWEEP_JSON,
     SWEEP_TOML,
     POINTS_DIR,
@@ -46,6 +47,7 @@ pub const SWEEP_ENTRIES: [&str; 13] = [
     "manifest.json",
     "sweep.sbatch",
     "logs",
+    crate::checkpoint::sweep::CHECKPOINTS_DIR,
 ];
 
 /// How a sweep did not happen. `exit_code` says how the CLI should exit.
@@ -59,6 +61,8 @@ pub enum SweepError {
     Incomplete(String),
     /// Reading or writing files failed.
     Io(String),
+    /// Stopped on request (SIGTERM, SIGINT); the runs in flight wrote checkpoints.
+    Stopped(String),
 }
 
 impl SweepError {
@@ -67,6 +71,7 @@ impl SweepError {
         match self {
             SweepError::Input(_) | SweepError::Refused(_) => 2,
             SweepError::Incomplete(_) | SweepError::Io(_) => 1,
+            SweepError::Stopped(_) => i32::from(crate::checkpoint::EXIT_STOPPED),
         }
     }
 }
@@ -75,7 +80,10 @@ impl std::fmt::Display for SweepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SweepError::Input(e) => write!(f, "{e}"),
-            SweepError::Refused(m) | SweepError::Incomplete(m) | SweepError::Io(m) => {
+            SweepError::Refused(m)
+            | SweepError::Incomplete(m)
+            | SweepError::Io(m)
+            | SweepError::Stopped(m) => {
                 write!(f, "{m}")
             }
         }
@@ -369,11 +377,13 @@ fn run_one(
     dir: &Path,
     run: &RunId,
     keep_series: bool,
+    policy: &Policy,
 ) -> Result<(String, f64), SweepError> {
     let t = Instant::now();
     let point = &plan.points[run.point];
-    let output = Simulation::new(&point.scenario, Seeds::new(run.seed)).finish();
     let label = plan.run_label(run);
+    let output =
+        checkpoint::sweep::simulate(&point.scenario, Seeds::new(run.seed), dir, &label, policy)?;
     if keep_series {
         let town = town_only(&output.observations);
         let text = csv::metrics(&town, &output.ward_names, point.scenario.time.start_year);
@@ -402,6 +412,7 @@ fn run_one(
         .map_err(|e| SweepError::Io(format!("{label}: {e}")))?;
     text.push('\n');
     write_atomic(&run_path(plan, dir, run), text.as_bytes())?;
+    checkpoint::sweep::finished(dir, &label);
     Ok((label, result.seconds))
 }
 
@@ -421,13 +432,15 @@ pub struct Executed {
 
 /// Runs `runs` on `threads` threads (one run per thread at a time), writing each result as it
 /// finishes; with `keep_series`, each run's weekly town series too. `progress(done, total,
-/// label)` is called as runs finish.
+/// label)` is called as runs finish. Runs write checkpoints as `policy` says; when it asks
+/// for a stop, no new run starts and the runs in flight stop with a checkpoint.
 pub fn execute(
     plan: &Plan,
     dir: &Path,
     runs: &[RunId],
     threads: usize,
     keep_series: bool,
+    policy: &Policy,
     progress: impl Fn(usize, usize, &str) + Sync,
 ) -> Result<Executed, SweepError> {
     let started = Instant::now();
@@ -445,9 +458,14 @@ pub fn execute(
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
                 loop {
+                    if policy.stop.as_ref().is_some_and(|s| s.requested()) {
+                        lock(&failure)
+                            .get_or_insert(SweepError::Stopped("stopped on request".into()));
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(run) = runs.get(i) else { break };
-                    match run_one(plan, dir, run, keep_series) {
+                    match run_one(plan, dir, run, keep_series, policy) {
                         Ok((label, secs)) => {
                             lock(&seconds).push(secs);
                             let n = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -26,7 +26,15 @@ pub struct SlurmOptions {
     /// Threads (and CPUs asked for) per task.
     pub threads: usize,
     pub keep_series: bool,
+    /// Each run checkpoints every this many weeks (`--checkpoint-every`).
+    pub checkpoint_every: Option<u32>,
 }
+
+/// Seconds before the time limit at which Slurm is asked to send the task SIGTERM
+/// (`--signal=B:TERM@SECONDS`): the runs in flight then finish their week, write checkpoints
+/// and exit with status 75, and a resubmitted task goes on from there. Slurm may send it up
+/// to a minute earlier than asked.
+pub const SIGNAL_SECONDS: u32 = 45;
 
 /// Runs per task when not given: as few tasks as keep the array under Slurm's usual limit of
 /// 1,000 tasks.
@@ -119,7 +127,9 @@ pub fn write_sbatch(
     ));
     s.push_str(
         "# Task i runs every run k with k mod TASKS = i; finished runs are kept, so a task that\n\
-         # failed or was cancelled can be resubmitted alone, e.g.\n",
+         # failed, was cancelled or ran out of time can be resubmitted alone. A task warned of\n\
+         # its time limit (or pre-empted) stops its runs with checkpoints and exits with\n\
+         # status 75; resubmitted, it goes on from them. For example:\n",
     );
     s.push_str(&format!(
         "#   sbatch --array=3 {}\n# When every task has finished: {} merge {}\n",
@@ -149,13 +159,19 @@ pub fn write_sbatch(
             s.push_str(&format!("#SBATCH --{flag}={v}\n"));
         }
     }
+    // The batch shell becomes cohesion (exec below), so B: delivers the warning to it.
+    s.push_str(&format!("#SBATCH --signal=B:TERM@{SIGNAL_SECONDS}\n"));
+    s.push_str("#SBATCH --requeue\n#SBATCH --open-mode=append\n");
     s.push_str("set -euo pipefail\n");
     s.push_str(&format!(
-        "exec {} sweep {} --out {} --runs-per-task {k} --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"{}\n",
+        "exec {} sweep {} --out {} --runs-per-task {k} --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"{}{}\n",
         q(binary),
         q(sweep),
         q(dir),
-        if opts.keep_series { " --keep-series" } else { "" }
+        if opts.keep_series { " --keep-series" } else { "" },
+        opts.checkpoint_every
+            .map(|n| format!(" --checkpoint-every {n}"))
+            .unwrap_or_default()
     ));
     let path = dir.join(SBATCH);
     write_atomic(&path, s.as_bytes())?;

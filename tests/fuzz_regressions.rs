@@ -1,0 +1,75 @@
+//! Inputs kept from fuzzing the parsers (`scripts/fuzz.sh`), and hand-made extremes beside
+//! them, in `fuzz/regressions/<target>/`. Each must be refused with an error naming the file,
+//! or accepted (a scenario then reads back from its resolved form); never a panic.
+
+use cohesion::Scenario;
+use cohesion::sweep::{Plan, SweepSpec};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn inputs(target: &str) -> Vec<(PathBuf, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
+    let mut files: Vec<(PathBuf, String)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            // The fuzzers feed bytes; inputs that are not UTF-8 never reach the parsers.
+            let text = String::from_utf8(fs::read(&p).unwrap()).ok()?;
+            Some((p, text))
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no inputs in {}", dir.display());
+    files
+}
+
+#[test]
+fn scenario_inputs_are_refused_or_read_back_never_panic() {
+    for (path, text) in inputs("scenario") {
+        match Scenario::from_toml(&text, "input.toml") {
+            Ok(s) => {
+                let resolved = s.to_toml();
+                let again = Scenario::from_toml(&resolved, "resolved.toml")
+                    .unwrap_or_else(|e| panic!("{}: resolved form refused: {e}", path.display()));
+                assert_eq!(again.to_toml(), resolved, "{}", path.display());
+            }
+            Err(e) => assert!(
+                e.to_string().contains("input.toml"),
+                "{}: the error names the file: {e}",
+                path.display()
+            ),
+        }
+    }
+}
+
+#[test]
+fn sweep_inputs_are_refused_or_resolved_never_panic() {
+    for (path, text) in inputs("sweep") {
+        let spec = match SweepSpec::from_toml(&text, "input.toml") {
+            Ok(spec) => spec,
+            Err(e) => {
+                assert!(
+                    e.to_string().contains("input.toml"),
+                    "{}: {e}",
+                    path.display()
+                );
+                continue;
+            }
+        };
+        match Plan::resolve(spec, &text, "input.toml", Path::new("/nonexistent")) {
+            Ok(plan) => {
+                let runs = plan.runs();
+                for k in (0..runs.min(64)).chain(runs.saturating_sub(64)..runs) {
+                    let _ = plan.run_label(&plan.run(k));
+                }
+            }
+            Err(e) => assert!(
+                e.to_string().contains("input.toml"),
+                "{}: {e}",
+                path.display()
+            ),
+        }
+    }
+}
