@@ -720,6 +720,11 @@ fn is_one(n: &u32) -> bool {
     *n == 1
 }
 
+/// Towns per row of the square grid that `n` copies of the town are laid out on.
+fn copies_side(n: u32) -> u32 {
+    (1..=n).find(|s| s * s >= n).unwrap_or(n)
+}
+
 /// Distance between the centres of neighbouring copies of the town (`town.copies`), km.
 pub const COPY_SPACING_KM: f64 = 8.0;
 
@@ -753,7 +758,7 @@ impl Scenario {
                 self.town.wards.len()
             ));
         }
-        let side = (1..=n).find(|s| s * s >= n).unwrap_or(n);
+        let side = copies_side(n);
         let reach = f64::from(side - 1) * COPY_SPACING_KM
             + self
                 .town
@@ -780,7 +785,7 @@ impl Scenario {
         if n == 1 {
             return;
         }
-        let side = (1..=n).find(|s| s * s >= n).unwrap_or(n);
+        let side = copies_side(n);
         let one = std::mem::take(&mut self.town.wards);
         for c in 0..n {
             let offset = [
