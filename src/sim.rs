@@ -63,6 +63,7 @@ impl Simulation {
         let mut world = World::new();
         let mut slots = Vec::with_capacity(plan.residents.len());
         let ids: Vec<u32> = plan.residents.iter().map(|p| p.resident.id).collect();
+        let wards: Vec<u16> = plan.residents.iter().map(|p| p.resident.ward).collect();
         for p in plan.residents {
             let e = world
                 .spawn((
@@ -146,6 +147,7 @@ impl Simulation {
         world.insert_resource(SlotIndex {
             entities: slots,
             ids,
+            wards,
         });
         world.insert_resource(VenueIndex(venues));
         world.insert_resource(GroupIndex(groups));

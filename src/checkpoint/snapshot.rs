@@ -565,12 +565,14 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     }
     let mut world = World::new();
     let mut entities = Vec::with_capacity(residents.len());
+    let mut wards = Vec::with_capacity(residents.len());
     for (slot, r) in residents.into_iter().enumerate() {
         if r.resident.slot as usize != slot || r.resident.id != resources.slot_ids[slot] {
             return Err(format!(
                 "the resident in slot {slot} does not match the slot index"
             ));
         }
+        wards.push(r.resident.ward);
         entities.push(
             world
                 .spawn((
@@ -636,6 +638,7 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     world.insert_resource(SlotIndex {
         entities,
         ids: resources.slot_ids,
+        wards,
     });
     world.insert_resource(VenueIndex(venue_entities));
     world.insert_resource(GroupIndex(group_entities));

@@ -472,12 +472,15 @@ impl Clock {
     }
 }
 
-/// Who lives in each slot: the entity and our id of its current resident. Turnover updates the
-/// id when a newcomer takes a slot, so a tie can tell at once whether its partner is still here.
+/// Who lives in each slot: the entity, our id and the ward of its current resident. Turnover
+/// updates the id and ward when a newcomer takes a slot, so a tie can tell at once whether its
+/// partner is still here, and a newcomer looking for neighbours can rule out other wards
+/// without looking the resident up in the world.
 #[derive(Resource, Default)]
 pub struct SlotIndex {
     pub entities: Vec<Entity>,
     pub ids: Vec<u32>,
+    pub wards: Vec<u16>,
 }
 
 impl SlotIndex {

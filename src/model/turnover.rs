@@ -12,6 +12,7 @@
 //! people retire at 66. Turnover runs during the warm-up too, so that the town starts the
 //! first recorded year with the mix of settled residents and newcomers it will keep.
 
+use super::batches::Collector;
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::WEEKS_PER_YEAR;
@@ -56,10 +57,10 @@ pub fn turnover(
     let base = t.leave_rate_per_year / f64::from(WEEKS_PER_YEAR);
 
     let mortality = t.mortality_at_80_per_year;
-    residents
-        .p0()
-        .par_iter_mut()
-        .for_each(|(mut me, attitudes, mut departure)| {
+    let leaving: Collector<Vec<u32>> = Collector::default();
+    residents.p0().par_iter_mut().for_each_init(
+        || leaving.batch(),
+        |batch, (mut me, attitudes, mut departure)| {
             me.age_years += week;
             me.employment = match me.employment {
                 Employment::Student if me.age_years >= 22.0 => Employment::Employed,
@@ -92,14 +93,15 @@ pub fn turnover(
             } else {
                 u < (moving + dying(libm::exp2(doublings))).min(1.0)
             };
-        });
+            if departure.leaving {
+                batch.value.push(me.slot);
+            }
+        },
+    );
     let mut residents = residents.p1();
 
-    let mut leavers: Vec<u32> = residents
-        .iter()
-        .filter(|item| item.11.leaving)
-        .map(|item| item.0.slot)
-        .collect();
+    // Leavers in slot order (the batches finish in any order).
+    let mut leavers: Vec<u32> = leaving.into_batches().concat();
     leavers.sort_unstable();
     let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
     let cap = s.residents.max_ties as usize;
@@ -111,6 +113,7 @@ pub fn turnover(
         let init = new_resident(s, seeds, &cultures.0, id, slot, ward, true);
         let entity = slots.entity(slot);
         slots.ids[slot as usize] = id;
+        slots.wards[slot as usize] = ward;
         {
             let Ok(item) = residents.get_mut(entity) else {
                 continue;
@@ -151,7 +154,7 @@ pub fn turnover(
         for _ in 0..t.newcomer_ties {
             for _ in 0..NEIGHBOUR_TRIES {
                 let other = rng.random_range(0..n) as u32;
-                if other == slot {
+                if other == slot || slots.wards[other as usize] != ward {
                     continue;
                 }
                 let Ok(mut item) = residents.get_mut(slots.entity(other)) else {
