@@ -54,3 +54,55 @@ impl<T: Default> Drop for Batch<'_, T> {
             .push(value);
     }
 }
+
+/// Boundaries that cut `0..n` into `parts` ranges of nearly equal length: range `p` is
+/// `cuts[p]..cuts[p + 1]`.
+pub fn even_cuts(n: usize, parts: usize) -> Vec<usize> {
+    let parts = parts.max(1);
+    (0..=parts).map(|p| p * n / parts).collect()
+}
+
+/// `slice` cut at `cuts` (ascending, the first 0 and the last `slice.len()`): piece `p` is
+/// `slice[cuts[p]..cuts[p + 1]]`.
+pub fn pieces<'a, T>(mut slice: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
+    for w in cuts.windows(2) {
+        let (piece, rest) = std::mem::take(&mut slice).split_at_mut(w[1] - w[0]);
+        out.push(piece);
+        slice = rest;
+    }
+    out
+}
+
+/// Runs `fill(p, piece)` for every piece on the compute pool's threads and waits for all.
+/// The pieces are disjoint, so what each writes does not depend on which thread ran it or when.
+pub fn fill_pieces<T: Send>(pieces: Vec<&mut [T]>, fill: impl Fn(usize, &mut [T]) + Sync) {
+    let fill = &fill;
+    bevy_tasks::ComputeTaskPool::get().scope(|scope| {
+        for (p, piece) in pieces.into_iter().enumerate() {
+            scope.spawn(async move { fill(p, piece) });
+        }
+    });
+}
+
+/// How many pieces to cut a pass over every resident into: one per thread.
+pub fn parts() -> usize {
+    bevy_tasks::ComputeTaskPool::get().thread_num().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_cover_the_slice_in_order() {
+        let mut v: Vec<u32> = (0..10).collect();
+        let cuts = even_cuts(10, 3);
+        assert_eq!(cuts, vec![0, 3, 6, 10]);
+        let p = pieces(&mut v, &cuts);
+        let lens: Vec<usize> = p.iter().map(|s| s.len()).collect();
+        assert_eq!(lens, vec![3, 3, 4]);
+        assert_eq!(p[2][0], 6);
+        assert_eq!(even_cuts(2, 4), vec![0, 0, 1, 1, 2]);
+    }
+}

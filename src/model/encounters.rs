@@ -15,6 +15,7 @@
 //! merged into every resident's inbox in venue-id order, never "whichever thread finished
 //! first". What the encounters do to trust and ties is the trust mechanism's business.
 
+use super::batches::{even_cuts, fill_pieces, parts, pieces};
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use bevy_ecs::prelude::*;
@@ -105,22 +106,32 @@ pub fn encounters(
             }
         });
 
-    // Merge, venue by venue in id order, into each resident's inbox.
+    // Merge, venue by venue in id order, into each resident's inbox. The slots are cut into
+    // one range per thread; each thread reads every log and writes only its own range's
+    // contacts, which lie together in the inbox.
     let residents = slots.len();
     let inbox = &mut *inbox;
+    let logs: Vec<(u16, &[Meeting])> = venue_index
+        .0
+        .iter()
+        .filter_map(|&e| venues.get(e).ok())
+        .map(|(v, log)| (v.id, log.meetings.as_slice()))
+        .collect();
+    let cuts = even_cuts(residents, parts());
     inbox.offsets.clear();
     inbox.offsets.resize(residents + 1, 0);
-    let logs = || {
-        venue_index
-            .0
-            .iter()
-            .filter_map(|&e| venues.get(e).ok())
-            .flat_map(|(_, log)| log.meetings.iter())
-    };
-    for m in logs() {
-        inbox.offsets[m.a.slot as usize + 1] += 1;
-        inbox.offsets[m.b.slot as usize + 1] += 1;
-    }
+    fill_pieces(pieces(&mut inbox.offsets[1..], &cuts), |p, counts| {
+        let from = cuts[p];
+        for &(_, meetings) in &logs {
+            for m in meetings {
+                for slot in [m.a.slot, m.b.slot] {
+                    if let Some(n) = counts.get_mut((slot as usize).wrapping_sub(from)) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+    });
     for i in 0..residents {
         inbox.offsets[i + 1] += inbox.offsets[i];
     }
@@ -135,21 +146,29 @@ pub fn encounters(
     };
     inbox.items.clear();
     inbox.items.resize(total, placeholder);
-    let mut cursor: Vec<u32> = inbox.offsets[..residents].to_vec();
-    for (venue, log) in venue_index.0.iter().filter_map(|&e| venues.get(e).ok()) {
-        for m in &log.meetings {
-            for (me, other, positive) in [(m.a, m.b, m.a_positive), (m.b, m.a, m.b_positive)] {
-                let at = &mut cursor[me.slot as usize];
-                inbox.items[*at as usize] = Contact {
-                    partner_slot: other.slot,
-                    partner_id: other.id,
-                    partner_ward: other.ward,
-                    venue: venue.id,
-                    positive,
-                    new_tie: m.new_tie,
-                };
-                *at += 1;
+    let offsets = &inbox.offsets;
+    let item_cuts: Vec<usize> = cuts.iter().map(|&c| offsets[c] as usize).collect();
+    fill_pieces(pieces(&mut inbox.items, &item_cuts), |p, items| {
+        let (from, to) = (cuts[p], cuts[p + 1]);
+        let base = offsets[from];
+        let mut cursor: Vec<u32> = offsets[from..to].iter().map(|&o| o - base).collect();
+        for &(venue, meetings) in &logs {
+            for m in meetings {
+                for (me, other, positive) in [(m.a, m.b, m.a_positive), (m.b, m.a, m.b_positive)] {
+                    let Some(at) = cursor.get_mut((me.slot as usize).wrapping_sub(from)) else {
+                        continue;
+                    };
+                    items[*at as usize] = Contact {
+                        partner_slot: other.slot,
+                        partner_id: other.id,
+                        partner_ward: other.ward,
+                        venue,
+                        positive,
+                        new_tie: m.new_tie,
+                    };
+                    *at += 1;
+                }
             }
         }
-    }
+    });
 }
