@@ -101,3 +101,28 @@ fn manifest_hashes_match_the_files() {
         fs::read(tmp.path().join("again/metrics.csv")).unwrap()
     );
 }
+
+/// A town big enough that gathering and the encounters' merge split their passes between
+/// threads (from 50,000 residents): the same bytes on 1, 2 and 3 threads.
+#[test]
+fn a_town_big_enough_to_split_gives_the_same_bytes_on_any_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("split.toml"),
+        "name = \"split\"\n[time]\nyears = 1\nwarmup_weeks = 4\n\
+         [town]\nresidents = 60000\ncopies = 5\n",
+    )
+    .unwrap();
+    let run = |threads: &str| {
+        let out = format!("t{threads}");
+        let o = cohesion(
+            tmp.path(),
+            &["run", "split.toml", "--threads", threads, "--out", &out],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        ["metrics.csv", "events.csv"].map(|f| fs::read(tmp.path().join(&out).join(f)).unwrap())
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "1 and 2 threads differ");
+    assert_eq!(one, run("3"), "1 and 3 threads differ");
+}

@@ -15,7 +15,7 @@
 //! merged into every resident's inbox in venue-id order, never "whichever thread finished
 //! first". What the encounters do to trust and ties is the trust mechanism's business.
 
-use super::batches::{even_cuts, fill_pieces, parts, pieces};
+use super::batches::{even_cuts, in_parallel, parts, pieces};
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use bevy_ecs::prelude::*;
@@ -86,9 +86,10 @@ pub fn encounters(
                 });
             };
             // Friends who are both here.
-            for &(i, j) in &buckets.friends[venue.id as usize] {
+            let by_slot = &buckets.visitor_by_slot;
+            for &(a, b) in &buckets.friends[venue.id as usize] {
                 if rng.random_bool(e.friend_meeting_probability) {
-                    meet(&visitors[i as usize], &visitors[j as usize], true, &mut rng);
+                    meet(&by_slot[a as usize], &by_slot[b as usize], true, &mut rng);
                 }
             }
             // Everyone else, at random, more often when the place is busy.
@@ -117,10 +118,10 @@ pub fn encounters(
         .filter_map(|&e| venues.get(e).ok())
         .map(|(v, log)| (v.id, log.meetings.as_slice()))
         .collect();
-    let cuts = even_cuts(residents, parts());
+    let cuts = even_cuts(residents, parts(residents));
     inbox.offsets.clear();
     inbox.offsets.resize(residents + 1, 0);
-    fill_pieces(pieces(&mut inbox.offsets[1..], &cuts), |p, counts| {
+    in_parallel(pieces(&mut inbox.offsets[1..], &cuts), |p, counts| {
         let from = cuts[p];
         for &(_, meetings) in &logs {
             for m in meetings {
@@ -148,7 +149,7 @@ pub fn encounters(
     inbox.items.resize(total, placeholder);
     let offsets = &inbox.offsets;
     let item_cuts: Vec<usize> = cuts.iter().map(|&c| offsets[c] as usize).collect();
-    fill_pieces(pieces(&mut inbox.items, &item_cuts), |p, items| {
+    in_parallel(pieces(&mut inbox.items, &item_cuts), |p, items| {
         let (from, to) = (cuts[p], cuts[p + 1]);
         let base = offsets[from];
         let mut cursor: Vec<u32> = offsets[from..to].iter().map(|&o| o - base).collect();

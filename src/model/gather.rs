@@ -5,9 +5,11 @@
 //!
 //! How: residents are walked in id order (a list of slots kept from week to week: newcomers have
 //! the highest ids, so they go to the end) and dropped into their venues' buckets by a counting
-//! sort, which leaves every bucket in id order without sorting it.
+//! sort, which leaves every bucket in id order without sorting it. Each thread takes a range of
+//! venues, whose buckets lie together, so the threads never write to the same place and the
+//! buckets do not depend on how many there are.
 
-use super::batches::Collector;
+use super::batches::{Collector, even_cuts, in_parallel, parts, pieces};
 use super::components::*;
 use bevy_ecs::prelude::*;
 
@@ -24,32 +26,50 @@ pub fn gather(
     let b = &mut *buckets;
     b.week_by_slot.resize(n_slots, Outings::default());
     b.visitor_by_slot.resize(n_slots, Visitor::default());
-    b.position_by_slot.resize(n_slots, [0; MAX_OUTINGS]);
-    b.found_at.resize(n_slots, (0, 0));
     b.mask_by_slot.resize(n_slots, 0);
-    b.cursor.clear();
-    b.cursor.resize(n_venues + 1, 0);
+    b.found_at.resize(n_slots, (0, 0));
 
-    // Everyone's week and what the encounter rule reads of them, by slot; bucket sizes; and
-    // the ties each resident finds at the same venue (lower id's side only). Friends need every
-    // resident's week, so the residents are walked twice.
-    for (resident, identity, _, outings) in residents.iter() {
-        let slot = resident.slot as usize;
-        b.week_by_slot[slot] = outings.clone();
-        b.visitor_by_slot[slot] = Visitor {
-            id: resident.id,
-            slot: resident.slot,
-            ward: resident.ward,
-            trustworthiness_permille: permille(identity.trustworthiness),
-            traits: identity.traits,
-        };
-        let mut mask = 0u64;
-        for &v in outings.as_slice() {
-            b.cursor[v as usize + 1] += 1;
-            mask |= 1 << (v % 64);
-        }
-        b.mask_by_slot[slot] = mask;
+    // Everyone's week and what the encounter rule reads of them, by slot, and how many go to
+    // each venue: one range of slots per thread, each with its own counts.
+    let slot_cuts = even_cuts(n_slots, parts(n_slots));
+    let mut counts = vec![vec![0u32; n_venues]; slot_cuts.len() - 1];
+    {
+        let ranges: Vec<_> = pieces(&mut b.week_by_slot, &slot_cuts)
+            .into_iter()
+            .zip(pieces(&mut b.visitor_by_slot, &slot_cuts))
+            .zip(pieces(&mut b.mask_by_slot, &slot_cuts))
+            .zip(counts.iter_mut())
+            .collect();
+        let (residents, slots) = (&residents, &*slots);
+        in_parallel(ranges, |p, (((weeks, visitors), masks), count)| {
+            for (i, ((week, visitor), mask)) in weeks
+                .iter_mut()
+                .zip(visitors.iter_mut())
+                .zip(masks.iter_mut())
+                .enumerate()
+            {
+                let Ok((resident, identity, _, outings)) =
+                    residents.get(slots.entity((slot_cuts[p] + i) as u32))
+                else {
+                    continue;
+                };
+                *week = outings.clone();
+                *visitor = Visitor {
+                    id: resident.id,
+                    slot: resident.slot,
+                    ward: resident.ward,
+                    trustworthiness_permille: permille(identity.trustworthiness),
+                    traits: identity.traits,
+                };
+                *mask = 0;
+                for &v in outings.as_slice() {
+                    count[v as usize] += 1;
+                    *mask |= 1 << (v % 64);
+                }
+            }
+        });
     }
+
     // In parallel: the ties each resident finds at the same venue (each find keyed by the
     // finder's slot, so the order batches finish in does not matter).
     let collector: Collector<Vec<(u32, FoundTie)>> = Collector::default();
@@ -78,11 +98,9 @@ pub fn gather(
                 }
                 for &(_, their_slot) in &later[..n] {
                     let theirs = week_by_slot[their_slot as usize].as_slice();
-                    for (k, &v) in mine.iter().enumerate() {
-                        if let Some(j) = theirs.iter().position(|&w| w == v) {
-                            batch
-                                .value
-                                .push((me.slot, (v, k as u8, their_slot, j as u8)));
+                    for &v in mine {
+                        if theirs.contains(&v) {
+                            batch.value.push((me.slot, (v, their_slot)));
                         }
                     }
                 }
@@ -131,40 +149,54 @@ pub fn gather(
         }
     }
 
-    // Counting sort into the buckets, in id order.
-    for v in 0..n_venues {
-        b.cursor[v + 1] += b.cursor[v];
-    }
+    // Where each bucket starts in the flat list.
     b.starts.clear();
-    b.starts.extend_from_slice(&b.cursor);
-    let total = b.cursor[n_venues] as usize;
+    b.starts.resize(n_venues + 1, 0);
+    for v in 0..n_venues {
+        let here: u32 = counts.iter().map(|c| c[v]).sum();
+        b.starts[v + 1] = b.starts[v] + here;
+    }
+    let total = b.starts[n_venues] as usize;
     b.visitors.clear();
     b.visitors.resize(total, Visitor::default());
-    for &slot in &b.id_order {
-        let slot = slot as usize;
-        let visitor = b.visitor_by_slot[slot];
-        for (k, &v) in b.week_by_slot[slot].as_slice().iter().enumerate() {
-            let at = b.cursor[v as usize];
-            b.visitors[at as usize] = visitor;
-            b.position_by_slot[slot][k] = at - b.starts[v as usize];
-            b.cursor[v as usize] = at + 1;
-        }
-    }
-
-    // Friends at each venue, in (lower id, higher id) order.
     b.friends.resize_with(n_venues, Vec::new);
-    for list in b.friends.iter_mut() {
-        list.clear();
-    }
-    for &slot in &b.id_order {
-        let (from, to) = b.found_at[slot as usize];
-        for &(v, k, their_slot, j) in &b.found[from as usize..to as usize] {
-            b.friends[v as usize].push((
-                b.position_by_slot[slot as usize][k as usize],
-                b.position_by_slot[their_slot as usize][j as usize],
-            ));
+
+    // Counting sort into the buckets, in id order, and the friends at each venue, in (lower id,
+    // higher id) order: one range of venues per thread, balanced by visits. Each thread walks
+    // everyone in id order and writes only its own venues' buckets, which lie together.
+    let venue_cuts = balanced_cuts(&b.starts, parts(n_slots));
+    let visitor_cuts: Vec<usize> = venue_cuts.iter().map(|&v| b.starts[v] as usize).collect();
+    let ranges: Vec<_> = pieces(&mut b.visitors, &visitor_cuts)
+        .into_iter()
+        .zip(pieces(&mut b.friends, &venue_cuts))
+        .collect();
+    let (starts, id_order) = (&b.starts, &b.id_order);
+    let (week_by_slot, visitor_by_slot) = (&b.week_by_slot, &b.visitor_by_slot);
+    let (found, found_at) = (&b.found, &b.found_at);
+    in_parallel(ranges, |p, (visitors, friends)| {
+        let (first, last) = (venue_cuts[p], venue_cuts[p + 1]);
+        let base = starts[first];
+        let mut cursor: Vec<u32> = starts[first..last].iter().map(|&s| s - base).collect();
+        for &slot in id_order {
+            for &v in week_by_slot[slot as usize].as_slice() {
+                if let Some(at) = cursor.get_mut((v as usize).wrapping_sub(first)) {
+                    visitors[*at as usize] = visitor_by_slot[slot as usize];
+                    *at += 1;
+                }
+            }
         }
-    }
+        for list in friends.iter_mut() {
+            list.clear();
+        }
+        for &slot in id_order {
+            let (from, to) = found_at[slot as usize];
+            for &(v, their_slot) in &found[from as usize..to as usize] {
+                if let Some(list) = friends.get_mut((v as usize).wrapping_sub(first)) {
+                    list.push((slot, their_slot));
+                }
+            }
+        }
+    });
 
     let ring = clock.ring();
     for (id, &e) in venue_index.0.iter().enumerate() {
@@ -172,6 +204,24 @@ pub fn gather(
             v.visits[ring] = b.starts[id + 1] - b.starts[id];
         }
     }
+}
+
+/// Boundaries that cut the venues into `parts` ranges with about the same number of visits
+/// each (`starts` as in [`Buckets::starts`]): range `p` is `cuts[p]..cuts[p + 1]`.
+fn balanced_cuts(starts: &[u32], parts: usize) -> Vec<usize> {
+    let n = starts.len() - 1;
+    let total = u64::from(starts[n]);
+    let mut cuts = vec![0];
+    for p in 1..parts {
+        let goal = total * p as u64 / parts as u64;
+        let from = *cuts.last().unwrap_or(&0);
+        let cut = (from..n)
+            .find(|&v| u64::from(starts[v]) >= goal)
+            .unwrap_or(n);
+        cuts.push(cut);
+    }
+    cuts.push(n);
+    cuts
 }
 
 /// `x` in thousandths, rounded half away from zero as `(x * 1000.0).round() as u16` does.
