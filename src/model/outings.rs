@@ -138,9 +138,16 @@ pub fn outings(
                 }
             }
             let n = choices.len as usize;
+            // Each choice's weight this week without the friends term, and their total.
+            let mut weights = [0f32; MAX_CHOICES];
             let mut pull = 0f32;
-            for (&v, &base) in choices.venue[..n].iter().zip(&choices.weight[..n]) {
-                pull += base * view[v as usize].pull;
+            for ((w, &v), &base) in weights
+                .iter_mut()
+                .zip(&choices.venue[..n])
+                .zip(&choices.weight[..n])
+            {
+                *w = base * view[v as usize].pull;
+                pull += *w;
             }
             if choices.first_pull == 0.0 {
                 choices.first_pull = pull;
@@ -159,22 +166,22 @@ pub fn outings(
             };
             let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
             let others = wanted.saturating_sub(week.len as usize);
-            let mut weights = [0f32; MAX_CHOICES];
             let mut total = 0f32;
             if others > 0 {
-                for ((w, &v), &base) in weights
-                    .iter_mut()
-                    .zip(&choices.venue[..n])
-                    .zip(&choices.weight[..n])
-                {
-                    // The haunt score of `v` (as `Haunts::score_of`), without branching.
-                    let mut score = 0f32;
-                    for i in (0..HAUNTS).rev() {
-                        if haunts.venue[i] == v && haunts.score[i] > 0.0 {
-                            score = haunts.score[i];
-                        }
+                // The friends term: each choice's haunt score (as `Haunts::score_of`: the first
+                // live haunt at that venue), found from the few haunts rather than per choice.
+                let mut score = [0f32; MAX_CHOICES];
+                for i in (0..HAUNTS).rev() {
+                    if haunts.score[i] > 0.0
+                        && let Some(j) = choices.venue[..n]
+                            .iter()
+                            .position(|&v| v == haunts.venue[i])
+                    {
+                        score[j] = haunts.score[i];
                     }
-                    *w = base * view[v as usize].pull * (1.0 + friends_weight * score);
+                }
+                for (w, &sc) in weights[..n].iter_mut().zip(&score[..n]) {
+                    *w *= 1.0 + friends_weight * sc;
                     total += *w;
                 }
             }
