@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 4;
+pub const SCHEMA: u32 = 5;
 
 /// The components a resident carries, all saved, in this order.
 type ResidentComponents<'a> = (

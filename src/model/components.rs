@@ -110,7 +110,6 @@ impl Attitudes {
 pub struct Tie {
     pub slot: u32,
     pub id: u32,
-    pub ward: u16,
     pub strength: f32,
 }
 

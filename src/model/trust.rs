@@ -85,7 +85,6 @@ pub fn trust(
                         Tie {
                             slot: c.partner_slot,
                             id: c.partner_id,
-                            ward: c.partner_ward,
                             strength: gain,
                         },
                         cap,

@@ -166,13 +166,11 @@ pub fn turnover(
                 let them = Tie {
                     slot: other,
                     id: item.0.id,
-                    ward,
                     strength: 0.3,
                 };
                 let me = Tie {
                     slot,
                     id,
-                    ward,
                     strength: 0.3,
                 };
                 if item.4.add(me, cap)

@@ -60,13 +60,11 @@ pub fn tie_up(s: &Scenario, seeds: Seeds, people: &mut [ResidentInit]) {
                 let to_j = Tie {
                     slot: b.slot,
                     id: b.id,
-                    ward: b.ward,
                     strength,
                 };
                 let to_i = Tie {
                     slot: a.slot,
                     id: a.id,
-                    ward: a.ward,
                     strength,
                 };
                 people[i].ties.add(to_j, cap);
