@@ -6,6 +6,7 @@ use crate::scenario::{Owner, Scenario, VenueKind};
 use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 /// Most ties any resident can hold (the scenario's `max_ties` is at most this).
 pub const MAX_TIES: usize = 16;
@@ -559,15 +560,15 @@ pub struct Visitor {
 }
 
 /// This week's visitors, bucketed by venue id, each bucket in resident-id order, and the pairs
-/// of ties who are at the same venue (their slots, in the lower id's order).
+/// of ties who are at the same venue (positions in the bucket, in bucket order).
 #[derive(Resource, Default)]
 pub struct Buckets {
     /// Every venue's visitors, venue after venue: bucket `v` is `visitors[starts[v]..starts[v +
     /// 1]]` (one flat list filled by a counting sort, since venue ids are dense).
     pub visitors: Vec<Visitor>,
     pub starts: Vec<u32>,
-    /// Each venue's pairs of ties who are both there, as (lower id's slot, higher id's slot),
-    /// by the lower id, then the higher; read their visitors in `visitor_by_slot`.
+    /// Each venue's pairs of ties who are both there, as positions in its bucket (lower id's,
+    /// higher id's), by the lower id, then the higher.
     pub friends: Vec<Vec<(u32, u32)>>,
     /// Scratch: slots in resident-id order, and the id each slot held when it was built (ids
     /// only grow, so a newcomer goes to the end and the rest keep their order).
@@ -581,9 +582,14 @@ pub struct Buckets {
     /// Scratch: each slot's venues this week as a bit set of venue ids modulo 64, so that most
     /// ties who went elsewhere are ruled out with one test.
     pub mask_by_slot: Vec<u64>,
-    /// Scratch: friends at the same venue found from each resident's own ties, as (venue, slot
-    /// of the higher-id friend); resident `s`'s are `found[found_at[s].0..found_at[s].1]`, in
-    /// the partner's id order, then in the order of the resident's outings.
+    /// Scratch: for each slot and each of its outings this week, its position in that bucket.
+    /// Atomic so that the threads filling different venues' buckets can each write their own
+    /// outings of the same resident (relaxed stores: no two threads write the same place).
+    pub position_by_slot: Vec<[AtomicU32; MAX_OUTINGS]>,
+    /// Scratch: friends at the same venue found from each resident's own ties, as (venue, index
+    /// of the venue in the lower-id friend's outings, slot of the higher-id friend, index of the
+    /// venue in theirs); resident `s`'s are `found[found_at[s].0..found_at[s].1]`, in the
+    /// partner's id order, then in the order of the resident's outings.
     pub found: Vec<FoundTie>,
     pub found_at: Vec<(u32, u32)>,
 }
@@ -599,9 +605,9 @@ impl Buckets {
     }
 }
 
-/// Two ties at the same venue, found from the side of the one with the lower id: (venue, slot
-/// of the higher id).
-pub type FoundTie = (u16, u32);
+/// Two ties at the same venue, found from the side of the one with the lower id: (venue, index
+/// of the venue in the lower id's outings, slot of the higher id, index of the venue in theirs).
+pub type FoundTie = (u16, u8, u32, u8);
 
 /// One side of an encounter, as delivered to a resident.
 #[derive(Clone, Copy, Debug)]

@@ -86,10 +86,9 @@ pub fn encounters(
                 });
             };
             // Friends who are both here.
-            let by_slot = &buckets.visitor_by_slot;
-            for &(a, b) in &buckets.friends[venue.id as usize] {
+            for &(i, j) in &buckets.friends[venue.id as usize] {
                 if rng.random_bool(e.friend_meeting_probability) {
-                    meet(&by_slot[a as usize], &by_slot[b as usize], true, &mut rng);
+                    meet(&visitors[i as usize], &visitors[j as usize], true, &mut rng);
                 }
             }
             // Everyone else, at random, more often when the place is busy.

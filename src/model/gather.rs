@@ -12,6 +12,7 @@
 use super::batches::{Collector, even_cuts, in_parallel, parts, pieces};
 use super::components::*;
 use bevy_ecs::prelude::*;
+use std::sync::atomic::Ordering::Relaxed;
 
 pub fn gather(
     residents: Query<(&Resident, &Identity, &Ties, &Outings)>,
@@ -27,6 +28,7 @@ pub fn gather(
     b.week_by_slot.resize(n_slots, Outings::default());
     b.visitor_by_slot.resize(n_slots, Visitor::default());
     b.mask_by_slot.resize(n_slots, 0);
+    b.position_by_slot.resize_with(n_slots, Default::default);
     b.found_at.resize(n_slots, (0, 0));
 
     // Everyone's week and what the encounter rule reads of them, by slot, and how many go to
@@ -98,9 +100,11 @@ pub fn gather(
                 }
                 for &(_, their_slot) in &later[..n] {
                     let theirs = week_by_slot[their_slot as usize].as_slice();
-                    for &v in mine {
-                        if theirs.contains(&v) {
-                            batch.value.push((me.slot, (v, their_slot)));
+                    for (k, &v) in mine.iter().enumerate() {
+                        if let Some(j) = theirs.iter().position(|&w| w == v) {
+                            batch
+                                .value
+                                .push((me.slot, (v, k as u8, their_slot, j as u8)));
                         }
                     }
                 }
@@ -172,15 +176,17 @@ pub fn gather(
         .collect();
     let (starts, id_order) = (&b.starts, &b.id_order);
     let (week_by_slot, visitor_by_slot) = (&b.week_by_slot, &b.visitor_by_slot);
-    let (found, found_at) = (&b.found, &b.found_at);
+    let (found, found_at, position) = (&b.found, &b.found_at, &b.position_by_slot);
     in_parallel(ranges, |p, (visitors, friends)| {
         let (first, last) = (venue_cuts[p], venue_cuts[p + 1]);
         let base = starts[first];
         let mut cursor: Vec<u32> = starts[first..last].iter().map(|&s| s - base).collect();
         for &slot in id_order {
-            for &v in week_by_slot[slot as usize].as_slice() {
+            for (k, &v) in week_by_slot[slot as usize].as_slice().iter().enumerate() {
                 if let Some(at) = cursor.get_mut((v as usize).wrapping_sub(first)) {
                     visitors[*at as usize] = visitor_by_slot[slot as usize];
+                    // Another thread may write this slot's other outings' places, never this one.
+                    position[slot as usize][k].store(*at + base - starts[v as usize], Relaxed);
                     *at += 1;
                 }
             }
@@ -190,9 +196,13 @@ pub fn gather(
         }
         for &slot in id_order {
             let (from, to) = found_at[slot as usize];
-            for &(v, their_slot) in &found[from as usize..to as usize] {
+            for &(v, k, their_slot, j) in &found[from as usize..to as usize] {
+                // Both places were written above, by this thread: the venue is in its range.
                 if let Some(list) = friends.get_mut((v as usize).wrapping_sub(first)) {
-                    list.push((slot, their_slot));
+                    list.push((
+                        position[slot as usize][k as usize].load(Relaxed),
+                        position[their_slot as usize][j as usize].load(Relaxed),
+                    ));
                 }
             }
         }
