@@ -53,6 +53,10 @@ pub fn gather(
                 let Ok((resident, identity, _, outings)) =
                     residents.get(slots.entity((slot_cuts[p] + i) as u32))
                 else {
+                    // No resident in the slot (never, while turnover refills every slot it
+                    // empties): nobody goes anywhere from it.
+                    *week = Outings::default();
+                    *mask = 0;
                     continue;
                 };
                 *week = outings.clone();

@@ -160,7 +160,8 @@ pub fn turnover(
                 let Ok(mut item) = residents.get_mut(slots.entity(other)) else {
                     continue;
                 };
-                if item.0.ward != ward || item.4.position(id).is_some() {
+                debug_assert_eq!(item.0.ward, ward, "the slot index's ward is stale");
+                if item.4.position(id).is_some() {
                     continue;
                 }
                 let them = Tie {
