@@ -3,7 +3,7 @@
 # check and resolve the plan), each for SECONDS (default 60), one after another, and prints how
 # many inputs each target tried. A crash stops the script with libFuzzer's report; the input
 # that caused it is left in fuzz/artifacts/TARGET/. Fix the parser, then add the input as a
-# regression test in tests/fuzz_regressions.rs.
+# regression test in tests/it/fuzz_regressions.rs.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: scenario sweep; default both)
 #

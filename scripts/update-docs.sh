@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the parameter tables in docs/ODD.md and docs/scenarios.md from the code
-# (`cohesion params --markdown`). tests/docs.rs fails until this has been run after a parameter
+# (`cohesion params --markdown`). tests/it/docs.rs fails until this has been run after a parameter
 # changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

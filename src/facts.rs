@@ -13,7 +13,7 @@
 //!   assembly evidence).
 //!
 //! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
-//! before then the same as in the full-length scenario. Used by `tests/stylised_facts.rs` and
+//! before then the same as in the full-length scenario. Used by `tests/it/stylised_facts.rs` and
 //! by `cohesion validate`.
 
 use crate::compare::{ComparePlan, Comparison, Run, simulate};

@@ -1,7 +1,5 @@
 //! Helpers for driving the real `cohesion` binary.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,9 +2,7 @@
 //! is split, resuming after a kill, seeds that are unique and reproducible with `cohesion run`,
 //! Morris screening, and bad sweep files refused with nothing written.
 
-mod common;
-
-use common::{bin, cohesion, stderr};
+use crate::common::{bin, cohesion, stderr};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;

@@ -2,8 +2,7 @@
 //! calibration table (England survey figures for coalfield towns), read from `metrics.csv`
 //! written by the real binary; and pubs close at about the rate ONS reports.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 /// Mean of a town metric over the first year's 52 weeks, or its value in the last week.

@@ -1,8 +1,7 @@
 //! The reproducibility contract, through the real binary: the same scenario and seed give the
 //! same bytes on 1, 2 and 4 threads; another seed gives other data.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {

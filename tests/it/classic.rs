@@ -1,11 +1,10 @@
 //! The classic models through the library and the real binary: published exact results, Mesa's
 //! rules, the same bytes on 1 and 2 threads, bad input, and the rules shared with the town.
 
-mod common;
+use crate::common::*;
 use cohesion::classic::{self, ClassicError, granovetter, schelling};
 use cohesion::model::rules::{move_toward, similarity};
 use cohesion::rng::Seeds;
-use common::*;
 
 fn summary(model: &str, params: &[(&str, &str)]) -> serde_json::Value {
     let p: Vec<(String, String)> = params

@@ -1,8 +1,7 @@
 //! Where results go: an existing non-empty directory is refused without --force, results appear
 //! only when complete, and the default run replaces only its own earlier files.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 #[test]

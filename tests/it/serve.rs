@@ -5,9 +5,7 @@
 //! (one replicate) or `cohesion compare` (several); every class of bad request must get a 4xx
 //! with a message naming what was wrong; and the server must keep answering afterwards.
 
-mod common;
-
-use common::{bin, cohesion, stderr};
+use crate::common::{bin, cohesion, stderr};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

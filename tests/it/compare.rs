@@ -1,8 +1,7 @@
 //! `cohesion compare` through the real binary: the same bytes on any number of threads, the
 //! documented seed rule, tidy summaries, a self-contained report, and clear refusals.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 

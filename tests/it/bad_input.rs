@@ -1,8 +1,7 @@
 //! Bad input exits with status 2 and one clear message naming file, key and line, never
 //! panics, and creates no output directory. One test per class of mistake.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fs;
 
 /// Runs a scenario text and returns stderr, checking the exit status and that nothing was

@@ -1,7 +1,6 @@
 //! The small commands: `check`, `scenarios`, `params`, and output cut short by a reader.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::{Command, Stdio};
 
 #[test]

@@ -5,9 +5,7 @@
 //! same bytes. The built-in scenarios with interventions are resumed through the library at
 //! many points.
 
-mod common;
-
-use common::{bin, cohesion, stderr};
+use crate::common::{bin, cohesion, stderr};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

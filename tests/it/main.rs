@@ -1,0 +1,22 @@
+//! The end-to-end tests, in one binary so that a newcomer's `cargo test --release` links one
+//! test executable rather than fifteen. Each module drives the real `cohesion` binary or the
+//! library as a user would; `common` holds the helpers they share.
+
+#[allow(dead_code)]
+mod common;
+
+mod bad_input;
+mod calibration;
+mod checkpoint;
+mod classic;
+mod commands;
+mod compare;
+mod docs;
+mod fuzz_regressions;
+mod interventions;
+mod model_properties;
+mod output_dirs;
+mod reproducible;
+mod serve;
+mod stylised_facts;
+mod sweep;
