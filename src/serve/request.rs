@@ -547,7 +547,7 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("council.openness"));
         assert_eq!(
             e.message,
-            "request: key `council.openness`: 1.5 is out of range: allowed 0 to 1 (share in [0,1])"
+            "request: key `council.openness`: 1.5 is out of range: allowed a number from 0 to 1"
         );
         let e = ask(r#"{"scenario": "baseline", "set": {"town.residents": 60000}}"#).unwrap_err();
         assert_eq!((e.status, e.key.as_deref()), (422, Some("town.residents")));

@@ -326,7 +326,7 @@ fn bad_requests_get_a_4xx_and_a_clear_message_and_the_server_carries_on() {
             r#"{"scenario": "baseline", "set": {"council.openness": 1.5}}"#,
         ),
         422,
-        &["request: key `council.openness`: 1.5 is out of range: allowed 0 to 1"],
+        &["request: key `council.openness`: 1.5 is out of range: allowed a number from 0 to 1"],
     );
     refused(
         server.post(
