@@ -58,7 +58,7 @@ pub const MAX_HEADERS: usize = 64;
 /// Seconds one write of an answer may wait for the client to read.
 pub const WRITE_SECONDS: u64 = 10;
 /// Seconds a whole answer may take to be written.
-pub const ANSWER_SECONDS: u64 = 120;
+pub const ANSWER_SECONDS: u64 = 60;
 
 /// A request whose line and headers have been read; its body, if any, is read on demand.
 pub struct Request {
