@@ -4,6 +4,7 @@
 //! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
+pub mod calibrate;
 pub mod checkpoint;
 pub mod classic;
 pub mod compare;
@@ -15,9 +16,11 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod serve;
 pub mod signals;
 pub mod sim;
+pub mod space;
 pub mod stats;
 pub mod sweep;
 pub mod town;
