@@ -328,12 +328,12 @@ fn costly_requests_are_refused_before_they_are_queued() {
             r.error()
         );
     };
-    // 50 residents with 100,000 new parks: a few resident-weeks, but the venues cost.
+    // 50 residents with 5,000 new parks: a few resident-weeks, but the venues cost.
     refused(
         json!({"scenario": "baseline",
                "set": {"town.residents": 50, "time.years": 1, "time.warmup_weeks": 0},
                "events": [{"kind": "invest", "year": 2010, "venue_kind": "park",
-                           "ward": "Pithead", "count": 100000}]}),
+                           "ward": "Pithead", "count": 5000}]}),
         "events[0].count",
         "at most 2000",
     );
