@@ -6,8 +6,12 @@
 //! - `venues`: how many venues of each kind are still open;
 //! - `belonging_by_ward`: belonging in each ward, to show which neighbourhoods pulled apart.
 //!
-//! Where several venue kinds have the same count at once, their lines are drawn a line's width
-//! apart rather than on top of one another, so that no kind disappears from the chart.
+//! Every line is drawn at its true value. So that lines lying on one another stay visible, the
+//! first is solid and each later one has its own dash pattern, drawn over it; the chart's caption
+//! names the lines that coincide and when. Shares are drawn on an axis from 0, so that a line's
+//! height shows its size; a comparison states each effect in percentage points in its legend.
+//! The legend and the labels of interventions sit outside the plotting area, so neither covers
+//! data; an intervention belongs to its scenario: drawn in its colour, on its line.
 //!
 //! Text is drawn with the embedded DejaVu Sans (no system fonts are needed), and the files are
 //! byte-identical from run to run: nothing depends on the clock or on hash order.
@@ -23,7 +27,6 @@ use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatte
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor, register_font};
-use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 use std::sync::Once;
@@ -45,9 +48,17 @@ pub(super) const PLOTTERS_FONT_SCALE: f64 = 1.24;
 pub(super) const BITMAP_TEXT_RISE: f64 = 0.12;
 /// Width of every data line, in pixels.
 pub(super) const LINE_PX: u32 = 3;
-/// In count charts, kinds with the same count at the same time are drawn this many pixels
-/// apart, as parallel stripes, instead of hiding one another.
-const DODGE_PX: f64 = LINE_PX as f64;
+/// Dash patterns (dash, gap) in pixels of the lines after the first, which is solid: each has its
+/// own period, so that lines drawn over one another show every colour along their length.
+const DASHES: [(u32, u32); 7] = [
+    (16, 10),
+    (6, 8),
+    (26, 8),
+    (3, 9),
+    (11, 5),
+    (20, 14),
+    (8, 12),
+];
 /// Length of a legend key's line, in pixels, the width set aside for it, and the legend's
 /// inner margin.
 pub(super) const KEY_PX: i32 = 28;
@@ -69,12 +80,18 @@ pub(super) const PALETTE: [RGBColor; 8] = [
 pub(super) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 /// Colour of intervention markers and their labels.
 pub(super) const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
-/// Font size of marker labels, in pixels per em.
+/// Font size of marker labels, of the legend's second lines and of the caption, in pixels per em.
 const MARKER_PX: f64 = 15.0;
-/// How far right of its line a marker's label starts, in years.
-const MARKER_LABEL_GAP_YEARS: f64 = 0.08;
-/// Markers closer than this (in years) put their labels on separate rows.
-const MARKER_CLEARANCE_YEARS: f64 = 2.5;
+/// Radius of the dot where a marker meets its scenario's line, in pixels.
+const MARKER_DOT_PX: i32 = 6;
+/// Space kept between two marker labels in one row, in pixels.
+const MARKER_LABEL_GAP_PX: i32 = 12;
+/// The frame's outer margin, and the width of the y axis' label area, in pixels (as
+/// [`Frame::draw`] lays them out).
+const OUTER_MARGIN: u32 = 20;
+const Y_LABEL_AREA: u32 = 100;
+/// Space between the plotting area and the legend to its right, in pixels.
+const LEGEND_GAP: i32 = 24;
 /// Opacity of the interval band drawn around each line.
 pub(super) const BAND_ALPHA: f64 = 0.2;
 
@@ -110,6 +127,7 @@ pub fn write_charts(
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect(),
         band: Vec::new(),
+        note: None,
     };
 
     let years = (f64::from(start_year), f64::from(start_year) + 1.0);
@@ -229,6 +247,7 @@ pub fn write_band_chart(
                 .filter(|p| p.0.is_finite() && p.2.is_finite() && p.3.is_finite())
                 .map(|p| (p.0, p.2, p.3))
                 .collect(),
+            note: line.note,
         })
         .collect();
     let spec = ChartSpec {
@@ -256,7 +275,7 @@ pub(super) fn register_fonts() {
 /// How to choose the y axis.
 #[derive(Clone, Copy)]
 enum Scale {
-    /// A share in [0,1]: a padded range around the data, never outside [0,1].
+    /// A share in [0,1]: from 0 to a little above the largest value, at most 1.
     Share,
     /// A count: from 0 to a little above the largest value, ticks at whole numbers.
     Count,
@@ -268,6 +287,8 @@ struct Series {
     points: Vec<(f64, f64)>,
     /// An interval around the line: (calendar year, low, high), all finite; empty for none.
     band: Vec<(f64, f64, f64)>,
+    /// A second line for the legend, such as the line's effect against a reference.
+    note: Option<String>,
 }
 
 /// What a chart shows.
@@ -277,7 +298,7 @@ struct ChartSpec {
     y_desc: &'static str,
     scale: Scale,
     series: Vec<Series>,
-    /// Moments marked with a dashed vertical line and a label.
+    /// Moments marked with a dashed vertical line and a label above the plotting area.
     markers: Vec<Marker>,
 }
 
@@ -287,6 +308,9 @@ pub struct Marker {
     /// Calendar year, fractional (2016.25 is week 14 of 2016).
     pub year: f64,
     pub label: String,
+    /// The line (by index) the moment belongs to: the marker is drawn in its colour and meets
+    /// it with a dot. `None` marks the moment for every line, in grey, across the chart.
+    pub series: Option<usize>,
 }
 
 /// One scenario's line in a band chart: (calendar year, mean, interval low, interval high).
@@ -294,6 +318,8 @@ pub struct Marker {
 pub struct BandSeries {
     pub label: String,
     pub points: Vec<(f64, f64, f64, f64)>,
+    /// A second line for the legend, such as the effect against the reference.
+    pub note: Option<String>,
 }
 
 /// A chart with its axes chosen.
@@ -428,8 +454,9 @@ fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
     Axis::new(lo, hi, 12, 1.0)
 }
 
-/// The y axis: for shares, a padded range around the data snapped to 0.05 and kept inside
-/// [0,1]; for counts, 0 to a whole step above the largest count.
+/// The y axis: for shares, 0 to a little above the largest value, snapped to 0.05 and at most 1;
+/// for counts, 0 to a whole step above the largest count. Both start at 0, so that a line's
+/// height shows its size and a small difference looks small.
 fn y_axis(chart: &ChartSpec) -> Axis {
     let values = chart.series.iter().flat_map(|s| {
         s.points
@@ -439,13 +466,10 @@ fn y_axis(chart: &ChartSpec) -> Axis {
     });
     match chart.scale {
         Scale::Share => {
-            let (lo, hi) = extent(values).unwrap_or((0.0, 1.0));
-            let (lo, hi) = (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0));
-            let pad = 0.15 * (hi - lo).max(0.1);
+            let hi = extent(values).map_or(1.0, |(_, hi)| hi.clamp(0.0, 1.0));
             let snap = 0.05;
-            let lo = ((lo - pad) / snap).floor() * snap;
-            let hi = ((hi + pad) / snap).ceil() * snap;
-            Axis::new(lo.max(0.0), hi.min(1.0), 10, 0.01)
+            let hi = ((hi + 0.05) / snap).ceil() * snap;
+            Axis::new(0.0, hi.min(1.0), 10, 0.01)
         }
         Scale::Count => {
             let max = extent(values).map_or(0.0, |(_, hi)| hi).max(1.0);
@@ -550,77 +574,155 @@ fn legend_position<DB: DrawingBackend>(
     Ok(best.0)
 }
 
-/// The series' points, with points that several series share (same year, same value) spread
-/// `step` apart around the true value, first series on top. Unshared points stay put.
-fn dodge(series: &[Series], step: f64) -> Vec<Vec<(f64, f64)>> {
-    // Adding 0.0 turns -0.0 into 0.0, so that equal values have equal keys.
-    let key = |x: f64, y: f64| ((x + 0.0).to_bits(), (y + 0.0).to_bits());
-    let mut sharing: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
-    for (i, s) in series.iter().enumerate() {
-        for &(x, y) in &s.points {
-            sharing.entry(key(x, y)).or_default().push(i);
-        }
-    }
-    series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            s.points
-                .iter()
-                .map(|&(x, y)| {
-                    let group = sharing.get(&key(x, y)).map_or(&[][..], Vec::as_slice);
-                    let rank = group.iter().position(|&j| j == i).unwrap_or(0);
-                    let centre = group.len().saturating_sub(1) as f64 / 2.0;
-                    (x, y + step * (centre - rank as f64))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Dashed vertical lines at the chart's markers, each labelled just right of its line near the
-/// top; labels of markers close together are stepped down so that they do not overlap.
-fn draw_markers<DB: DrawingBackend>(
-    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
-    chart: &Chart,
-    text_rise: f64,
-) -> io::Result<()> {
-    let (lo, hi) = (chart.y.lo, chart.y.hi);
-    let (_, height) = ctx.plotting_area().dim_in_pixel();
-    let per_px = (hi - lo) / f64::from(height.max(1));
-    let line_px = MARKER_PX * PLOTTERS_FONT_SCALE * 1.3;
-    let style = MARKER.stroke_width(2);
-    let text = TextStyle::from(font(MARKER_PX).into_font()).color(&MARKER);
-    let mut last_x = f64::NEG_INFINITY;
-    let mut row = 0;
-    for m in &chart.spec.markers {
-        if m.year < chart.x.lo || m.year > chart.x.hi {
+/// Where each marker's label goes: its row above the plotting area (0 nearest the plot) and its
+/// left edge in pixels, for a plotting area from `left` to `right` pixels wide over the x axis
+/// `x`. Labels are centred on their marker where the area allows and never overlap: a label
+/// that would touch one already placed in a row goes to the next row. Markers outside the x axis
+/// get no place.
+fn place_marker_labels(
+    markers: &[Marker],
+    x: &Axis,
+    (left, right): (i32, i32),
+) -> io::Result<Vec<Option<(usize, i32)>>> {
+    let span = (x.hi - x.lo).max(f64::MIN_POSITIVE);
+    let mut order: Vec<usize> = (0..markers.len()).collect();
+    order.sort_by(|&a, &b| markers[a].year.total_cmp(&markers[b].year));
+    let mut row_ends: Vec<i32> = Vec::new();
+    let mut placed = vec![None; markers.len()];
+    for i in order {
+        let m = &markers[i];
+        if !(x.lo..=x.hi).contains(&m.year) {
             continue;
         }
-        ctx.draw_series(std::iter::once(DashedPathElement::new(
-            vec![(m.year, lo), (m.year, hi)],
-            6,
-            5,
-            style,
-        )))
-        .map_err(io_error)?;
-        // Markers less than about two years apart share the top of the chart in rows.
-        row = if m.year - last_x < MARKER_CLEARANCE_YEARS {
-            row + 1
-        } else {
-            0
+        let (w, _) = font(MARKER_PX)
+            .into_font()
+            .box_size(&m.label)
+            .map_err(io_error)?;
+        let centre = left + ((m.year - x.lo) / span * f64::from(right - left)).round() as i32;
+        let start = (centre - w as i32 / 2).clamp(left, (right - w as i32).max(left));
+        let row = match row_ends
+            .iter()
+            .position(|&end| end + MARKER_LABEL_GAP_PX <= start)
+        {
+            Some(row) => row,
+            None => {
+                row_ends.push(i32::MIN);
+                row_ends.len() - 1
+            }
         };
-        last_x = m.year;
-        // Bitmap text is drawn higher than its anchor; it is lowered as much to sit alike.
-        let drop = 6.0 + line_px * f64::from(row) + text_rise * MARKER_PX * PLOTTERS_FONT_SCALE;
-        ctx.draw_series(std::iter::once(Text::new(
-            m.label.clone(),
-            (m.year + MARKER_LABEL_GAP_YEARS, hi - per_px * drop),
-            text.clone(),
-        )))
-        .map_err(io_error)?;
+        row_ends[row] = start + w as i32;
+        placed[i] = Some((row, start));
     }
-    Ok(())
+    Ok(placed)
+}
+
+/// Height of one row of marker labels or of caption text, in pixels.
+fn small_row_px() -> i32 {
+    (MARKER_PX * PLOTTERS_FONT_SCALE * 1.35).round() as i32
+}
+
+/// Height of one line of legend text, in pixels.
+fn legend_row_px() -> i32 {
+    (LEGEND_PX * PLOTTERS_FONT_SCALE * 1.3).round() as i32
+}
+
+/// The value of the line `points` (in x order) at `x`, interpolated; `None` outside it.
+fn value_at(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    let after = points.iter().position(|p| p.0 >= x)?;
+    let (x1, y1) = points[after];
+    if after == 0 || x1 == x {
+        return (x1 == x).then_some(y1);
+    }
+    let (x0, y0) = points[after - 1];
+    Some(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+}
+
+/// The pairs of lines that lie on one another (within `tolerance`) for at least two points in a
+/// row, as sentences for the caption: the longest such stretch of each pair, or "throughout".
+fn coinciding(series: &[Series], tolerance: f64) -> Vec<String> {
+    let mut found = Vec::new();
+    for i in 0..series.len() {
+        for j in i + 1..series.len() {
+            let (a, b) = (&series[i].points, &series[j].points);
+            if a.len() != b.len() || a.len() < 2 {
+                continue;
+            }
+            let together = |k: usize| a[k].0 == b[k].0 && (a[k].1 - b[k].1).abs() <= tolerance;
+            let (mut best, mut run_start) = (None::<(usize, usize)>, None);
+            for k in 0..=a.len() {
+                match (k < a.len() && together(k), run_start) {
+                    (true, None) => run_start = Some(k),
+                    (false, Some(first)) => {
+                        let longer = best.is_none_or(|(f, l)| k - 1 - first > l - f);
+                        if k - 1 > first && longer {
+                            best = Some((first, k - 1));
+                        }
+                        run_start = None;
+                    }
+                    _ => {}
+                }
+            }
+            let Some((first, last)) = best else { continue };
+            let when = if first == 0 && last == a.len() - 1 {
+                "throughout".to_owned()
+            } else {
+                let (from, to) = (a[first].0.floor(), a[last].0.floor());
+                if from == to {
+                    format!("in {from}")
+                } else {
+                    format!("{from}–{to}")
+                }
+            };
+            found.push(format!(
+                "{} and {} {when}",
+                series[i].label, series[j].label
+            ));
+        }
+    }
+    found
+}
+
+/// `text` broken at spaces into lines at most `width` pixels wide in the caption's font.
+fn wrap(text: &str, width: i32) -> io::Result<Vec<String>> {
+    let font = font(MARKER_PX).into_font();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        let (w, _) = font.box_size(&candidate).map_err(io_error)?;
+        if w as i32 > width && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_owned()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// The caption under a chart: which lines coincide and how they are told apart.
+fn caption(series: &[Series], y: &Axis, plot_height_px: f64) -> Option<String> {
+    let tolerance = f64::from(LINE_PX) * (y.hi - y.lo) / plot_height_px.max(1.0);
+    let pairs = coinciding(series, tolerance);
+    if pairs.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 4;
+    let mut text = format!(
+        "Lines drawn on one another (dashes over solid): {}",
+        pairs[..pairs.len().min(SHOWN)].join("; ")
+    );
+    if pairs.len() > SHOWN {
+        text.push_str(&format!("; and {} more pairs", pairs.len() - SHOWN));
+    }
+    text.push('.');
+    Some(text)
 }
 
 /// The regular font at `px` pixels per em.
@@ -634,47 +736,213 @@ pub(super) fn io_error(e: impl std::fmt::Display) -> io::Error {
 
 /// Draws `chart` on `backend` and writes it out. The same code serves the PNG and the SVG;
 /// `text_rise` is how far above its anchor the backend draws text, as a fraction of the font size.
+///
+/// The layout, from the top: the title; rows of marker labels; the plotting area, with the
+/// legend to its right; the x axis; the caption.
 fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::Result<()> {
     let spec = &chart.spec;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(io_error)?;
+    let (width, height) = root.dim_in_pixel();
+    let (width, height) = (width as i32, height as i32);
 
+    let legend = LegendBox::measure(&spec.series)?;
+    let margin_right = OUTER_MARGIN as i32 + legend.width + LEGEND_GAP;
+    let plot_x = ((OUTER_MARGIN + Y_LABEL_AREA) as i32, width - margin_right);
+    let places = place_marker_labels(&spec.markers, &chart.x, plot_x)?;
+    let marker_rows = places.iter().flatten().map(|p| p.0 + 1).max().unwrap_or(0) as i32;
+    let plot_height = f64::from(height - 260 - marker_rows * small_row_px());
+    let caption = match caption(&spec.series, &chart.y, plot_height) {
+        Some(text) => wrap(&text, width - 2 * OUTER_MARGIN as i32)?,
+        None => Vec::new(),
+    };
+    let caption_rows = caption.len() as i32;
+
+    // The title spans the whole width; the legend's column is taken from the area below it.
+    let area = root.margin(
+        OUTER_MARGIN as i32,
+        OUTER_MARGIN as i32 + caption_rows * small_row_px(),
+        OUTER_MARGIN as i32,
+        OUTER_MARGIN as i32,
+    );
+    let area = area
+        .titled(
+            &spec.title,
+            (FONT, TITLE_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold),
+        )
+        .map_err(io_error)?;
+    let area = area.margin(
+        marker_rows * small_row_px() + 8,
+        0,
+        0,
+        margin_right - OUTER_MARGIN as i32,
+    );
     let mut ctx = Frame {
-        title: &spec.title,
+        title: "",
         x: &chart.x,
         y: &chart.y,
         x_desc: "year",
         y_desc: spec.y_desc,
-        margin_right: 40,
+        margin_right: 0,
         grid: true,
     }
-    .draw(&root)?;
+    .draw_untitled(&area)?;
 
-    let lines = match spec.scale {
-        Scale::Share => spec.series.iter().map(|s| s.points.clone()).collect(),
-        Scale::Count => {
-            let (_, height) = ctx.plotting_area().dim_in_pixel();
-            let step = DODGE_PX * (chart.y.hi - chart.y.lo) / f64::from(height.max(1));
-            dodge(&spec.series, step)
-        }
-    };
     // Bands first, so that every line is drawn over every band.
     for (i, series) in spec.series.iter().enumerate() {
         draw_band(&mut ctx, PALETTE[i % PALETTE.len()], &series.band)?;
     }
-    draw_markers(&mut ctx, chart, text_rise)?;
-    for (i, (series, points)) in spec.series.iter().zip(&lines).enumerate() {
-        draw_line(&mut ctx, i, &series.label, points, text_rise)?;
+    let points: Vec<Vec<(f64, f64)>> = spec.series.iter().map(|s| s.points.clone()).collect();
+    for (i, (series, line)) in spec.series.iter().zip(&points).enumerate() {
+        draw_line(&mut ctx, i, &series.label, line, text_rise)?;
     }
-    if !spec.series.is_empty() {
-        let labels: Vec<&str> = spec.series.iter().map(|s| s.label.as_str()).collect();
-        draw_legend(&mut ctx, &labels, &lines)?;
+    draw_markers(&mut ctx, &root, chart, &places, text_rise)?;
+    let (plot_xs, plot_ys) = ctx.plotting_area().get_pixel_range();
+    legend.draw(
+        &root,
+        &spec.series,
+        (plot_xs.end + LEGEND_GAP, plot_ys.start),
+        text_rise,
+    )?;
+    let style = TextStyle::from(font(MARKER_PX).into_font()).color(&MARKER);
+    for (row, text) in caption.into_iter().enumerate() {
+        let y = height - OUTER_MARGIN as i32 - (caption_rows - row as i32) * small_row_px()
+            + (text_rise * MARKER_PX * PLOTTERS_FONT_SCALE).round() as i32;
+        root.draw(&Text::new(text, (OUTER_MARGIN as i32, y), style.clone()))
+            .map_err(io_error)?;
     }
 
     root.present().map_err(io_error)?;
     drop(ctx);
     drop(root);
     Ok(())
+}
+
+/// Each marker: a dashed vertical line from the top of the plotting area down to its line (in
+/// its scenario's colour, with a dot where it meets the line), or across the whole chart in grey
+/// for a marker of every line; and its label in its row above the plotting area.
+fn draw_markers<DB: DrawingBackend>(
+    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    places: &[Option<(usize, i32)>],
+    text_rise: f64,
+) -> io::Result<()> {
+    let (lo, hi) = (chart.y.lo, chart.y.hi);
+    let (_, plot_ys) = ctx.plotting_area().get_pixel_range();
+    for (m, place) in chart.spec.markers.iter().zip(places) {
+        let Some((row, left)) = *place else { continue };
+        let (colour, bottom) = match m.series {
+            Some(i) => {
+                let line = chart.spec.series.get(i).map(|s| s.points.as_slice());
+                let at = line.and_then(|points| value_at(points, m.year));
+                (PALETTE[i % PALETTE.len()], at)
+            }
+            None => (MARKER, None),
+        };
+        let style = colour.stroke_width(2);
+        ctx.draw_series(std::iter::once(DashedPathElement::new(
+            vec![(m.year, bottom.unwrap_or(lo)), (m.year, hi)],
+            6,
+            5,
+            style,
+        )))
+        .map_err(io_error)?;
+        if let Some(y) = bottom {
+            ctx.draw_series(std::iter::once(Circle::new(
+                (m.year, y),
+                MARKER_DOT_PX,
+                colour.filled(),
+            )))
+            .map_err(io_error)?;
+        }
+        let row = i32::try_from(row).unwrap_or(i32::MAX);
+        let top = plot_ys.start - 6 - (row + 1) * small_row_px()
+            + (text_rise * MARKER_PX * PLOTTERS_FONT_SCALE).round() as i32;
+        let text = TextStyle::from(font(MARKER_PX).into_font()).color(&colour);
+        root.draw(&Text::new(m.label.clone(), (left, top), text))
+            .map_err(io_error)?;
+    }
+    Ok(())
+}
+
+/// The legend to the right of the plotting area: one entry per line, its key drawn as the line
+/// is (colour and dash pattern), its label, and the label's note on a second line.
+struct LegendBox {
+    /// Width in pixels, key included.
+    width: i32,
+}
+
+impl LegendBox {
+    fn measure(series: &[Series]) -> io::Result<LegendBox> {
+        let mut text = 0u32;
+        for s in series {
+            let (w, _) = font(LEGEND_PX)
+                .into_font()
+                .box_size(&s.label)
+                .map_err(io_error)?;
+            text = text.max(w);
+            if let Some(note) = &s.note {
+                let (w, _) = font(MARKER_PX)
+                    .into_font()
+                    .box_size(note)
+                    .map_err(io_error)?;
+                text = text.max(w);
+            }
+        }
+        let width = if series.is_empty() {
+            0
+        } else {
+            LEGEND_KEY_AREA + text as i32
+        };
+        Ok(LegendBox { width })
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        series: &[Series],
+        (x, mut y): (i32, i32),
+        text_rise: f64,
+    ) -> io::Result<()> {
+        let label = TextStyle::from(font(LEGEND_PX).into_font());
+        let note = TextStyle::from(font(MARKER_PX).into_font()).color(&MARKER);
+        let rise = |px: f64| (text_rise * px * PLOTTERS_FONT_SCALE).round() as i32;
+        for (i, s) in series.iter().enumerate() {
+            let mid = y + legend_row_px() / 2;
+            let key = vec![(x, mid), (x + KEY_PX, mid)];
+            let style = PALETTE[i % PALETTE.len()].stroke_width(LINE_PX);
+            match dash(i) {
+                None => root.draw(&PathElement::new(key, style)),
+                Some((size, gap)) => root.draw(&DashedPathElement::new(key, size, gap, style)),
+            }
+            .map_err(io_error)?;
+            let text_y = y + (legend_row_px() - (LEGEND_PX * PLOTTERS_FONT_SCALE) as i32) / 2;
+            root.draw(&Text::new(
+                s.label.clone(),
+                (x + LEGEND_KEY_AREA, text_y + rise(LEGEND_PX)),
+                label.clone(),
+            ))
+            .map_err(io_error)?;
+            y += legend_row_px();
+            if let Some(text) = &s.note {
+                root.draw(&Text::new(
+                    text.clone(),
+                    (x + LEGEND_KEY_AREA, y + rise(MARKER_PX)),
+                    note.clone(),
+                ))
+                .map_err(io_error)?;
+                y += small_row_px();
+            }
+            y += 6;
+        }
+        Ok(())
+    }
+}
+
+/// The dash pattern of the `i`th line, or `None` for the first, which is solid.
+fn dash(i: usize) -> Option<(u32, u32)> {
+    (i > 0).then(|| DASHES[(i - 1) % DASHES.len()])
 }
 
 /// The frame every chart shares: a bold title, the axes with their descriptions and tick labels
@@ -696,15 +964,33 @@ impl Frame<'_> {
         &self,
         root: &'r DrawingArea<DB, Shift>,
     ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
-        let mut ctx = ChartBuilder::on(root)
+        let mut builder = ChartBuilder::on(root);
+        builder
             .caption(
                 self.title,
                 (FONT, TITLE_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold),
             )
-            .margin(20)
-            .margin_right(self.margin_right)
+            .margin(OUTER_MARGIN)
+            .margin_right(self.margin_right);
+        self.build(builder)
+    }
+
+    /// Draws the frame's axes on `area`, which already has its title and margins, and returns
+    /// the chart to draw data into.
+    fn draw_untitled<'r, DB: DrawingBackend>(
+        &self,
+        area: &'r DrawingArea<DB, Shift>,
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+        self.build(ChartBuilder::on(area))
+    }
+
+    fn build<'r, DB: DrawingBackend>(
+        &self,
+        mut builder: ChartBuilder<'_, 'r, DB>,
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+        let mut ctx = builder
             .x_label_area_size(70)
-            .y_label_area_size(100)
+            .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(self.x.clone(), self.y.clone())
             .map_err(io_error)?;
 
@@ -746,8 +1032,9 @@ pub(super) fn draw_band<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The `i`th line of a chart, in the `i`th palette colour, with its legend key; past the
-/// palette, colours repeat with dashed lines.
+/// The `i`th line of a chart, in the `i`th palette colour, with its legend key: the first line
+/// solid, each later one in its own dash pattern (see [`DASHES`]), so that lines drawn over one
+/// another all stay visible.
 pub(super) fn draw_line<DB: DrawingBackend>(
     ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
     i: usize,
@@ -760,16 +1047,24 @@ pub(super) fn draw_line<DB: DrawingBackend>(
     // Legend keys are raised as much as the backend raises the text beside them.
     let key_rise = (text_rise * LEGEND_PX * PLOTTERS_FONT_SCALE).round() as i32;
     let key = move |(x, y): (i32, i32)| [(x, y - key_rise), (x + KEY_PX, y - key_rise)];
-    if i < PALETTE.len() {
-        ctx.draw_series(LineSeries::new(points.iter().copied(), style))
+    match dash(i) {
+        None => {
+            ctx.draw_series(LineSeries::new(points.iter().copied(), style))
+                .map_err(io_error)?
+                .label(label)
+                .legend(move |at| PathElement::new(key(at), style));
+        }
+        Some((size, gap)) => {
+            ctx.draw_series(DashedLineSeries::new(
+                points.iter().copied(),
+                size,
+                gap,
+                style,
+            ))
             .map_err(io_error)?
             .label(label)
-            .legend(move |at| PathElement::new(key(at), style));
-    } else {
-        ctx.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 6, style))
-            .map_err(io_error)?
-            .label(label)
-            .legend(move |at| DashedPathElement::new(key(at), 10, 6, style));
+            .legend(move |at| DashedPathElement::new(key(at), size, gap, style));
+        }
     }
     Ok(())
 }
@@ -894,16 +1189,111 @@ mod tests {
         write_charts(dir.path(), &obs, &wards, 1990, "many").unwrap();
     }
 
-    #[test]
-    fn only_shared_counts_are_dodged() {
-        let line = |label: &str, ys: [f64; 2]| Series {
+    fn line(label: &str, ys: &[f64]) -> Series {
+        Series {
             label: label.to_owned(),
-            points: vec![(2010.0, ys[0]), (2011.0, ys[1])],
+            points: ys
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| (2010.0 + i as f64, y))
+                .collect(),
             band: Vec::new(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn coinciding_lines_are_named_with_their_years() {
+        let lines = [
+            line("a", &[0.5, 0.5, 0.5, 0.6]),
+            line("b", &[0.5, 0.5, 0.5, 0.4]),
+            line("c", &[0.1, 0.2, 0.3, 0.4]),
+            line("d", &[0.1, 0.2, 0.3, 0.4]),
+        ];
+        assert_eq!(
+            coinciding(&lines, 1e-9),
+            ["a and b 2010–2012", "c and d throughout"]
+        );
+        // One shared point is a crossing, not lines lying on one another.
+        assert!(coinciding(&lines[1..3], 1e-9).is_empty());
+    }
+
+    #[test]
+    fn marker_labels_never_share_a_row_where_they_would_touch() {
+        let x = Axis::new(2010.0, 2025.0, 12, 1.0);
+        let marker = |year: f64, series| Marker {
+            year,
+            label: "austerity + devolution".to_owned(),
+            series,
         };
-        let lines = dodge(&[line("a", [1.0, 2.0]), line("b", [1.0, 3.0])], 0.5);
-        assert_eq!(lines[0], [(2010.0, 1.25), (2011.0, 2.0)]);
-        assert_eq!(lines[1], [(2010.0, 0.75), (2011.0, 3.0)]);
+        let markers = [
+            marker(2016.0, Some(1)),
+            marker(2016.0, Some(2)),
+            marker(2024.0, Some(1)),
+            marker(1990.0, None),
+        ];
+        let places = place_marker_labels(&markers, &x, (120, 900)).unwrap();
+        let (a, b, c) = (places[0].unwrap(), places[1].unwrap(), places[2].unwrap());
+        assert_ne!(a.0, b.0, "labels at the same year share a row");
+        assert_eq!(c.0, 0, "a label far away goes in the first row");
+        assert!(
+            places[3].is_none(),
+            "a marker outside the axis is not drawn"
+        );
+        assert!(
+            c.1 + 100 <= 900,
+            "labels stay inside the plotting area's width"
+        );
+    }
+
+    #[test]
+    fn values_between_points_are_interpolated() {
+        let points = [(2010.0, 0.2), (2011.0, 0.4)];
+        assert_eq!(value_at(&points, 2010.5), Some(0.30000000000000004));
+        assert_eq!(value_at(&points, 2010.0), Some(0.2));
+        assert_eq!(value_at(&points, 2012.0), None);
+        assert_eq!(value_at(&points, 2009.0), None);
+    }
+
+    /// Pixels of `colour` in a PNG drawn in memory.
+    fn count_colour(rgb: &[u8], colour: RGBColor) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| p[0] == colour.0 && p[1] == colour.1 && p[2] == colour.2)
+            .count()
+    }
+
+    #[test]
+    fn lines_on_one_another_both_show_and_keep_their_values() {
+        register_fonts();
+        let same = [0.4, 0.45, 0.5, 0.5, 0.45, 0.4];
+        let spec = ChartSpec {
+            name: "test",
+            title: "two lines, one place".to_owned(),
+            y_desc: "share",
+            scale: Scale::Share,
+            series: vec![line("first", &same), line("second", &same)],
+            markers: Vec::new(),
+        };
+        let chart = Chart::new(spec, (2010.0, 2011.0));
+        assert_eq!(chart.y.lo, 0.0, "shares are drawn from 0");
+        let (w, h) = SIZE;
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        draw(
+            BitMapBackend::with_buffer(&mut rgb, SIZE),
+            &chart,
+            BITMAP_TEXT_RISE,
+        )
+        .unwrap();
+        let (first, second) = (
+            count_colour(&rgb, PALETTE[0]),
+            count_colour(&rgb, PALETTE[1]),
+        );
+        // A 3-pixel line across ~800 pixels of plot is a few thousand pixels; the dashes of the
+        // second line leave a good share of the first's visible under it.
+        assert!(first > 600, "the first line is hidden: {first} pixels");
+        assert!(second > 600, "the second line is missing: {second} pixels");
+        let caption = caption(&chart.spec.series, &chart.y, 500.0).unwrap();
+        assert!(caption.contains("first and second throughout"), "{caption}");
     }
 
     #[test]

@@ -314,11 +314,13 @@ pub fn events_csv(cmp: &Comparison) -> String {
     out
 }
 
-/// The moments every chart marks: each scheduled intervention of any scenario, as a
-/// fractional calendar year, with the kinds that start then.
+/// The moments every chart marks: each scheduled intervention of each scenario, as a fractional
+/// calendar year, with the kinds that start then, belonging to that scenario's line alone.
 pub fn markers(cmp: &Comparison) -> Vec<Marker> {
-    let mut at: BTreeMap<u32, Vec<&'static str>> = BTreeMap::new();
-    for s in &cmp.plan.scenarios {
+    let start = f64::from(cmp.plan.years().0);
+    let mut all = Vec::new();
+    for (i, s) in cmp.plan.scenarios.iter().enumerate() {
+        let mut at: BTreeMap<u32, Vec<&'static str>> = BTreeMap::new();
         for e in &s.events {
             let (year, week) = e.when();
             if let Some(tick) = s.tick_of(year, week) {
@@ -328,14 +330,42 @@ pub fn markers(cmp: &Comparison) -> Vec<Marker> {
                 }
             }
         }
-    }
-    let start = f64::from(cmp.plan.years().0);
-    at.into_iter()
-        .map(|(tick, kinds)| Marker {
+        all.extend(at.into_iter().map(|(tick, kinds)| Marker {
             year: start + f64::from(tick) / f64::from(WEEKS_PER_YEAR),
             label: kinds.join(" + "),
-        })
-        .collect()
+            series: Some(i),
+        }));
+    }
+    all
+}
+
+/// The legend's note for scenario `s` on `metric` (whose unit is `unit`, as in the metric table):
+/// its effect against the reference in the last reported year — in percentage points for a
+/// share, in points of 100 for a mean on 0–1, else in the metric's own unit — with its interval
+/// when there are replicates to give one.
+fn effect_note(cmp: &Comparison, s: usize, metric: &str, unit: &str) -> Option<String> {
+    let reference = &cmp.plan.scenarios.first()?.name;
+    if s == 0 {
+        return Some("reference".to_owned());
+    }
+    let year = *cmp.plan.report_years().last()?;
+    let d = &cmp.effect(s, metric, year)?.diff;
+    let (scale, unit) = if unit.starts_with("share") {
+        (100.0, " pp".to_owned())
+    } else if unit.ends_with("0–1") {
+        (100.0, " points of 100".to_owned())
+    } else {
+        (1.0, format!(" {unit}"))
+    };
+    let interval = if d.ci_low.is_finite() && d.ci_high.is_finite() {
+        format!(" ({:+.1} to {:+.1})", d.ci_low * scale, d.ci_high * scale)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{:+.1}{unit}{interval} vs {reference}, {year}",
+        d.mean * scale
+    ))
 }
 
 /// One band chart per headline metric. Returns the file names written, PNG then SVG for each.
@@ -348,6 +378,7 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
         name: metric,
         label,
         meaning,
+        unit,
         ..
     } in headline().copied()
     {
@@ -366,6 +397,7 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
                         (year, e.mean, e.ci_low, e.ci_high)
                     })
                     .collect(),
+                note: effect_note(cmp, s, metric, unit),
             })
             .collect();
         let title = if n > 1 {

@@ -233,6 +233,39 @@ fn the_report_is_self_contained() {
     assert!(report.contains("2 of the town's parks close"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("report.html"), "{stdout}");
+
+    // Each scenario's interventions are marked on its own line, in its colour: the library's
+    // closure in 2011 on both (blue for small, vermillion for small_pubs), the parks' closure
+    // in 2010 on small_pubs' alone. The legend states the effect against the reference.
+    let svg = fs::read_to_string(tmp.path().join("cmp/charts/belonging.svg")).unwrap();
+    let labels: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter(|t| {
+            t.split('>')
+                .nth(1)
+                .is_some_and(|body| body.trim().starts_with("close"))
+        })
+        .collect();
+    let in_colour = |c: &str| {
+        labels
+            .iter()
+            .filter(|t| {
+                t.split('>')
+                    .next()
+                    .unwrap_or("")
+                    .contains(&format!("fill=\"{c}\""))
+            })
+            .count()
+    };
+    assert_eq!(labels.len(), 3, "three closure labels: {labels:?}");
+    assert_eq!(in_colour("#0072B2"), 1, "small has one closure: {labels:?}");
+    assert_eq!(in_colour("#D55E00"), 2, "small_pubs has two: {labels:?}");
+    assert!(svg.contains("points of 100"), "no effect in the legend");
+    assert!(
+        svg.contains("vs small, 2011"),
+        "no reference and year in the legend"
+    );
 }
 
 /// Runs `args`, expects exit 2 with a message containing `needle`, and nothing written.
