@@ -1,5 +1,5 @@
 //! Prints the calibration figures of a scenario, year by year: the first year's values are what
-//! DESIGN.md's calibration table is checked against.
+//! the calibration table of docs/calibration.md is checked against.
 //!
 //! `cargo run --release --example calibrate -- [SCENARIO] [SEED]`
 

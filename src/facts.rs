@@ -1,4 +1,4 @@
-//! The town model's stylised facts (DESIGN.md §2): what the research reports about towns like
+//! The town model's stylised facts (ODD §1.3): what the research reports about towns like
 //! this one, in sign, checked on the built-in scenarios with replicates. Each fact passes only
 //! when the 95% interval of its paired difference lies on the reported side of zero.
 //!

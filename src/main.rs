@@ -563,7 +563,7 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     });
     if bar.is_none() {
         eprintln!(
-            "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads}              threads)",
+            "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads} threads)",
             args.names.join(", "),
             plan.replicates,
             plan.seed

@@ -5,7 +5,7 @@
 //! and the tick. Two draws with different names never share numbers, and the numbers a resident
 //! sees in week 300 do not depend on how many residents there are, which thread ran them, or what
 //! happened earlier in the run. That is what makes runs byte-identical on any number of threads
-//! (DESIGN.md §3).
+//! (README, Reproducibility; ODD §4.9).
 //!
 //! Two generators serve two needs:
 //!

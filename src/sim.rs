@@ -277,7 +277,7 @@ impl Simulation {
     }
 }
 
-/// The weekly tick, in the order of DESIGN.md §2: one schedule per mechanism, named, so that
+/// The weekly tick, in the order of ODD §3: one schedule per mechanism, named, so that
 /// the time each takes can be measured. They run one after another; each parallelises inside
 /// itself.
 fn weekly_schedule() -> Vec<(&'static str, Schedule)> {

@@ -1,5 +1,5 @@
 //! The classic models behind the town's mechanisms, each run on its own and checked against its
-//! published result (DESIGN.md §2): Deffuant–Weisbuch bounded confidence ([`deffuant`]),
+//! published result: Deffuant–Weisbuch bounded confidence ([`deffuant`]),
 //! Hegselmann–Krause averaging ([`hk`]), Schelling segregation ([`schelling`]), Granovetter
 //! thresholds ([`granovetter`]) and Axelrod's culture dissemination ([`axelrod`]).
 //!

@@ -137,8 +137,10 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             text.push_str(&format!("submit it with:\n  sbatch {}\n", sbatch.display()));
         }
         text.push_str(&format!(
-            "resubmit failed tasks alone with:\n  sbatch --array=3,17 {}\nwhen all have \
-             finished:\n  cohesion merge {}\n",
+            "resubmit failed tasks alone (ids 0–{}) with, for example:\n  sbatch --array={} {}\n\
+             when all have finished:\n  cohesion merge {}\n",
+            tasks.saturating_sub(1),
+            tasks.saturating_sub(1),
             sbatch.display(),
             dir.display()
         ));

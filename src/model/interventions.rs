@@ -76,7 +76,7 @@ pub fn interventions(
                         ledger.close(&mut v, "scheduled closure");
                     }
                 }
-                format!("close {count} {}: {closed} closed", venue_kind.name())
+                format!("close: {closed} of {count} {} closed", venue_kind.name())
             }
             Intervention::Austerity(iv::Austerity {
                 years,
@@ -203,7 +203,7 @@ pub fn interventions(
                 }
                 council.assembly = Some((clock.now(), *acted_on));
                 format!(
-                    "citizens' assembly of {sitting} residents drawn by lot; the council {} on \
+                    "citizens_assembly: {sitting} residents drawn by lot; the council {} on \
                      its recommendations",
                     if *acted_on { "acts" } else { "does not act" }
                 )
@@ -229,7 +229,8 @@ pub fn interventions(
                 format!("pub_costs: running costs {:+.0}%", change * 100.0)
             }
         };
-        ledger.note("intervention", ward, format!("{}: {detail}", event.kind()));
+        // Each detail begins with the intervention's kind, as the scenario file names it.
+        ledger.note("intervention", ward, detail);
     }
 }
 

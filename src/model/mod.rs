@@ -1,7 +1,7 @@
 //! The model: components and resources ([`components`]) and one file per mechanism of the
 //! weekly tick. Each mechanism is a bevy system whose parameters say what it reads and writes;
 //! mechanisms never call one another and meet only through components and resources, in the
-//! order [`crate::sim`] gives them (DESIGN.md §2).
+//! order [`crate::sim`] gives them (ODD §3).
 //!
 //! Architecture invariant: no mechanism draws randomness except from a keyed stream
 //! ([`crate::rng`]), iterates in an order that depends on bevy's storage when the result could

@@ -132,8 +132,11 @@ pub fn write_sbatch(
          # status 75; resubmitted, it goes on from them. For example:\n",
     );
     s.push_str(&format!(
-        "#   sbatch --array=3 {}\n# When every task has finished: {} merge {}\n",
+        "#   sbatch --array={} {}   (task ids run from 0 to {})\n\
+         # When every task has finished: {} merge {}\n",
+        t - 1,
         q(&dir.join(SBATCH)),
+        t - 1,
         q(binary),
         q(dir)
     ));

@@ -1,4 +1,4 @@
-//! The default baseline in its first simulated year lands inside the ranges of DESIGN.md's
+//! The default baseline in its first simulated year lands inside the ranges of docs/calibration.md's
 //! calibration table (England survey figures for coalfield towns), read from `metrics.csv`
 //! written by the real binary; and pubs close at about the rate ONS reports.
 

@@ -1,4 +1,4 @@
-//! The stylised facts of DESIGN.md §2 as the built-in scenarios must show them (the checks
+//! The stylised facts of ODD §1.3 as the built-in scenarios must show them (the checks
 //! themselves are in `src/facts.rs`, shared with `cohesion validate`): means over 6
 //! replicates, and the 95% interval of each paired difference on the reported side of zero.
 //! `cargo test --release --test it stylised_facts -- --nocapture` prints the figures.
