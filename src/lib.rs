@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod classic;
 pub mod compare;
 pub mod facts;
+pub mod limits;
 pub mod model;
 pub mod observe;
 pub mod output;
