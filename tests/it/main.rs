@@ -12,6 +12,7 @@ mod classic;
 mod commands;
 mod compare;
 mod docs;
+mod force_safety;
 mod fuzz_regressions;
 mod interventions;
 mod model_properties;
