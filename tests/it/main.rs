@@ -19,5 +19,6 @@ mod model_properties;
 mod output_dirs;
 mod reproducible;
 mod serve;
+mod sized_work;
 mod stylised_facts;
 mod sweep;
