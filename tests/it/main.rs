@@ -16,6 +16,7 @@ mod force_safety;
 mod fuzz_regressions;
 mod interventions;
 mod model_properties;
+mod names_are_data;
 mod output_dirs;
 mod reproducible;
 mod serve;
