@@ -13,6 +13,7 @@ mod commands;
 mod compare;
 mod docs;
 mod force_safety;
+mod fragile_io;
 mod fuzz_regressions;
 mod interventions;
 mod model_properties;
