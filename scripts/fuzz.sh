@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers of user input: scenario files (parse and validate) and sweep files (parse,
-# check and resolve the plan), each for SECONDS (default 60), one after another, and prints how
-# many inputs each target tried. A crash stops the script with libFuzzer's report; the input
-# that caused it is left in fuzz/artifacts/TARGET/. Fix the parser, then add the input as a
-# regression test in tests/it/fuzz_regressions.rs.
+# Fuzzes the parsers of user input: scenario files (parse and validate), sweep files (parse,
+# check and resolve the plan) and the seminar server's run requests (the JSON body of
+# POST /api/run, read and checked as the server does), each for SECONDS (default 60), one after
+# another, and prints how many inputs each target tried. A crash stops the script with
+# libFuzzer's report; the input that caused it is left in fuzz/artifacts/TARGET/. Fix the
+# parser, then add the input as a regression test in tests/it/fuzz_regressions.rs.
 #
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: scenario sweep; default both)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: scenario sweep server_request;
+#                                                   default all three)
 #
 # cargo fuzz wants a nightly compiler; on a stable one, RUSTC_BOOTSTRAP=1 lets it accept the
 # flags it needs. Installs cargo-fuzz with cargo if missing. Corpora start from the built-in
-# scenario and sweep files and grow in fuzz/corpus/ (not committed).
+# scenario and sweep files (server requests from the JSON in fuzz/regressions/server_request/)
+# and grow in fuzz/corpus/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(scenario sweep)
+((${#targets[@]})) || targets=(scenario sweep server_request)
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2; }
 
 if ! cargo fuzz --version > /dev/null 2>&1; then
@@ -35,6 +38,7 @@ seed() {
   case $target in
     scenario) cp scenarios/*.toml "$dir"/ ;;
     sweep) cp scenarios/sweeps/*.toml "$dir"/ ;;
+    server_request) ;; # seeded from its regressions alone: valid requests and extremes
   esac
   cp fuzz/regressions/"$target"/* "$dir"/ 2> /dev/null || true
 }

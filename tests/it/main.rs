@@ -21,6 +21,7 @@ mod names_are_data;
 mod output_dirs;
 mod reproducible;
 mod serve;
+mod serve_hardening;
 mod sized_work;
 mod stylised_facts;
 mod sweep;
