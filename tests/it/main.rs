@@ -12,6 +12,7 @@ mod classic;
 mod commands;
 mod compare;
 mod docs;
+mod finite_numbers;
 mod force_safety;
 mod fragile_io;
 mod fuzz_regressions;
