@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod classic;
 pub mod compare;
 pub mod facts;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod observe;

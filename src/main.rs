@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use cohesion::compare::ComparePlan;
-use cohesion::output::Target;
+use cohesion::output::terminal;
+use cohesion::output::{self as output, Target};
 use cohesion::run::{RunRequest, compare};
 use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
@@ -67,7 +68,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         replicate: u32,
         /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
+        #[arg(long, value_parser = cohesion::limits::parse_threads)]
         threads: Option<usize>,
         /// Output directory (default: outputs/<scenario>-seed<N>).
         #[arg(long)]
@@ -124,7 +125,7 @@ enum Command {
         seed: u64,
         /// Worker threads, each running one run at a time (default: all cores). Results do not
         /// depend on it.
-        #[arg(long)]
+        #[arg(long, value_parser = cohesion::limits::parse_threads)]
         threads: Option<usize>,
         /// Output directory (default: outputs/compare-<scenarios>-seed<N>).
         #[arg(long)]
@@ -178,7 +179,7 @@ enum Command {
         #[arg(long)]
         open: bool,
         /// Worker threads for each run (default: all cores). Results do not depend on it.
-        #[arg(long)]
+        #[arg(long, value_parser = cohesion::limits::parse_threads)]
         threads: Option<usize>,
     },
     /// List every parameter with its unit, allowed range and default.
@@ -334,18 +335,55 @@ fn main() -> ExitCode {
 
 /// Writes `text` to stdout. A reader that stops early (`| head`) is not an error.
 fn emit(text: &str) -> ExitCode {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match terminal::print(text) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("cannot write to standard output: {e}"), 1),
+        Err(e) => fail(
+            &format!(
+                "cannot write to standard output: {}",
+                output::io_message(&e)
+            ),
+            1,
+        ),
     }
 }
 
+/// Says `error: MESSAGE` on stderr (sanitised, never fatal) and gives the exit status.
 fn fail(message: &str, code: u8) -> ExitCode {
-    eprintln!("error: {message}");
+    terminal::say(&format!("error: {message}"));
     ExitCode::from(code)
+}
+
+/// Checks, before anything is read or run, that results may go to `target`: the place itself
+/// (see `output::check_target`), and that it holds none of the command's `inputs`.
+fn check_out(
+    target: &Target,
+    force: bool,
+    entries: &[&str],
+    inputs: &[PathBuf],
+) -> Result<(), output::OutputError> {
+    if let Target::Dir(dir) = target {
+        output::check_place(dir)?;
+        output::check_inputs(dir, inputs)?;
+    }
+    output::check_target(target, force, entries)
+}
+
+/// 2 for an output directory that is not ours to use, 1 for one that cannot be written.
+fn output_exit_code(e: &output::OutputError) -> u8 {
+    match e {
+        output::OutputError::Refused(_) => 2,
+        output::OutputError::Io(..) => 1,
+    }
+}
+
+/// The scenario arguments that name files (the rest name built-ins), as `Scenario::load`
+/// decides.
+fn input_files(names: &[&str]) -> Vec<PathBuf> {
+    names
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -359,6 +397,13 @@ fn run_command(
     summarise: Option<&std::path::Path>,
     checkpoint_every: Option<u32>,
 ) -> ExitCode {
+    let inputs: Vec<PathBuf> = input_files(&[name])
+        .into_iter()
+        .chain(summarise.map(std::path::Path::to_path_buf))
+        .collect();
+    if let Err(e) = check_out(&target, force, &output::RUN_ENTRIES, &inputs) {
+        return fail(&e.to_string(), output_exit_code(&e));
+    }
     let scenario = match Scenario::load(name) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string(), 2),
@@ -413,6 +458,9 @@ fn run_request(
         every: checkpoint_every,
         stop: Some(stop),
     };
+    if let Err(e) = output::check_target(&request.target, request.force, &output::RUN_ENTRIES) {
+        return fail(&e.to_string(), output_exit_code(&e));
+    }
     let seed = request.seed;
     let threads = sim::init_threads(threads);
     let s = &request.scenario;
@@ -425,18 +473,18 @@ fn run_request(
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        bar.set_prefix(format!("{} seed {seed}", s.name));
+        bar.set_prefix(terminal::sanitise(&format!("{} seed {seed}", s.name)).into_owned());
         Some(bar)
     } else {
-        eprintln!(
+        terminal::say(&format!(
             "cohesion: running {} (seed {seed}, {} residents, {} years, {threads} threads)",
             s.name, s.town.residents, s.time.years
-        );
+        ));
         None
     };
     let note = |text: &str| match &bar {
-        Some(bar) => bar.println(format!("cohesion: {text}")),
-        None => eprintln!("cohesion: {text}"),
+        Some(bar) => bar.println(terminal::sanitise(&format!("cohesion: {text}"))),
+        None => terminal::say(&format!("cohesion: {text}")),
     };
     let result = cohesion::checkpoint::resume::run(
         &request,
@@ -457,14 +505,14 @@ fn run_request(
                             .find(|o| o.ward.is_none() && o.metric == m)
                             .map_or(f64::NAN, |o| o.value)
                     };
-                    eprintln!(
+                    terminal::say(&format!(
                         "cohesion: {} done: trust {:.3}, belonging {:.3}, agency {:.3}, pubs open {}",
                         clock.year(),
                         last("trust"),
                         last("belonging"),
                         last("agency"),
                         last("pubs_open")
-                    );
+                    ));
                 }
             }
         },
@@ -491,7 +539,7 @@ fn run_request(
             ))
         }
         Err(e @ cohesion::run::RunError::Stopped(..)) => {
-            eprintln!("cohesion: {e}");
+            terminal::say(&format!("cohesion: {e}"));
             ExitCode::from(e.exit_code() as u8)
         }
         Err(e) => fail(&e.to_string(), e.exit_code() as u8),
@@ -522,6 +570,11 @@ fn compare_command_line(args: &CompareArgs) -> String {
 }
 
 fn compare_command(args: CompareArgs) -> ExitCode {
+    let names: Vec<&str> = args.names.iter().map(String::as_str).collect();
+    let entries = output::comparison::COMPARE_ENTRIES;
+    if let Err(e) = check_out(&args.target, args.force, &entries, &input_files(&names)) {
+        return fail(&e.to_string(), output_exit_code(&e));
+    }
     let mut scenarios = Vec::with_capacity(args.names.len());
     for name in &args.names {
         match Scenario::load(name) {
@@ -562,12 +615,12 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         bar
     });
     if bar.is_none() {
-        eprintln!(
+        terminal::say(&format!(
             "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads} threads)",
             args.names.join(", "),
             plan.replicates,
             plan.seed
-        );
+        ));
     }
     let result = compare(
         &plan,
@@ -577,7 +630,9 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         threads,
         |done, total, name, replicate| match &bar {
             Some(bar) => bar.set_position(done as u64),
-            None => eprintln!("cohesion: {done}/{total} done ({name}, replicate {replicate})"),
+            None => terminal::say(&format!(
+                "cohesion: {done}/{total} done ({name}, replicate {replicate})"
+            )),
         },
     );
     if let Some(bar) = &bar {

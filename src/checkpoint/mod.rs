@@ -111,18 +111,34 @@ impl std::fmt::Display for CheckpointError {
 impl std::error::Error for CheckpointError {}
 
 fn io_error(what: &Path) -> impl FnOnce(io::Error) -> CheckpointError + '_ {
-    move |e| CheckpointError::Io(format!("{}: {e}", what.display()))
+    move |e| {
+        CheckpointError::Io(format!(
+            "{}: {}",
+            what.display(),
+            crate::output::io_message(&e)
+        ))
+    }
 }
 
-/// A writer that hashes what passes through it.
+/// A writer that hashes what passes through it, and keeps the first error of the file under
+/// it (the serialiser reports a failed write only as "buffer full").
 struct Hashing<W> {
     inner: W,
     hasher: Sha256,
+    failed: Option<io::Error>,
 }
 
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let n = match self.inner.write(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                if self.failed.is_none() {
+                    self.failed = Some(io::Error::new(e.kind(), e.to_string()));
+                }
+                return Err(e);
+            }
+        };
         self.hasher.update(&buf[..n]);
         Ok(n)
     }
@@ -200,6 +216,7 @@ fn write_file(
         Hashing {
             inner: file,
             hasher: Sha256::new(),
+            failed: None,
         },
     );
     let head = postcard::to_stdvec(header).map_err(|e| CheckpointError::Io(e.to_string()))?;
@@ -210,10 +227,18 @@ fn write_file(
         out.write_all(&head)
     };
     write_head().map_err(io_error(tmp))?;
-    snapshot::write(sim, &mut out).map_err(CheckpointError::Io)?;
-    let Hashing { mut inner, hasher } = out
-        .into_inner()
-        .map_err(|e| CheckpointError::Io(format!("{}: {}", tmp.display(), e.error())))?;
+    if let Err(e) = snapshot::write(sim, &mut out) {
+        return Err(match out.get_mut().failed.take() {
+            Some(io) => io_error(tmp)(io),
+            None => CheckpointError::Io(e),
+        });
+    }
+    let Hashing {
+        mut inner, hasher, ..
+    } = out.into_inner().map_err(|e| {
+        let (e, _) = e.into_parts();
+        io_error(tmp)(e)
+    })?;
     inner
         .write_all(&hasher.finalize())
         .and_then(|()| inner.sync_all())
@@ -434,6 +459,29 @@ mod tests {
             "test",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_full_disk_names_the_file_and_says_so() {
+        // /dev/full answers every write with ENOSPC, as a full disk does.
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let scenario = small();
+        let seeds = Seeds::new(5);
+        let mut sim = Simulation::new(&scenario, seeds);
+        sim.step();
+        let header = Header::new(&scenario.hash(), seeds, sim.steps_done());
+        let dir = tempfile::tempdir().unwrap();
+        let e = write_file(dir.path(), full, &dir.path().join("x.bin"), &header, &sim)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/dev/full") && e.contains("the disk is full"),
+            "{e}"
+        );
+        assert!(!e.contains("serialize buffer"), "{e}");
     }
 
     #[test]

@@ -137,7 +137,11 @@ pub fn run(
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let partial = partial_dir(req.target.path());
     let io = |e: std::io::Error| {
-        RunError::Checkpoint(CheckpointError::Io(format!("{}: {e}", partial.display())))
+        RunError::Checkpoint(CheckpointError::Io(format!(
+            "{}: {}",
+            partial.display(),
+            output::io_message(&e)
+        )))
     };
     let started = Instant::now();
     let seeds = Seeds {
@@ -188,8 +192,9 @@ pub fn run(
         summarise: req.summarise.clone(),
     };
     let write_record = || -> Result<(), CheckpointError> {
-        fs::create_dir_all(&partial)
-            .map_err(|e| CheckpointError::Io(format!("{}: {e}", partial.display())))?;
+        fs::create_dir_all(&partial).map_err(|e| {
+            CheckpointError::Io(format!("{}: {}", partial.display(), output::io_message(&e)))
+        })?;
         let mut text = serde_json::to_string_pretty(&record)
             .map_err(|e| CheckpointError::Io(e.to_string()))?;
         text.push('\n');
@@ -227,7 +232,9 @@ pub fn run(
 /// Writes `bytes` to `path` through a temporary file, flushed to disk before the rename.
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
     use std::io::Write;
-    let err = |e: std::io::Error| CheckpointError::Io(format!("{}: {e}", path.display()));
+    let err = |e: std::io::Error| {
+        CheckpointError::Io(format!("{}: {}", path.display(), output::io_message(&e)))
+    };
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut f = fs::File::create(&tmp).map_err(err)?;
     f.write_all(bytes)

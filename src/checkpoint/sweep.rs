@@ -32,7 +32,7 @@ pub fn simulate(
     let fail = |e: super::CheckpointError| SweepError::Io(format!("run {label}: {e}"));
     let hash = scenario.hash();
     let resumed = super::resume(&ckpt_dir, scenario, seeds, |w| {
-        eprintln!("cohesion: run {label}: {w}")
+        crate::output::terminal::say(&format!("cohesion: run {label}: {w}"))
     })
     .map_err(|e| match e {
         super::CheckpointError::Refused(m) => SweepError::Refused(format!("run {label}: {m}")),
@@ -40,12 +40,12 @@ pub fn simulate(
     })?;
     let mut sim = match resumed {
         Some((sim, path)) => {
-            eprintln!(
+            crate::output::terminal::say(&format!(
                 "cohesion: run {label}: resuming from {} (week {} of {})",
                 path.display(),
                 sim.steps_done(),
                 sim.total_steps()
-            );
+            ));
             sim
         }
         None => Simulation::new(scenario, seeds),

@@ -191,15 +191,21 @@ pub fn parse_args(args: &[String]) -> Result<Invocation, ClassicError> {
             "seed" => inv.seed = number("a whole number from 0 to 2^64 − 1")?,
             "steps" => inv.steps = Some(number("a whole number of steps")?),
             "threads" => {
-                let n = number("a whole number of threads, at least 1")?;
-                if n == 0 {
-                    return Err(ClassicError::BadValue {
-                        param: name,
-                        value,
-                        allowed: "a whole number of threads, at least 1".into(),
-                    });
+                let allowed = format!(
+                    "a whole number of threads from 1 to {}",
+                    crate::limits::MAX_THREADS
+                );
+                let n = number(&allowed)?;
+                match crate::limits::check_threads(n) {
+                    Ok(n) => inv.threads = Some(n),
+                    Err(_) => {
+                        return Err(ClassicError::BadValue {
+                            param: name,
+                            value,
+                            allowed,
+                        });
+                    }
                 }
-                inv.threads = Some(n as usize);
             }
             _ => inv.params.push((name, value)),
         }

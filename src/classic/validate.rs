@@ -730,7 +730,7 @@ fn fmt(v: f64) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
@@ -778,18 +778,33 @@ impl std::fmt::Display for WriteError {
                 "{} exists and is not empty; choose another --out or add --force to replace it",
                 d.display()
             ),
-            WriteError::Io(e) => write!(f, "writing validation results: {e}"),
+            WriteError::Io(e) => write!(
+                f,
+                "writing validation results: {}",
+                crate::output::io_message(e)
+            ),
         }
     }
 }
 
-/// Refuses a non-empty `dir` unless `force`.
-pub fn check_out(dir: &Path, force: bool) -> Result<(), WriteError> {
+/// Refuses a non-empty `dir` unless `force`, and even then one that holds no `validation.csv`
+/// (an earlier validation's files are the only ones `--force` overwrites); refuses, whatever
+/// `force` says, `/`, the home directory, the current directory or a parent of it, and a place
+/// where nothing can be written (checked before the models run).
+pub fn check_out(dir: &Path, force: bool) -> Result<(), String> {
+    crate::output::check_place(dir).map_err(|e| e.to_string())?;
     let non_empty = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
     if non_empty && !force {
-        return Err(WriteError::Refused(dir.to_owned()));
+        return Err(WriteError::Refused(dir.to_owned()).to_string());
     }
-    Ok(())
+    if non_empty && !dir.join("validation.csv").is_file() {
+        return Err(format!(
+            "{} is not empty and holds no validation.csv, so it is not an earlier validation's \
+             folder; --force overwrites only those. Choose another --out",
+            dir.display()
+        ));
+    }
+    crate::output::check_writable(dir).map_err(|e| e.to_string())
 }
 
 /// Writes `validation.csv` and the figures into `dir`.
@@ -806,7 +821,7 @@ pub fn write(report: &Report, dir: &Path) -> Result<Vec<String>, WriteError> {
 pub fn cli(quick: bool, out: Option<PathBuf>, force: bool) -> (String, u8) {
     let dir = out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
     if let Err(e) = check_out(&dir, force) {
-        eprintln!("error: {e}");
+        crate::output::terminal::say(&format!("error: {e}"));
         return (String::new(), 2);
     }
     crate::sim::init_threads(None);
@@ -817,7 +832,7 @@ pub fn cli(quick: bool, out: Option<PathBuf>, force: bool) -> (String, u8) {
             let _ = writeln!(text, "wrote {}: {}", dir.display(), files.join(", "));
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::terminal::say(&format!("error: {e}"));
             return (text, 1);
         }
     }

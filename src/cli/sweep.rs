@@ -1,6 +1,7 @@
 //! `cohesion sweep` and `cohesion merge`: parse, call the library, print.
 
 use crate::{emit, fail};
+use cohesion::output::{self, terminal};
 use cohesion::sim;
 use cohesion::sweep::runner::{self, Start};
 use cohesion::sweep::slurm::{self, SlurmOptions};
@@ -19,7 +20,7 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     /// Worker threads, each running one run at a time (default: all cores). Results do not
     /// depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = cohesion::limits::parse_threads)]
     pub threads: Option<usize>,
     /// Run only share I of N (0 ≤ I < N): every run k with k mod N = I.
     #[arg(long, value_name = "I/N")]
@@ -30,7 +31,8 @@ pub struct SweepArgs {
     /// Also keep each run's weekly town series (DIR/series/).
     #[arg(long)]
     pub keep_series: bool,
-    /// Discard a different sweep's runs in --out (or write into a non-sweep folder).
+    /// Discard a different sweep's runs in --out (or write into a folder that is not a
+    /// sweep's, beside its files, if none has a name the sweep writes).
     #[arg(long)]
     pub force: bool,
     /// Write DIR/sweep.sbatch, a Slurm job array running the sweep, and print how to submit
@@ -65,12 +67,23 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return failed(&e),
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("sweep-{}", plan.spec.name)));
-    if args.threads == Some(0) {
-        return fail("--threads must be at least 1", 2);
+    let dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => match default_dir(&plan.spec.name) {
+            Some(dir) => dir,
+            None => {
+                return fail(
+                    &format!(
+                        "{}: the sweep's name cannot name a folder; give --out",
+                        args.sweep.display()
+                    ),
+                    2,
+                );
+            }
+        },
+    };
+    if let Err(e) = check_out(&args, &plan, &dir) {
+        return fail(&e.to_string(), 2);
     }
     if args.runs_per_task == Some(0) {
         return fail("--runs-per-task must be at least 1", 2);
@@ -184,7 +197,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     } else {
         format!(", shard {}/{}", shard.index, shard.count)
     };
-    eprintln!(
+    terminal::say(&format!(
         "cohesion: {} sweep `{}` in {}: {} runs ({} points × {} replicates){share}; {} to do \
          of {mine}, on {threads} threads",
         if start == Start::Resumed {
@@ -198,7 +211,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         plan.points.len(),
         plan.spec.replicates,
         todo.len()
-    );
+    ));
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(todo.len() as u64);
         bar.set_style(
@@ -218,7 +231,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         &policy,
         |done, n, label| match &bar {
             Some(bar) => bar.set_position(done as u64),
-            None => eprintln!("cohesion: {done}/{n} runs done ({label})"),
+            None => terminal::say(&format!("cohesion: {done}/{n} runs done ({label})")),
         },
     );
     if let Some(bar) = &bar {
@@ -228,14 +241,14 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(x) => x,
         Err(SweepError::Stopped(_)) => {
             let left = runner::pending(&plan, &dir, Shard::ALL).len();
-            eprintln!(
+            terminal::say(&format!(
                 "cohesion: stopped on request; {} of {total} runs of the sweep are finished, and \
                  the runs in flight wrote checkpoints in {}. Run the same command again (or \
                  resubmit the Slurm task) to go on",
                 total - left as u64,
                 dir.join(cohesion::checkpoint::sweep::CHECKPOINTS_DIR)
                     .display()
-            );
+            ));
             return ExitCode::from(cohesion::checkpoint::EXIT_STOPPED);
         }
         Err(e) => return failed(&e),
@@ -273,7 +286,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> ExitCode {
         Ok(m) => {
             let mut text = String::new();
             if !m.missing.is_empty() || !m.problems.is_empty() {
-                eprintln!(
+                terminal::say(&format!(
                     "cohesion: merged a partial sweep: {} of {} runs missing{}",
                     m.missing.len(),
                     m.expected,
@@ -282,7 +295,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> ExitCode {
                     } else {
                         format!("; {}", m.problems.join("; "))
                     }
-                );
+                ));
             }
             text.push_str(&merged_text(dir, &m));
             emit(&text)
@@ -313,6 +326,44 @@ fn merged_text(dir: &Path, m: &merge::Merged) -> String {
         text.push_str(&format!("{metric}: largest μ* {}\n", top.join(", ")));
     }
     text
+}
+
+/// `outputs/sweep-NAME`, if the name makes one folder there (names are checked when the sweep
+/// file is read; this is the last guard that the default stays under `outputs/`).
+fn default_dir(name: &str) -> Option<PathBuf> {
+    let leaf = PathBuf::from(format!("sweep-{name}"));
+    let mut parts = leaf.components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(_)), None) => Some(PathBuf::from("outputs").join(leaf)),
+        _ => None,
+    }
+}
+
+/// With `--force`, which removes a sweep's own files from `--out`, refuses a directory that
+/// may never be replaced (`/`, the home directory, the current directory or a parent of it)
+/// and one that holds the sweep file or its base scenario. A file where the directory should
+/// be is refused in any case.
+fn check_out(
+    args: &SweepArgs,
+    plan: &cohesion::sweep::Plan,
+    dir: &Path,
+) -> Result<(), output::OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return output::check_place(dir);
+    }
+    if !args.force {
+        return Ok(());
+    }
+    output::check_place(dir)?;
+    let folder = args.sweep.parent().unwrap_or(Path::new("."));
+    let mut inputs = vec![args.sweep.clone()];
+    let base = folder.join(&plan.spec.base);
+    if Path::new(&plan.spec.base).is_relative() && base.exists() {
+        inputs.push(base);
+    } else if Path::new(&plan.spec.base).exists() {
+        inputs.push(PathBuf::from(&plan.spec.base));
+    }
+    output::check_inputs(dir, &inputs)
 }
 
 fn absolute(p: &Path) -> std::io::Result<PathBuf> {

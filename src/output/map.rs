@@ -79,7 +79,7 @@ impl MapFigure {
         let years = first.map_or(1, |m| m.years().max(1));
         let end = start + years as i32 - 1;
         let title = match maps {
-            [(name, _)] => format!("{name}: the town in {start} and {end}"),
+            [(name, _)] => format!("{}: the town in {start} and {end}", drawable(name)),
             _ => format!("The town in {start} and {end}: each scenario's first replicate"),
         };
         let subtitle = format!(
@@ -92,7 +92,7 @@ impl MapFigure {
             .map(|(name, map)| {
                 let last = map.years().saturating_sub(1);
                 let prefix = if maps.len() > 1 {
-                    format!("{name}, ")
+                    format!("{}, ", drawable(name))
                 } else {
                     String::new()
                 };
@@ -264,8 +264,8 @@ impl MapFigure {
         for (i, ward) in map.wards.iter().enumerate() {
             let value = map.ward_value(i as u16, self.metric, panel.year);
             let label = match value {
-                Some(v) => format!("{} {v:.2}", ward.name),
-                None => ward.name.clone(),
+                Some(v) => format!("{} {v:.2}", drawable(&ward.name)),
+                None => drawable(&ward.name),
             };
             let (cx, cy) = at(ward.centre_km[0], ward.centre_km[1] + 0.86 * ward.radius_km);
             let style = TextStyle::from((FONT, LEGEND_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold))
@@ -359,6 +359,21 @@ impl MapFigure {
 
 /// The corners of a venue kind's marker around `(x, y)`: a circle for pubs, a polygon for the
 /// rest, each kind its own shape as well as its own colour.
+/// A name as drawn: control and invisible formatting characters (which no XML file may hold,
+/// escaped or not) become U+FFFD. Scenario checks refuse such names; this keeps `map.svg`
+/// well-formed whatever reaches it. `<`, `&` and quotes are escaped by the SVG backend.
+fn drawable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if crate::scenario::names::unprintable(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn marker_shape(kind: VenueKind, (x, y): (i32, i32), r: f64) -> Vec<(i32, i32)> {
     use std::f64::consts::PI;
     let (sides, turn, scale) = match kind {
@@ -486,6 +501,21 @@ mod tests {
         let empty = TownMap::default();
         write_map(dir.path(), &[("empty", &empty)], DEFAULT_METRIC).unwrap();
         write_map(dir.path(), &[], DEFAULT_METRIC).unwrap();
+    }
+
+    #[test]
+    fn names_with_markup_or_control_characters_keep_the_svg_well_formed() {
+        let mut map = toy();
+        map.wards[0].name = "<A & \"B\">\u{1}".into();
+        let dir = tempfile::tempdir().unwrap();
+        write_map(dir.path(), &[("x\u{1b}y", &map)], DEFAULT_METRIC).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("map.svg")).unwrap();
+        assert!(
+            svg.contains("&lt;A &amp; &quot;B&quot;&gt;\u{FFFD}"),
+            "escaped"
+        );
+        assert!(svg.contains("x\u{FFFD}y: the town"));
+        assert!(!svg.chars().any(|c| c.is_control() && !"\n\r\t".contains(c)));
     }
 
     #[test]

@@ -3,9 +3,13 @@
 //!
 //! Files are written into a hidden temporary sibling of the target and moved into place at the
 //! end, the manifest last, so a run that is killed leaves a `.partial` directory, never one that
-//! looks finished. An existing non-empty target is refused unless the caller says `force`. The
-//! default run writes straight into `outputs/`, where it may replace the files of an earlier
-//! default run (named in that run's manifest) but nothing else.
+//! looks finished; a failure removes the staging directory. An existing non-empty target is
+//! refused unless the caller says `force`, and even then `force` replaces only results that
+//! cohesion wrote (named by their manifest), never the current directory, one of its parents,
+//! the home directory, `/`, or a folder holding one of the command's inputs. Where results can
+//! be written is checked before the run starts. The default run writes straight into
+//! `outputs/`, where it may replace the files of an earlier default run (named in that run's
+//! manifest) but nothing else. `terminal` is what cohesion says on the terminal.
 //!
 //! Architecture invariant: everything written here except `timings.json` is a function of the
 //! engine version, the scenario and the seed alone.
@@ -17,6 +21,7 @@ pub mod manifest;
 pub mod map;
 pub mod report;
 pub mod sweep_charts;
+pub mod terminal;
 
 use crate::sim::RunOutput;
 use crate::townmap::TownMap;
@@ -73,7 +78,7 @@ impl std::fmt::Display for OutputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             OutputError::Refused(msg) => write!(f, "{msg}"),
-            OutputError::Io(what, e) => write!(f, "{what}: {e}"),
+            OutputError::Io(what, e) => write!(f, "{what}: {}", io_message(e)),
         }
     }
 }
@@ -85,65 +90,329 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
     move |e| OutputError::Io(what, e)
 }
 
-/// Checks, before anything runs, that results may be written to `target`. `entries` are the
-/// top-level names the results will have (e.g. [`RUN_ENTRIES`]).
-pub fn check_target(target: &Target, force: bool, entries: &[&str]) -> Result<(), OutputError> {
-    match target {
-        Target::Dir(dir) => {
-            if force || !dir.exists() {
-                return Ok(());
-            }
-            if !dir.is_dir() {
-                return Err(OutputError::Refused(format!(
-                    "{} exists and is not a directory; choose another --out",
-                    dir.display()
-                )));
-            }
-            let mut entries = fs::read_dir(dir).map_err(io_err(dir.display().to_string()))?;
-            if entries.next().is_some() {
-                return Err(OutputError::Refused(format!(
-                    "{} already exists and is not empty; choose another --out, or add --force \
-                     to replace it",
-                    dir.display()
-                )));
-            }
-            Ok(())
+/// An I/O error in the user's words: a full disk and a used-up quota say so plainly (the
+/// system's own words follow in brackets). Shown after the file's name.
+pub fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::StorageFull => {
+            format!("the disk is full ({e}); free some space or write elsewhere, and run again")
         }
-        Target::DefaultOutputs(dir) => {
-            if force || !dir.exists() {
-                return Ok(());
-            }
-            let ours = previous_default_files(dir);
-            for name in entries {
-                let path = dir.join(name);
-                if path.exists() && !ours.contains(&name.to_string()) {
-                    return Err(OutputError::Refused(format!(
-                        "{} exists but was not written by a default run of cohesion; move it \
-                         away, or add --force to replace it",
-                        path.display()
-                    )));
-                }
-            }
-            Ok(())
+        io::ErrorKind::QuotaExceeded => {
+            format!("the disk quota is used up ({e}); free some space or write elsewhere")
         }
+        _ => e.to_string(),
     }
 }
 
-/// Top-level names written by an earlier default run into `dir`, read from its manifest.
-fn previous_default_files(dir: &Path) -> Vec<String> {
-    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
-        return Vec::new();
-    };
-    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
-    };
-    if m.get("engine").and_then(|v| v.as_str()) != Some("cohesion")
-        || m.get("default_run").and_then(|v| v.as_bool()) != Some(true)
-    {
-        return Vec::new();
+/// Checks, before anything runs, that results may be written to `target`. `entries` are the
+/// top-level names the results will have (e.g. [`RUN_ENTRIES`]).
+///
+/// A directory of its own must not be `/`, the home directory, the current directory or one
+/// of its parents, or something other than a directory (whatever `force` says). It must be
+/// missing or empty, or, with `force`, hold nothing but results cohesion wrote there (named by
+/// its manifest): `--force` never removes a file cohesion did not write. Its checkpoint folder
+/// `DIR.partial/`, which `force` discards, must be cohesion's too. Finally the folder the
+/// results are staged in must be writable, so that a read-only place is found before the run.
+pub fn check_target(target: &Target, force: bool, entries: &[&str]) -> Result<(), OutputError> {
+    match target {
+        Target::Dir(dir) => {
+            check_place(dir)?;
+            if dir.exists() {
+                let names = dir_entries(dir)?;
+                if !names.is_empty() && !force {
+                    return Err(OutputError::Refused(format!(
+                        "{} already exists and is not empty; choose another --out, or add \
+                         --force to replace it (only results cohesion wrote are replaced)",
+                        dir.display()
+                    )));
+                }
+                if !names.is_empty() {
+                    let listed = listed_files(read_manifest(dir).as_ref());
+                    let foreign = unlisted(dir, &listed, &names);
+                    if !foreign.is_empty() {
+                        return Err(OutputError::Refused(format!(
+                            "{} holds {}, which cohesion did not write; --force replaces only an \
+                             empty folder or results cohesion wrote (named by their \
+                             manifest.json). Move those away, or choose another --out",
+                            dir.display(),
+                            list_names(&foreign)
+                        )));
+                    }
+                }
+            }
+            if force {
+                check_checkpoints_are_ours(dir)?;
+            }
+        }
+        Target::DefaultOutputs(dir) => {
+            if dir.exists() && !dir.is_dir() {
+                return Err(OutputError::Refused(format!(
+                    "{} exists and is not a directory; move it away",
+                    dir.display()
+                )));
+            }
+            if dir.exists() {
+                check_default_outputs(dir, force, entries)?;
+            }
+        }
     }
-    let mut names: Vec<String> = m
+    check_writable(&staging_parent(target))
+}
+
+/// Refuses, with or without `--force`, an output directory that may never be replaced: one
+/// that exists and is not a directory, `/`, the home directory, and the current directory or
+/// any of its parents.
+pub fn check_place(dir: &Path) -> Result<(), OutputError> {
+    if let Ok(meta) = fs::metadata(dir)
+        && !meta.is_dir()
+    {
+        return Err(OutputError::Refused(format!(
+            "{} exists and is not a directory; choose another --out",
+            dir.display()
+        )));
+    }
+    let Ok(canonical) = dir.canonicalize() else {
+        return Ok(()); // Missing: it will be created.
+    };
+    let refuse = |what: &str| {
+        Err(OutputError::Refused(format!(
+            "--out {} is {what}; results go into a folder of their own, which cohesion may \
+             replace whole, so choose a new folder (such as {})",
+            dir.display(),
+            Path::new("runs").join("NAME").display()
+        )))
+    };
+    if canonical.parent().is_none() {
+        return refuse("the root of the file system");
+    }
+    if let Some(home) = std::env::var_os("HOME").and_then(|h| PathBuf::from(h).canonicalize().ok())
+        && home == canonical
+    {
+        return refuse("the home directory");
+    }
+    if let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize())
+        && cwd.starts_with(&canonical)
+    {
+        return refuse(if cwd == canonical {
+            "the current directory"
+        } else {
+            "a parent of the current directory"
+        });
+    }
+    Ok(())
+}
+
+/// Refuses an output directory that holds (at any depth) one of the command's input files
+/// (scenarios, sweep files), which replacing it would delete.
+pub fn check_inputs(dir: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> {
+    let Ok(canonical) = dir.canonicalize() else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Ok(file) = input.canonicalize()
+            && file.starts_with(&canonical)
+        {
+            return Err(OutputError::Refused(format!(
+                "--out {} holds {}, an input of this command, which replacing the folder would \
+                 delete; choose another --out, or move the input out of it",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that results can be created in `dir` (or, if it does not exist yet, in its nearest
+/// existing parent) by making and removing an empty folder there.
+pub fn check_writable(dir: &Path) -> Result<(), OutputError> {
+    let existing = dir
+        .ancestors()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .find(|p| fs::symlink_metadata(p).is_ok())
+        .unwrap_or(Path::new("."));
+    if !existing.is_dir() {
+        return Err(OutputError::Refused(format!(
+            "{} is not a directory, so nothing can be written below it; choose another --out",
+            existing.display()
+        )));
+    }
+    let probe = existing.join(format!(".cohesion-probe-{}", std::process::id()));
+    match fs::create_dir(&probe) {
+        Ok(()) => {
+            let _ = fs::remove_dir(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let _ = fs::remove_dir(&probe);
+            Ok(())
+        }
+        Err(e) => Err(OutputError::Io(
+            format!(
+                "cannot write results into {} (checked before the run; choose another --out)",
+                existing.display()
+            ),
+            e,
+        )),
+    }
+}
+
+/// The folder results are staged in: the target's parent, or `outputs/` for the default run.
+fn staging_parent(target: &Target) -> PathBuf {
+    match target {
+        Target::Dir(dir) => dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        Target::DefaultOutputs(dir) => dir.clone(),
+    }
+}
+
+/// The names in `dir`, sorted.
+fn dir_entries(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map_err(io_err(dir.display().to_string()))?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// The first few names, quoted, and how many more.
+fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        text.push(format!("{} more", names.len() - SHOWN));
+    }
+    text.join(", ")
+}
+
+/// In the shared `outputs/` folder, the entries a default run will replace must be its own:
+/// named by an earlier default run's manifest (or, with `force`, by any manifest cohesion
+/// wrote there), and holding no file that manifest does not list.
+fn check_default_outputs(dir: &Path, force: bool, entries: &[&str]) -> Result<(), OutputError> {
+    let manifest = read_manifest(dir);
+    let ours = if force {
+        let mut names = manifest.as_ref().map(manifest_names).unwrap_or_default();
+        names.extend([MANIFEST.to_string(), TIMINGS.to_string()]);
+        names
+    } else {
+        previous_default_files(dir)
+    };
+    for name in entries {
+        let path = dir.join(name);
+        if fs::symlink_metadata(&path).is_ok() && !ours.iter().any(|n| n == name) {
+            return Err(OutputError::Refused(format!(
+                "{} exists but was not written by a default run of cohesion; move it away{}",
+                path.display(),
+                if force {
+                    ""
+                } else {
+                    ", or add --force to replace it"
+                }
+            )));
+        }
+    }
+    let replaced: Vec<String> = ours
+        .into_iter()
+        .filter(|n| fs::symlink_metadata(dir.join(n)).is_ok())
+        .collect();
+    let foreign = unlisted(dir, &listed_files(manifest.as_ref()), &replaced);
+    if !foreign.is_empty() {
+        return Err(OutputError::Refused(format!(
+            "{} holds {}, which cohesion did not write and replacing its results would \
+             delete; move those away",
+            dir.display(),
+            list_names(&foreign)
+        )));
+    }
+    Ok(())
+}
+
+/// Every file a manifest lists, by its path relative to the manifest's folder, and the
+/// manifest and timings themselves; empty without a manifest.
+fn listed_files(manifest: Option<&serde_json::Value>) -> std::collections::BTreeSet<String> {
+    let Some(m) = manifest else {
+        return Default::default();
+    };
+    let mut listed: std::collections::BTreeSet<String> = m
         .get("files")
+        .and_then(|f| f.as_object())
+        .map(|files| files.keys().cloned().collect())
+        .unwrap_or_default();
+    listed.insert(MANIFEST.into());
+    listed.insert(TIMINGS.into());
+    listed
+}
+
+/// The paths under the entries `names` of `dir` (walked to any depth) that `listed` does not
+/// name: files and links not listed, and folders holding no listed file. Walks at most
+/// [`WALK_LIMIT`] entries; past that, the folder is not taken to be cohesion's.
+fn unlisted(
+    dir: &Path,
+    listed: &std::collections::BTreeSet<String>,
+    names: &[String],
+) -> Vec<String> {
+    let mut foreign = Vec::new();
+    let mut stack: Vec<String> = names.to_vec();
+    let mut seen = 0usize;
+    while let Some(rel) = stack.pop() {
+        seen += 1;
+        if seen > WALK_LIMIT {
+            foreign.push(format!("more than {WALK_LIMIT} files"));
+            break;
+        }
+        let path = dir.join(&rel);
+        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            if !listed.contains(&rel) {
+                foreign.push(rel);
+            }
+            continue;
+        }
+        let prefix = format!("{rel}/");
+        if !listed.iter().any(|l| l.starts_with(&prefix)) {
+            foreign.push(rel);
+            continue;
+        }
+        match fs::read_dir(&path) {
+            Ok(children) => stack.extend(
+                children
+                    .filter_map(Result::ok)
+                    .map(|e| format!("{prefix}{}", e.file_name().to_string_lossy())),
+            ),
+            Err(_) => foreign.push(rel),
+        }
+    }
+    foreign.sort();
+    foreign
+}
+
+/// Most entries looked at when checking that a folder holds only cohesion's results.
+const WALK_LIMIT: usize = 100_000;
+
+/// `dir/manifest.json`, if it is a manifest cohesion wrote for a run or a comparison.
+fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
+    let path = dir.join(MANIFEST);
+    if fs::metadata(&path).ok()?.len() > crate::limits::MAX_INPUT_BYTES * 16 {
+        return None;
+    }
+    let m: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).ok()?).ok()?;
+    (m.get("engine").and_then(|v| v.as_str()) == Some("cohesion")).then_some(m)
+}
+
+/// The top-level names of the files a manifest lists.
+fn manifest_names(m: &serde_json::Value) -> Vec<String> {
+    m.get("files")
         .and_then(|f| f.as_object())
         .map(|files| {
             files
@@ -151,7 +420,36 @@ fn previous_default_files(dir: &Path) -> Vec<String> {
                 .map(|k| k.split('/').next().unwrap_or(k).to_string())
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// With `--force`, the checkpoint folder `DIR.partial/` is discarded: refuse if something
+/// other than a run's checkpoints (its `run.json`) is there.
+fn check_checkpoints_are_ours(dir: &Path) -> Result<(), OutputError> {
+    let partial = crate::checkpoint::resume::partial_dir(dir);
+    if fs::symlink_metadata(&partial).is_err() {
+        return Ok(());
+    }
+    if partial.is_dir() && partial.join(crate::checkpoint::resume::RUN_JSON).is_file() {
+        return Ok(());
+    }
+    Err(OutputError::Refused(format!(
+        "{} is where this run keeps its checkpoints, and --force would discard it, but it is \
+         not a cohesion checkpoint folder (it has no {}); move it away",
+        partial.display(),
+        crate::checkpoint::resume::RUN_JSON
+    )))
+}
+
+/// Top-level names written by an earlier default run into `dir`, read from its manifest.
+fn previous_default_files(dir: &Path) -> Vec<String> {
+    let Some(m) = read_manifest(dir) else {
+        return Vec::new();
+    };
+    if m.get("default_run").and_then(|v| v.as_bool()) != Some(true) {
+        return Vec::new();
+    }
+    let mut names = manifest_names(&m);
     names.push(MANIFEST.into());
     names.push(TIMINGS.into());
     names.sort();
@@ -242,50 +540,85 @@ pub fn stage(target: &Target) -> Result<PathBuf, OutputError> {
 }
 
 /// Moves the staged `entries` into `target`, the manifest last, and removes the staging
-/// directory. In a directory of its own the target is replaced whole (it is empty, or `force`
-/// was given); in `outputs/` only the entries of an earlier default run (or, with `force`, any
-/// entry of the same name) are replaced. Returns the directory written.
+/// directory, which never outlives a failure. In a directory of its own the target is replaced
+/// whole (it is empty, or holds cohesion's results and `force` was given): the old directory is
+/// set aside, the new one renamed into place, and only then is the old one removed, so that a
+/// failed rename puts it back. In `outputs/` only the entries of an earlier default run (or,
+/// with `force`, any entry of the same name) are replaced. Returns the directory written.
 pub fn place(
     target: &Target,
     force: bool,
     staging: &Path,
     entries: &[&str],
 ) -> Result<PathBuf, OutputError> {
-    let final_dir = target.path().to_path_buf();
-    match target {
-        Target::Dir(dir) => {
-            if dir.exists() {
-                // Empty, or --force.
-                fs::remove_dir_all(dir).map_err(io_err(dir.display().to_string()))?;
-            }
-            fs::rename(staging, dir).map_err(io_err(dir.display().to_string()))?;
+    let placed = match target {
+        Target::Dir(dir) => swap_into_place(dir, staging),
+        Target::DefaultOutputs(dir) => place_in_outputs(dir, force, staging, entries),
+    };
+    if placed.is_err() && staging.exists() {
+        let _ = fs::remove_dir_all(staging);
+    }
+    placed.map(|()| target.path().to_path_buf())
+}
+
+/// Replaces `dir` by `staging` (see [`place`]).
+fn swap_into_place(dir: &Path, staging: &Path) -> Result<(), OutputError> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let aside = dir.with_file_name(format!(".{name}.old-{}", std::process::id()));
+    let old = if fs::symlink_metadata(dir).is_ok() {
+        fs::rename(dir, &aside).map_err(io_err(dir.display().to_string()))?;
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = fs::rename(staging, dir) {
+        if let Some(aside) = &old {
+            let _ = fs::rename(aside, dir);
         }
-        Target::DefaultOutputs(dir) => {
-            let mut old = previous_default_files(dir);
-            if force {
-                old.extend(entries.iter().map(|s| s.to_string()));
-            }
-            // The old manifest goes first, so a half-replaced folder never looks complete.
-            for name in std::iter::once(MANIFEST.to_string()).chain(old) {
-                let path = dir.join(&name);
-                if path.is_dir() {
-                    fs::remove_dir_all(&path).map_err(io_err(path.display().to_string()))?;
-                } else if path.exists() {
-                    fs::remove_file(&path).map_err(io_err(path.display().to_string()))?;
-                }
-            }
-            for name in entries
-                .iter()
-                .filter(|&&n| n != MANIFEST)
-                .chain(&[MANIFEST])
-            {
-                fs::rename(staging.join(name), dir.join(name))
-                    .map_err(io_err(dir.join(name).display().to_string()))?;
-            }
-            fs::remove_dir_all(staging).map_err(io_err(staging.display().to_string()))?;
+        return Err(OutputError::Io(dir.display().to_string(), e));
+    }
+    if let Some(aside) = old {
+        fs::remove_dir_all(&aside).map_err(io_err(format!(
+            "the new results are in {}, but the old ones, set aside in {}, could not be removed",
+            dir.display(),
+            aside.display()
+        )))?;
+    }
+    Ok(())
+}
+
+/// Moves the staged entries into the shared `outputs/` folder (see [`place`]).
+fn place_in_outputs(
+    dir: &Path,
+    force: bool,
+    staging: &Path,
+    entries: &[&str],
+) -> Result<(), OutputError> {
+    let mut old = previous_default_files(dir);
+    if force {
+        old.extend(entries.iter().map(|s| s.to_string()));
+    }
+    // The old manifest goes first, so a half-replaced folder never looks complete.
+    for name in std::iter::once(MANIFEST.to_string()).chain(old) {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            fs::remove_dir_all(&path).map_err(io_err(path.display().to_string()))?;
+        } else if path.exists() {
+            fs::remove_file(&path).map_err(io_err(path.display().to_string()))?;
         }
     }
-    Ok(final_dir)
+    for name in entries
+        .iter()
+        .filter(|&&n| n != MANIFEST)
+        .chain(&[MANIFEST])
+    {
+        fs::rename(staging.join(name), dir.join(name))
+            .map_err(io_err(dir.join(name).display().to_string()))?;
+    }
+    fs::remove_dir_all(staging).map_err(io_err(staging.display().to_string()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -344,4 +677,57 @@ fn write_staged(
     write(TIMINGS, manifest::timings_json(timings).as_bytes())?;
     write(MANIFEST, manifest.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn a_failed_swap_puts_the_old_results_back_and_leaves_no_staging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join(MANIFEST), "old").unwrap();
+        // A staging folder that vanished: the rename into place fails.
+        let staging = tmp.path().join(".out.partial-1");
+        let e = place(&Target::Dir(out.clone()), true, &staging, &RUN_ENTRIES).unwrap_err();
+        assert!(matches!(e, OutputError::Io(..)), "{e}");
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), "old");
+        assert_eq!(names(tmp.path()), ["out"], "nothing set aside is left");
+    }
+
+    #[test]
+    fn a_failed_move_into_outputs_removes_the_staging_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outputs = tmp.path().join("outputs");
+        fs::create_dir(&outputs).unwrap();
+        let target = Target::DefaultOutputs(outputs.clone());
+        let staging = stage(&target).unwrap();
+        // Only some of the entries were staged: moving the rest fails.
+        fs::write(staging.join("metrics.csv"), "x").unwrap();
+        place(&target, false, &staging, &RUN_ENTRIES).unwrap_err();
+        assert!(!staging.exists(), "the staging folder outlived the failure");
+        assert!(
+            !outputs.join(MANIFEST).exists(),
+            "nothing looks complete after a failure"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_said_in_words() {
+        let e = io::Error::from(io::ErrorKind::StorageFull);
+        assert!(io_message(&e).starts_with("the disk is full"));
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        assert!(!io_message(&e).contains("disk"));
+    }
 }

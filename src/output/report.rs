@@ -19,6 +19,8 @@ const SWATCHES: [&str; 8] = [
 ];
 
 /// Escapes text for HTML content and double-quoted attributes (the only kind written here).
+/// Control and invisible formatting characters, which scenario checks refuse in names, become
+/// U+FFFD (line breaks and tabs are kept).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -27,6 +29,8 @@ pub fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\n' | '\r' | '\t' => out.push(c),
+            c if crate::scenario::names::unprintable(c) => out.push('\u{FFFD}'),
             _ => out.push(c),
         }
     }
@@ -658,6 +662,7 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;'"
         );
+        assert_eq!(escape("a\u{1b}[2J\nb"), "a\u{FFFD}[2J\nb");
     }
 
     #[test]

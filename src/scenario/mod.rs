@@ -14,6 +14,7 @@ mod builtin;
 mod document;
 mod error;
 pub mod interventions;
+pub mod names;
 pub mod params;
 pub mod path;
 pub mod schema;
@@ -332,9 +333,8 @@ impl Scenario {
     pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
         let path = Path::new(name_or_path);
         if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                ScenarioError::plain(name_or_path, format!("cannot read the file: {e}"))
-            })?;
+            let text = crate::limits::read_text(path)
+                .map_err(|m| ScenarioError::plain(name_or_path, m))?;
             return Scenario::from_toml(&text, name_or_path);
         }
         if let Some(b) = builtin(name_or_path) {
@@ -353,7 +353,8 @@ impl Scenario {
     /// Checks ranges and cross-references. `text` (the source, when there is one) lets errors
     /// name a line.
     pub fn validate(&self, text: Option<&str>, origin: &str) -> Result<(), ScenarioError> {
-        params::validate(self)
+        names::check(self)
+            .and_then(|()| params::validate(self))
             .map_err(|(key, message)| ScenarioError::at_key(origin, text, &key, message))
     }
 

@@ -36,6 +36,7 @@ mod page;
 pub mod request;
 pub mod result;
 
+use crate::output::terminal;
 use http::{Body, Request, Response};
 use jobs::Jobs;
 use request::{ApiError, MAX_BODY_BYTES};
@@ -85,16 +86,16 @@ pub fn serve(opts: &ServeOptions) -> Result<(), ServeError> {
         let _ = writeln!(out, "cohesion serve: listening on {url}");
         let _ = out.flush();
     }
-    eprintln!(
+    terminal::say(&format!(
         "cohesion serve: runs are written under {}; stop the server with Ctrl-C",
         root.display()
-    );
+    ));
     if !opts.bind.is_loopback() {
-        eprintln!(
+        terminal::say(&format!(
             "cohesion serve: warning: listening on {} — anyone who can reach this address can \
              run the model here",
             opts.bind
-        );
+        ));
     }
     if opts.open {
         open_browser(&url);
@@ -217,7 +218,9 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if opened.is_err() {
-        eprintln!("cohesion serve: could not open a browser; open {url} yourself");
+        terminal::say(&format!(
+            "cohesion serve: could not open a browser; open {url} yourself"
+        ));
     }
 }
 

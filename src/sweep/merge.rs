@@ -337,10 +337,40 @@ fn write_charts(
         fs::remove_dir_all(&staging).map_err(io(staging.display()))?;
     }
     fs::create_dir_all(&staging).map_err(io(staging.display()))?;
+    let drawn = draw_charts(&staging, record, runs, estimates, morris_stats).and_then(|written| {
+        let final_dir = dir.join(CHARTS);
+        if final_dir.exists() {
+            fs::remove_dir_all(&final_dir).map_err(io(final_dir.display()))?;
+        }
+        fs::rename(&staging, &final_dir).map_err(io(final_dir.display()))?;
+        Ok(written)
+    });
+    if drawn.is_err() {
+        // No failure leaves the staging folder behind.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    let mut written = drawn?;
+    written.sort();
+    Ok(written
+        .into_iter()
+        .map(|f| format!("{CHARTS}/{f}"))
+        .collect())
+}
+
+/// Draws the charts of [`write_charts`] into `staging`; returns their file names.
+fn draw_charts(
+    staging: &Path,
+    record: &Record,
+    runs: &[RunResult],
+    estimates: &[Vec<Estimate>],
+    morris_stats: &[Vec<morris::Effects>],
+) -> Result<Vec<String>, SweepError> {
     let spec = &record.identity.spec;
     let metrics = spec.metrics.as_slice();
     let mut written = Vec::new();
-    let chart_err = |e: std::io::Error| SweepError::Io(format!("writing charts: {e}"));
+    let chart_err = |e: std::io::Error| {
+        SweepError::Io(format!("writing charts: {}", crate::output::io_message(&e)))
+    };
     let log_axis = |a: usize| spec.axes[a].scale == super::spec::ScaleKind::Log;
     let levels = |a: usize| -> Vec<f64> {
         let mut xs: Vec<f64> = record.point_values.iter().map(|v| v[a].as_f64()).collect();
@@ -364,7 +394,7 @@ fn write_charts(
             let name = format!("sensitivity_{}", metrics[m].column());
             written.extend(
                 sweep_charts::write_morris_chart(
-                    &staging,
+                    staging,
                     &name,
                     &format!("Morris screening: {}", metrics[m].describe()),
                     &metrics[m].name,
@@ -389,7 +419,7 @@ fn write_charts(
             // The metric against parameter `a`: lines with bands, or dots with intervals.
             let param_chart = |a: usize, scatter: bool, lines: &[ParamLine]| {
                 sweep_charts::write_param_chart(
-                    &staging,
+                    staging,
                     &format!("{column}_by_{}", slug(&record.params[a])),
                     &format!("{}: {} by {}", spec.name, metric.name, record.params[a]),
                     &record.params[a],
@@ -476,7 +506,7 @@ fn write_charts(
                 let name = format!("{column}_heatmap");
                 written.extend(
                     sweep_charts::write_heatmap(
-                        &staging,
+                        staging,
                         &name,
                         &format!("{}: {}", spec.name, metric.describe()),
                         &record.params[ax],
@@ -491,16 +521,7 @@ fn write_charts(
             }
         }
     }
-    let final_dir = dir.join(CHARTS);
-    if final_dir.exists() {
-        fs::remove_dir_all(&final_dir).map_err(io(final_dir.display()))?;
-    }
-    fs::rename(&staging, &final_dir).map_err(io(final_dir.display()))?;
-    written.sort();
-    Ok(written
-        .into_iter()
-        .map(|f| format!("{CHARTS}/{f}"))
-        .collect())
+    Ok(written)
 }
 
 /// A parameter path as part of a file name: `events.austerity.cut_per_year` →

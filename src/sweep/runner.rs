@@ -32,7 +32,7 @@ pub const RUNS_DIR: &str = "runs";
 pub const SERIES_DIR: &str = "series";
 
 /// Everything a sweep writes into its directory (the merge's files included); `--force`
-/// removes these and nothing else.
+/// removes these, in a directory that another sweep started, and nothing else.
 pub const SWEEP_ENTRIES: [&str; 14] = [
     SWEEP_JSON,
     SWEEP_TOML,
@@ -49,6 +49,9 @@ pub const SWEEP_ENTRIES: [&str; 14] = [
     "logs",
     crate::checkpoint::sweep::CHECKPOINTS_DIR,
 ];
+
+/// What a start writes before `sweep.json` (see [`prepare`]).
+const START_ENTRIES: [&str; 4] = [SWEEP_TOML, POINTS_DIR, POINTS_CSV, RUNS_DIR];
 
 /// How a sweep did not happen. `exit_code` says how the CLI should exit.
 #[derive(Debug)]
@@ -93,7 +96,7 @@ impl std::fmt::Display for SweepError {
 impl std::error::Error for SweepError {}
 
 pub(super) fn io(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> SweepError {
-    move |e| SweepError::Io(format!("{what}: {e}"))
+    move |e| SweepError::Io(format!("{what}: {}", crate::output::io_message(&e)))
 }
 
 /// `sweep.json`: the sweep's identity and what merging needs to know of its points.
@@ -218,8 +221,9 @@ pub enum Start {
 }
 
 /// Makes `dir` the home of `plan`'s sweep, or checks that it already is. A directory holding
-/// another sweep, or anything else, is refused unless `force`, which removes a sweep's own
-/// files (and only those) first.
+/// another sweep, or anything else, is refused unless `force`, which removes another sweep's
+/// own files (and only those) first; in a folder that is not a sweep's, `force` writes beside
+/// the files there and refuses if any has a name the sweep writes.
 pub fn prepare(plan: &Plan, dir: &Path, force: bool) -> Result<Start, SweepError> {
     let record_path = dir.join(SWEEP_JSON);
     if record_path.exists() {
@@ -245,21 +249,37 @@ pub fn prepare(plan: &Plan, dir: &Path, force: bool) -> Result<Start, SweepError
         }
     } else if dir.exists() {
         // A start interrupted before sweep.json, or another shard starting at this moment,
-        // leaves only a sweep's own names; anything else is someone's files.
+        // leaves only the names a start writes before it; anything else is someone's files
+        // (a lone results.csv included: a sweep writes it only after sweep.json).
         let foreign = fs::read_dir(dir)
             .map_err(io(dir.display()))?
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .any(|name| !name.starts_with('.') && !SWEEP_ENTRIES.contains(&name.as_str()));
+            .any(|name| !name.starts_with('.') && !START_ENTRIES.contains(&name.as_str()));
         if foreign {
             if !force {
                 return Err(SweepError::Refused(format!(
                     "{} exists, is not empty and is not a sweep directory; choose another \
-                     --out, or add --force to write the sweep into it",
+                     --out, or add --force to write the sweep into it beside what is there",
                     dir.display()
                 )));
             }
-            remove_sweep(dir)?;
+            // Not a sweep's folder, so nothing in it is known to be cohesion's: --force writes
+            // beside the files there, and refuses if one of them has a name the sweep writes.
+            let clashing: Vec<&str> = SWEEP_ENTRIES
+                .iter()
+                .copied()
+                .filter(|name| fs::symlink_metadata(dir.join(name)).is_ok())
+                .collect();
+            if !clashing.is_empty() {
+                return Err(SweepError::Refused(format!(
+                    "{} is not a sweep directory, and holds {}, which the sweep would \
+                     overwrite; --force replaces only files cohesion wrote. Choose another \
+                     --out",
+                    dir.display(),
+                    clashing.join(", ")
+                )));
+            }
         }
     }
     for sub in [POINTS_DIR, RUNS_DIR] {
@@ -332,7 +352,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
     fs::write(&tmp, bytes).map_err(io(tmp.display()))?;
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        SweepError::Io(format!("{}: {e}", path.display()))
+        SweepError::Io(format!(
+            "{}: {}",
+            path.display(),
+            crate::output::io_message(&e)
+        ))
     })
 }
 

@@ -34,7 +34,7 @@
 //!
 //! This module only reads and checks the file; `plan` resolves it against the base scenario.
 
-use crate::scenario::ScenarioError;
+use crate::scenario::{ScenarioError, names};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -187,8 +187,22 @@ impl Metric {
     }
 }
 
-/// Largest number of runs in one sweep: run numbers fit in 32 bits (see `plan::run_seed`).
-pub const MAX_RUNS: u64 = u32::MAX as u64;
+/// Most points one sweep may have. Every point's scenario is resolved, held in memory and
+/// written to `points/` before the first run, so the cap is counted from the file before any
+/// of that is done.
+pub const MAX_POINTS: u64 = 100_000;
+/// Most runs (points × replicates) one sweep may have: far more than a cluster's week, and
+/// well inside the 32 bits that number a sweep's runs (see `plan::run_seed`).
+pub const MAX_RUNS: u64 = 1_000_000;
+/// Most levels of a Morris design.
+pub const MAX_MORRIS_LEVELS: u32 = 1000;
+
+/// How much work a sweep file asks for, counted from the file alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub points: u64,
+    pub runs: u64,
+}
 
 impl SweepSpec {
     /// Parses and checks a sweep file's text. `origin` names the file in errors.
@@ -203,8 +217,7 @@ impl SweepSpec {
     /// Reads and checks a sweep file.
     pub fn load(path: &std::path::Path) -> Result<(SweepSpec, String), ScenarioError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::plain(&origin, format!("cannot read the file: {e}")))?;
+        let text = crate::limits::read_text(path).map_err(|m| ScenarioError::plain(&origin, m))?;
         Ok((SweepSpec::from_toml(&text, &origin)?, text))
     }
 
@@ -214,6 +227,9 @@ impl SweepSpec {
         if self.name.trim().is_empty() {
             return err("name", "a sweep needs a name".into());
         }
+        names::check_name(&self.name, names::MAX_SWEEP_NAME_CHARS, true)
+            .or_else(|m| err("name", m))?;
+        names::check_text(&self.description).or_else(|m| err("description", m))?;
         if self.replicates == 0 {
             return err(
                 "replicates",
@@ -350,10 +366,13 @@ impl SweepSpec {
                         "a Morris design needs at least 1 trajectory (10 or more is usual)".into(),
                     );
                 }
-                if m.levels < 2 {
+                if !(2..=MAX_MORRIS_LEVELS).contains(&m.levels) {
                     return err(
                         "morris.levels",
-                        "a Morris design needs at least 2 levels (4 is usual)".into(),
+                        format!(
+                            "a Morris design needs from 2 to {MAX_MORRIS_LEVELS} levels (4 is \
+                             usual)"
+                        ),
                     );
                 }
                 if listed {
@@ -429,7 +448,92 @@ impl SweepSpec {
                 );
             }
         }
-        Ok(())
+        self.size().map(|_| ())
+    }
+
+    /// Counts the sweep's points and runs from the file alone, by arithmetic (a grid is the
+    /// product of its axes' lengths, crossed with a Latin hypercube's points; a Morris design
+    /// is trajectories × (parameters + 1); runs are points × replicates), and refuses more
+    /// than [`MAX_POINTS`] points or [`MAX_RUNS`] runs before anything is built. The error
+    /// names the key of the largest factor.
+    pub fn size(&self) -> Result<Size, (String, String)> {
+        // (key, count) of every factor of the number of points.
+        let mut factors: Vec<(String, u64)> = Vec::new();
+        if let Some(m) = &self.morris {
+            factors.push(("morris.trajectories".into(), u64::from(m.trajectories)));
+            factors.push(("axis".into(), self.axes.len() as u64 + 1));
+        } else {
+            for (i, a) in self.axes.iter().enumerate() {
+                if let Some(v) = &a.values {
+                    factors.push((format!("axis[{i}].values"), v.len() as u64));
+                } else if let Some(r) = &a.range {
+                    factors.push((format!("axis[{i}].range"), u64::from(r.steps)));
+                }
+            }
+            if let Some(l) = &self.lhs {
+                factors.push(("lhs.points".into(), u64::from(l.points)));
+            }
+        }
+        let points = factors.iter().try_fold(1u64, |acc, f| acc.checked_mul(f.1));
+        // The first of the largest (max_by_key keeps the last, so search from the end).
+        let largest = factors
+            .iter()
+            .rev()
+            .max_by_key(|f| f.1)
+            .map_or("axis".to_string(), |f| f.0.clone());
+        let shown = |xs: &[(String, u64)]| {
+            xs.iter()
+                .map(|f| thousands(f.1))
+                .collect::<Vec<_>>()
+                .join(" × ")
+        };
+        let count = |n: Option<u64>| n.map_or("more than 18 billion billion".into(), thousands);
+        let what = if self.morris.is_some() {
+            "trajectories × (parameters + 1)"
+        } else if self.lhs.is_some() {
+            "the axes' lengths × the hypercube's points"
+        } else {
+            "the product of the axes' lengths"
+        };
+        match points {
+            Some(p) if p <= MAX_POINTS => {}
+            _ => {
+                return Err((
+                    largest,
+                    format!(
+                        "the design has {} points ({} = {}), more than the {} a sweep may have; \
+                         use fewer values, steps, points or trajectories, or split the sweep",
+                        count(points),
+                        what,
+                        shown(&factors),
+                        thousands(MAX_POINTS)
+                    ),
+                ));
+            }
+        }
+        let points = points.unwrap_or(0);
+        let runs = points.checked_mul(u64::from(self.replicates));
+        match runs {
+            Some(r) if r <= MAX_RUNS => Ok(Size { points, runs: r }),
+            _ => {
+                let key = if u64::from(self.replicates) >= points {
+                    "replicates".to_string()
+                } else {
+                    largest
+                };
+                Err((
+                    key,
+                    format!(
+                        "the sweep has {} runs ({} points × {} replicates), more than the {} a \
+                         sweep may have; use fewer points or replicates, or split the sweep",
+                        count(runs),
+                        thousands(points),
+                        thousands(u64::from(self.replicates)),
+                        thousands(MAX_RUNS)
+                    ),
+                ))
+            }
+        }
     }
 
     /// The axes given by values or ranges (crossed as a grid), in file order.
@@ -461,6 +565,19 @@ pub fn number(v: &toml::Value) -> Option<f64> {
 /// Every metric observed for the whole town, in the order of `cohesion`'s tables.
 pub fn town_metrics() -> Vec<&'static str> {
     crate::metrics::names().collect()
+}
+
+/// A whole number with thousands separated by commas: 1,000,000.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn is_town_metric(name: &str) -> bool {
@@ -526,6 +643,66 @@ summary = "final"
                 .levels,
             4
         );
+    }
+
+    #[test]
+    fn work_is_counted_before_it_is_built() {
+        let s = SweepSpec::from_toml(GOOD, "s.toml").unwrap();
+        assert_eq!(s.size(), Ok(Size { points: 2, runs: 4 }));
+        let grid = GOOD.replace(
+            "values = [0.2, 0.5]",
+            "range = { from = 0.1, to = 0.9, steps = 100000 }\n\n[[axis]]\nparam = \
+             \"trust.memory_per_week\"\nrange = { from = 0.1, to = 0.9, steps = 100000 }",
+        );
+        let e = error(&grid);
+        assert_eq!(e.key.as_deref(), Some("axis[0].range"));
+        assert!(
+            e.message.contains("10,000,000,000 points") && e.message.contains("100,000"),
+            "{e}"
+        );
+        let lhs = GOOD.replace("values = [0.2, 0.5]", "bounds = [0.2, 0.5]")
+            + "\n[lhs]\npoints = 4294967295\n";
+        assert_eq!(error(&lhs).key.as_deref(), Some("lhs.points"));
+        let morris = GOOD.replace("values = [0.2, 0.5]", "bounds = [0.2, 0.5]")
+            + "\n[morris]\ntrajectories = 4294967295\n";
+        let e = error(&morris);
+        assert_eq!(e.key.as_deref(), Some("morris.trajectories"));
+        assert!(e.message.contains("8,589,934,590 points"), "{e}");
+        // 1,000 points × 1,001 replicates is over the run cap, and names the replicates.
+        let runs = GOOD
+            .replace(
+                "values = [0.2, 0.5]",
+                "range = { from = 0.1, to = 0.9, steps = 1000 }",
+            )
+            .replace("replicates = 2", "replicates = 1001");
+        let e = error(&runs);
+        assert_eq!(e.key.as_deref(), Some("replicates"));
+        assert!(e.message.contains("1,001,000 runs"), "{e}");
+        // Many axes whose product overflows 64 bits are counted without overflowing.
+        let mut many = GOOD.to_string();
+        for i in 0..8 {
+            many.push_str(&format!(
+                "\n[[axis]]\nparam = \"town.wards[{i}].deprivation\"\nrange = {{ from = 0.1, \
+                 to = 0.9, steps = 4000000000 }}\n"
+            ));
+        }
+        assert!(
+            error(&many)
+                .message
+                .contains("more than 18 billion billion")
+        );
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn a_sweep_name_is_not_a_path() {
+        let e = error(&GOOD.replace("name = \"t\"", "name = \"x/../../../ESCAPED\""));
+        assert_eq!(e.key.as_deref(), Some("name"));
+        assert!(e.message.contains("path separator"), "{e}");
+        let e = error(&GOOD.replace("name = \"t\"", "name = \"t\\u001b[2J\""));
+        assert_eq!(e.key.as_deref(), Some("name"));
+        assert!(e.message.contains("U+001B"), "{e}");
     }
 
     #[test]

@@ -58,3 +58,83 @@ pub fn read_metrics(path: &Path) -> Vec<(u32, String, String, f64)> {
         })
         .collect()
 }
+
+/// A tiny town that runs in a fraction of a second: 300 residents, 1 year, 5 weeks' warm-up.
+pub const TINY: &str = r#"
+name = "tiny"
+
+[time]
+years = 1
+warmup_weeks = 5
+
+[town]
+residents = 300
+"#;
+
+/// A town that takes tens of seconds: a command that is refused "before any work" must end
+/// long before this could have run.
+pub const SLOW: &str = r#"
+name = "slow"
+
+[time]
+years = 40
+warmup_weeks = 52
+
+[town]
+residents = 5000
+"#;
+
+/// Runs `cohesion ARGS` in `cwd` with extra environment variables.
+pub fn cohesion_env(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(cwd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the cohesion binary runs")
+}
+
+/// The names in `dir`, hidden ones included, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Parses CSV text per RFC 4180 (quoted fields may hold commas, quotes doubled, line breaks)
+/// into rows of fields.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\r') => panic!("a bare carriage return outside quotes in CSV"),
+            (false, '"') => panic!("a quote inside an unquoted CSV field"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "CSV ends inside a quoted field");
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}

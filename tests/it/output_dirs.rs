@@ -18,13 +18,23 @@ fn non_empty_directory_needs_force() {
         "my notes"
     );
 
+    // --force does not remove a file cohesion did not write (see force_safety.rs)...
+    let o = cohesion(
+        tmp.path(),
+        &["run", "small.toml", "--out", "out", "--force"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(tmp.path().join("out/notes.txt").exists());
+    // ... but replaces an earlier run's results.
+    fs::remove_file(tmp.path().join("out/notes.txt")).unwrap();
+    let o = cohesion(tmp.path(), &["run", "small.toml", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = cohesion(
         tmp.path(),
         &["run", "small.toml", "--out", "out", "--force"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(tmp.path().join("out/manifest.json").exists());
-    assert!(!tmp.path().join("out/notes.txt").exists());
     // No staging directory is left behind.
     let names: Vec<String> = fs::read_dir(tmp.path())
         .unwrap()
