@@ -19,6 +19,7 @@
 //! component or resource added to the model without a decision here stops the run with a
 //! message, rather than being silently lost on resume.
 
+use super::validate;
 use crate::Seeds;
 use crate::model::components::*;
 use crate::model::resident::{ResidentBundle, ResidentPartsReadOnly, ResidentPartsReadOnlyItem};
@@ -298,7 +299,7 @@ impl<'a> SavedResident<'a> {
     }
 
     /// The resident as a bundle to spawn. Lengths are checked here; everything else by
-    /// [`check_resident`] before.
+    /// `validate::resident` after.
     fn into_bundle(self) -> Result<ResidentBundle, String> {
         let SavedResident {
             resident,
@@ -531,6 +532,8 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
         return Err(format!("{} bytes follow the state", rest.len()));
     }
     let (resources, events, observations, venues, groups, residents) = whole;
+    validate::clock(&resources.clock, scenario)?;
+    validate::pending_events(&resources.pending_events, scenario)?;
     let pending: Vec<(u32, Event)> = serde_json::from_str(&resources.pending_events)
         .map_err(|e| format!("cannot decode the interventions still to come: {e}"))?;
     if residents.len() != resources.slot_ids.len() {
@@ -540,6 +543,48 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
             resources.slot_ids.len()
         ));
     }
+    validate::wards(&resources.wards, scenario, residents.len())?;
+    let next_id = resources.next_resident_id.0;
+    validate::slot_ids(&resources.slot_ids, next_id)?;
+    let bounds = validate::Bounds {
+        scenario,
+        step: resources.clock.step,
+        residents: residents.len(),
+        venues: venues.len(),
+        groups: groups.len(),
+        wards: &resources.wards,
+        next_id,
+        layout_version: resources.layout.version(),
+    };
+    validate::council(&resources.council, &bounds)?;
+    validate::venue_labels(&resources.venue_labels, &venues)?;
+    validate::resources(
+        &bounds,
+        &resources.ward_cultures,
+        &resources.layout,
+        &resources.peer_signals,
+        &resources.closures,
+        &resources.venue_history,
+    )?;
+    for (id, v) in venues.iter().enumerate() {
+        validate::venue(v, id, &bounds).map_err(|e| format!("venue {id}: {e}"))?;
+    }
+    for (id, g) in groups.iter().enumerate() {
+        validate::group(g, id, &bounds).map_err(|e| format!("group {id}: {e}"))?;
+    }
+    for (k, e) in events.iter().enumerate() {
+        validate::event(&e.kind, e.tick, e.ward, k, &bounds)?;
+    }
+    for (k, o) in observations.iter().enumerate() {
+        let saved = validate::SavedMetric {
+            tick: o.tick,
+            ward: o.ward,
+            metric: &o.metric,
+            value: o.value,
+        };
+        validate::observation(&saved, k, &bounds)?;
+    }
+
     let mut world = World::new();
     let mut entities = Vec::with_capacity(residents.len());
     let mut wards = Vec::with_capacity(residents.len());
@@ -549,24 +594,18 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
                 "the resident in slot {slot} does not match the slot index"
             ));
         }
-        wards.push(r.resident.ward);
-        let bundle = r.into_bundle().map_err(|e| format!("slot {slot}: {e}"))?;
+        let bundle = r
+            .into_bundle()
+            .and_then(|b| validate::resident(&b, slot, &bounds).map(|()| b))
+            .map_err(|e| format!("the resident in slot {slot}: {e}"))?;
+        wards.push(bundle.resident.ward);
         entities.push(world.spawn(bundle).id());
     }
-    let mut venue_entities = Vec::with_capacity(venues.len());
-    for (id, v) in venues.into_iter().enumerate() {
-        if usize::from(v.id) != id {
-            return Err(format!("venue {id} is saved with id {}", v.id));
-        }
-        venue_entities.push(world.spawn((v, EncounterLog::default())).id());
-    }
-    let mut group_entities = Vec::with_capacity(groups.len());
-    for (id, g) in groups.into_iter().enumerate() {
-        if usize::from(g.id) != id {
-            return Err(format!("group {id} is saved with id {}", g.id));
-        }
-        group_entities.push(world.spawn(g).id());
-    }
+    let venue_entities: Vec<Entity> = venues
+        .into_iter()
+        .map(|v| world.spawn((v, EncounterLog::default())).id())
+        .collect();
+    let group_entities: Vec<Entity> = groups.into_iter().map(|g| world.spawn(g).id()).collect();
     let mut names = Names::new();
     let events = events
         .into_iter()
