@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes what cohesion reads: scenario files (parse and validate), sweep files (parse, check
-# and resolve the plan) and checkpoints' saved state (restore, then a few weeks). Builds the
-# targets once, then runs each for SECONDS (default 60), one after another, and prints how long
-# the build took and how many inputs each target tried. A crash stops the script with
-# libFuzzer's report; the input that caused it is left in fuzz/artifacts/TARGET/. Fix the
-# code, then add the input to fuzz/regressions/TARGET/, which tests/it/fuzz_regressions.rs
-# replays.
+# and resolve the plan), the seminar server's run requests (the JSON body of POST /api/run,
+# read and checked as the server does) and checkpoints' saved state (restore, then a few
+# weeks). Builds the targets once, then runs each for SECONDS (default 60), one after
+# another, and prints how long the build took and how many inputs each target tried. A crash
+# stops the script with libFuzzer's report; the input that caused it is left in
+# fuzz/artifacts/TARGET/. Fix the code, then add the input to fuzz/regressions/TARGET/, which
+# tests/it/fuzz_regressions.rs replays.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (default: every target below)
 #        scripts/fuzz.sh --list                      (the targets, one a line)
@@ -19,12 +20,13 @@
 # cargo fuzz wants a nightly compiler; on a stable one, RUSTC_BOOTSTRAP=1 lets it accept the
 # flags it needs. Installs cargo-fuzz with cargo if missing. Corpora start from the built-in
 # scenario and sweep files, real saved states of fuzz/restore-town.toml (written by the restore
-# target itself) and each target's regressions, and grow in fuzz/corpus/ (not committed).
+# target itself) and each target's regressions (server requests from those alone), and grow in
+# fuzz/corpus/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every target, in the order they run.
-all_targets=(scenario sweep restore)
+all_targets=(scenario sweep server_request restore)
 if [[ ${1:-} == --list ]]; then
   printf '%s\n' "${all_targets[@]}"
   exit 0
@@ -59,6 +61,7 @@ seed() {
   case $target in
     scenario) cp scenarios/*.toml "$dir"/ ;;
     sweep) cp scenarios/sweeps/*.toml "$dir"/ ;;
+    server_request) ;; # seeded from its regressions alone: valid requests and extremes
     # The target writes real states into the corpus as it starts (see its header).
     restore) export COHESION_FUZZ_SEED_DIR=$dir ;;
   esac

@@ -19,6 +19,7 @@
 //! everything computed here is the same on any number of threads.
 
 use crate::Scenario;
+use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
 use crate::rng::Seeds;
@@ -29,47 +30,6 @@ use crate::townmap::{TownMap, run_recording};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The metrics a comparison reports effects for and draws, with a reader's label and what a
-/// higher value means.
-pub const HEADLINE: [(&str, &str, &str); 8] = [
-    (
-        "belonging",
-        "Belonging",
-        "mean sense of belonging to the neighbourhood (0–1)",
-    ),
-    (
-        "trust",
-        "Generalised trust",
-        "mean trust in other people in town (0–1)",
-    ),
-    (
-        "council_trust",
-        "Trust in the council",
-        "mean trust that the council acts in residents' interest (0–1)",
-    ),
-    (
-        "agency",
-        "Agency",
-        "mean of internal and external political efficacy (0–1)",
-    ),
-    (
-        "neighbour_contact",
-        "Neighbour contact",
-        "share who met a local tie in the last four weeks",
-    ),
-    (
-        "group_members",
-        "Group membership",
-        "share in at least one community group",
-    ),
-    (
-        "participation_year",
-        "Civic participation",
-        "share who took part in civic life in the last year",
-    ),
-    ("venues_open", "Venues open", "meeting places open in town"),
-];
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -387,7 +347,7 @@ fn summarise(plan: &ComparePlan, runs: &[Run]) -> Vec<SummaryRow> {
 fn effects(cmp: &Comparison) -> Vec<EffectRow> {
     let mut rows = Vec::new();
     for s in 1..cmp.plan.scenarios.len() {
-        for (metric, _, _) in HEADLINE {
+        for metric in headline().map(|m| m.name) {
             for year in cmp.plan.report_years() {
                 let index = cmp.year_index(year);
                 let value = |r: &Run| r.year_mean(metric, index);

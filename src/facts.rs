@@ -18,7 +18,7 @@
 
 use crate::compare::{ComparePlan, Comparison, Run, simulate};
 use crate::model::components::{Attitudes, Civic, NEVER, Resident};
-use crate::scenario::Event;
+use crate::scenario::Intervention;
 use crate::stats::Estimate;
 use crate::{Scenario, Seeds, Simulation};
 use std::collections::BTreeMap;
@@ -270,8 +270,8 @@ fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
     let Some((year, week)) = scenario
         .events
         .iter()
-        .find(|e| matches!(e, Event::CitizensAssembly { .. }))
-        .map(Event::when)
+        .find(|e| matches!(e, Intervention::CitizensAssembly(_)))
+        .map(Intervention::when)
     else {
         return Vec::new();
     };

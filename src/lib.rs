@@ -4,19 +4,23 @@
 //! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
+pub mod calibrate;
 pub mod checkpoint;
 pub mod classic;
 pub mod compare;
 pub mod facts;
+pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod serve;
 pub mod signals;
 pub mod sim;
+pub mod space;
 pub mod stats;
 pub mod sweep;
 pub mod town;

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use cohesion::compare::ComparePlan;
 use cohesion::output::Target;
 use cohesion::run::{RunRequest, compare};
-use cohesion::scenario::{BUILTINS, params, params::PARAMS};
+use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -187,6 +187,12 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// List every metric a run records: name, meaning, unit, what it covers, headline or not.
+    Metrics {
+        /// Print a Markdown table (as in the README and docs/ODD.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -320,20 +326,9 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Params { markdown: true }) => emit(&params::markdown_table()),
-        Some(Command::Params { markdown: false }) => {
-            let mut text = format!(
-                "{:<52} {:>14} {:>14} {:>14}  unit\n",
-                "parameter", "default", "min", "max"
-            );
-            for p in PARAMS {
-                let default = params::default_text(p.path);
-                text.push_str(&format!(
-                    "{:<52} {:>14} {:>14} {:>14}  {}\n",
-                    p.path, default, p.min, p.max, p.unit
-                ));
-            }
-            emit(&text)
-        }
+        Some(Command::Params { markdown: false }) => emit(&params::plain_table()),
+        Some(Command::Metrics { markdown: true }) => emit(&cohesion::metrics::markdown_table()),
+        Some(Command::Metrics { markdown: false }) => emit(&cohesion::metrics::plain_table()),
     }
 }
 

@@ -2,59 +2,14 @@
 //!
 //! Reductions are in fixed point: each resident's value is rounded to an integer number of
 //! billionths and the integers are added, which gives the same sum in any order and on any
-//! number of threads (DESIGN.md §3). Nothing is recorded during the warm-up.
+//! number of threads. Nothing is recorded during the warm-up.
 
+use crate::metrics::{Compute, METRICS, ResidentView, TownView};
 use crate::model::components::*;
-use crate::scenario::{Owner, VenueKind};
+use crate::scenario::Owner;
 use bevy_ecs::prelude::*;
 
-/// Resident metrics, reported for the town (`all`) and for each ward. All lie in [0,1].
-pub const RESIDENT_METRICS: [&str; 14] = [
-    "trust",
-    "share_trusting",
-    "council_trust",
-    "belonging",
-    "efficacy_internal",
-    "efficacy_external",
-    "agency",
-    "share_belonging",
-    "share_influence",
-    "neighbour_contact",
-    "participation",
-    "participation_year",
-    "isolated",
-    "group_members",
-];
-
-/// Counts and money, reported for the town only (`venues_open` also per ward).
-pub const TOWN_METRICS: [&str; 13] = [
-    "venues_open",
-    "pubs_open",
-    "open_library",
-    "open_community_centre",
-    "open_welfare_hall",
-    "open_park",
-    "open_sports_club",
-    "open_place_of_worship",
-    "community_owned_venues",
-    "council_budget",
-    "groups_active",
-    "residents",
-    "mean_ties",
-];
-
-/// The metric that counts open venues of `kind`.
-pub fn open_metric(kind: VenueKind) -> &'static str {
-    match kind {
-        VenueKind::Pub => "pubs_open",
-        VenueKind::Library => "open_library",
-        VenueKind::CommunityCentre => "open_community_centre",
-        VenueKind::WelfareHall => "open_welfare_hall",
-        VenueKind::Park => "open_park",
-        VenueKind::SportsClub => "open_sports_club",
-        VenueKind::PlaceOfWorship => "open_place_of_worship",
-    }
-}
+pub use crate::metrics::open_metric;
 
 /// One aggregate value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,6 +50,20 @@ fn fixed(x: f32) -> i64 {
     }
 }
 
+/// How a resident metric is computed from one resident.
+type PerResident = fn(&ResidentView) -> f32;
+
+/// The resident metrics, in table order.
+fn resident_metrics() -> Vec<(&'static str, PerResident)> {
+    METRICS
+        .iter()
+        .filter_map(|m| match m.compute {
+            Compute::Resident(f) => Some((m.name, f)),
+            Compute::Town(_) => None,
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn observe(
     residents: Query<(
@@ -119,38 +88,33 @@ pub fn observe(
     }
     let s = &config.0;
     let n_wards = wards.names.len();
-    let mut sums = vec![[0i64; RESIDENT_METRICS.len()]; n_wards];
+    let per_resident = resident_metrics();
+    let m = per_resident.len();
+    let mut sums = vec![0i64; n_wards * m];
     let mut counts = vec![0i64; n_wards];
-    let now = clock.now();
-    let trusting = s.trust.trusting_threshold as f32;
-    let belongs = s.belonging.belonging_threshold as f32;
-    let influence = s.participation.influence_threshold as f32;
-    let one = fixed(1.0);
-    let flag = |b: bool| if b { one } else { 0 };
     let mut ties_total: u64 = 0;
-    for (r, trust, a, recent, civic, memberships, ties) in residents.iter() {
+    let (trusting, belongs, influence) = (
+        s.trust.trusting_threshold as f32,
+        s.belonging.belonging_threshold as f32,
+        s.participation.influence_threshold as f32,
+    );
+    for (r, trust, attitudes, recent, civic, memberships, ties) in residents.iter() {
         ties_total += u64::from(ties.len);
-        let t = trust.mean();
-        let values = [
-            fixed(t),
-            flag(t > trusting),
-            fixed(a.council_trust),
-            fixed(a.belonging),
-            fixed(a.efficacy_internal),
-            fixed(a.efficacy_external),
-            fixed(a.agency()),
-            flag(a.belonging > belongs),
-            flag(a.agency() > influence),
-            flag(recent.total_local_ties_met() > 0),
-            flag(civic.participated),
-            flag(now - civic.last_participated < crate::scenario::WEEKS_PER_YEAR as i32),
-            flag(recent.total_encounters() == 0),
-            flag(memberships.len > 0),
-        ];
+        let view = ResidentView {
+            trust,
+            attitudes,
+            recent,
+            civic,
+            memberships,
+            now: clock.now(),
+            trusting,
+            belongs,
+            influence,
+        };
         let w = r.ward as usize;
         counts[w] += 1;
-        for (sum, v) in sums[w].iter_mut().zip(values) {
-            *sum += v;
+        for (sum, (_, f)) in sums[w * m..(w + 1) * m].iter_mut().zip(&per_resident) {
+            *sum += fixed(f(&view));
         }
     }
     let tick = clock.tick();
@@ -162,48 +126,51 @@ pub fn observe(
             value,
         })
     };
-
-    let mut open_by_kind = [0u32; 7];
-    let mut open_by_ward = vec![0u32; n_wards];
-    let mut community = 0;
+    let mut ward_views: Vec<TownView> = counts
+        .iter()
+        .map(|&n| TownView {
+            open_by_kind: [0; 7],
+            community_owned: 0,
+            council_budget_gbp: council.discretionary_gbp,
+            groups_active: 0,
+            residents: n as u64,
+            ties: 0,
+        })
+        .collect();
+    let mut town = TownView {
+        open_by_kind: [0; 7],
+        community_owned: 0,
+        council_budget_gbp: council.discretionary_gbp,
+        groups_active: groups.iter().filter(|g| g.active).count() as u32,
+        residents: counts.iter().sum::<i64>() as u64,
+        ties: ties_total,
+    };
     for v in venues.iter().filter(|v| v.open) {
-        open_by_kind[v.kind.index()] += 1;
-        open_by_ward[v.ward as usize] += 1;
+        town.open_by_kind[v.kind.index()] += 1;
+        ward_views[v.ward as usize].open_by_kind[v.kind.index()] += 1;
         if v.owner == Owner::Community {
-            community += 1;
-        }
-    }
-    let total_counts: i64 = counts.iter().sum();
-    let mut town = [0i64; RESIDENT_METRICS.len()];
-    for ward in &sums {
-        for (t, w) in town.iter_mut().zip(ward) {
-            *t += w;
+            town.community_owned += 1;
         }
     }
     let mean = |sum: i64, n: i64| sum as f64 / SCALE / n.max(1) as f64;
-    for (m, name) in RESIDENT_METRICS.iter().enumerate() {
-        push(None, name, mean(town[m], total_counts));
+    for (i, (name, _)) in per_resident.iter().enumerate() {
+        let sum: i64 = (0..n_wards).map(|w| sums[w * m + i]).sum();
+        push(None, name, mean(sum, town.residents as i64));
     }
-    let open_total: u32 = open_by_kind.iter().sum();
-    for name in TOWN_METRICS {
-        let by_kind = VenueKind::ALL.iter().find(|k| open_metric(**k) == name);
-        let value = match name {
-            _ if by_kind.is_some() => by_kind.map_or(0.0, |k| f64::from(open_by_kind[k.index()])),
-            "venues_open" => f64::from(open_total),
-            "community_owned_venues" => f64::from(community),
-            "council_budget" => council.discretionary_gbp.round(),
-            "groups_active" => groups.iter().filter(|g| g.active).count() as f64,
-            "residents" => total_counts as f64,
-            "mean_ties" => (ties_total as f64 / total_counts.max(1) as f64 * 1e6).round() / 1e6,
-            _ => unreachable!("every town metric has a value"),
-        };
-        push(None, name, value);
-    }
-    for w in 0..n_wards {
-        for (m, name) in RESIDENT_METRICS.iter().enumerate() {
-            push(Some(w as u16), name, mean(sums[w][m], counts[w]));
+    for metric in METRICS {
+        if let Compute::Town(f) = metric.compute {
+            push(None, metric.name, f(&town));
         }
-        push(Some(w as u16), "venues_open", f64::from(open_by_ward[w]));
+    }
+    for (w, view) in ward_views.iter().enumerate() {
+        for (i, (name, _)) in per_resident.iter().enumerate() {
+            push(Some(w as u16), name, mean(sums[w * m + i], counts[w]));
+        }
+        for metric in METRICS.iter().filter(|m| m.per_ward) {
+            if let Compute::Town(f) = metric.compute {
+                push(Some(w as u16), metric.name, f(view));
+            }
+        }
     }
 }
 

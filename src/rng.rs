@@ -74,6 +74,15 @@ pub enum Purpose {
     /// Parameter sweeps number their purposes from 201. Sampling a sweep's design (Latin
     /// hypercube, Morris trajectories) from its master seed.
     SweepDesign = 201,
+    /// A Saltelli design's base points (entity = the base row), for Sobol indices.
+    SobolDesign = 202,
+    /// The bootstrap resamples of Sobol indices (entity = the resample).
+    SobolBootstrap = 203,
+    /// Calibration numbers its purposes from 301. An ABC-SMC proposal's ancestor and
+    /// perturbation (replicate = the generation, entity = the proposal).
+    CalibrationProposal = 301,
+    /// Draws of parameter sets from a posterior (entity = the draw).
+    PosteriorDraw = 302,
 }
 
 /// A run's randomness: the master seed and replicate, from which every stream is keyed.

@@ -108,7 +108,7 @@ impl Simulation {
             devolved_budget_gbp: 0.0,
             assembly: None,
         });
-        let mut pending: Vec<(u32, crate::scenario::Event)> = scenario
+        let mut pending: Vec<(u32, crate::scenario::Intervention)> = scenario
             .events
             .iter()
             .filter_map(|e| {

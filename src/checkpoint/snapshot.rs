@@ -23,8 +23,8 @@ use super::validate;
 use crate::Seeds;
 use crate::model::components::*;
 use crate::model::resident::{ResidentBundle, ResidentPartsReadOnly, ResidentPartsReadOnlyItem};
-use crate::observe::{Observation, Observations, RESIDENT_METRICS, TOWN_METRICS};
-use crate::scenario::{Event, Scenario};
+use crate::observe::{Observation, Observations};
+use crate::scenario::{Intervention, Scenario};
 use crate::sim::Simulation;
 use crate::townmap::VenueHistory;
 use bevy_ecs::component::IS_RESOURCE;
@@ -509,7 +509,7 @@ struct Names(HashMap<String, &'static str>);
 impl Names {
     fn new() -> Names {
         let mut names = Names::default();
-        for m in RESIDENT_METRICS.iter().chain(TOWN_METRICS.iter()) {
+        for m in crate::metrics::names() {
             names.0.insert(m.to_string(), m);
         }
         names
@@ -534,7 +534,7 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     let (resources, events, observations, venues, groups, residents) = whole;
     validate::clock(&resources.clock, scenario)?;
     validate::pending_events(&resources.pending_events, scenario)?;
-    let pending: Vec<(u32, Event)> = serde_json::from_str(&resources.pending_events)
+    let pending: Vec<(u32, Intervention)> = serde_json::from_str(&resources.pending_events)
         .map_err(|e| format!("cannot decode the interventions still to come: {e}"))?;
     if residents.len() != resources.slot_ids.len() {
         return Err(format!(

@@ -16,7 +16,6 @@
 
 use crate::model::components::*;
 use crate::model::resident::ResidentBundle;
-use crate::observe::{RESIDENT_METRICS, TOWN_METRICS};
 use crate::scenario::Scenario;
 use crate::townmap::VenueHistory;
 
@@ -586,7 +585,7 @@ pub(super) fn event(
 
 /// An observation: a known metric, of the town or one of its wards, at a past week, finite.
 pub(super) fn observation(o: &SavedMetric, k: usize, b: &Bounds) -> Result<(), String> {
-    if !RESIDENT_METRICS.contains(&o.metric) && !TOWN_METRICS.contains(&o.metric) {
+    if crate::metrics::metric(o.metric).is_none() {
         return Err(format!(
             "observation {k} is of an unknown metric {:?}",
             o.metric
@@ -620,7 +619,7 @@ pub(super) struct SavedMetric<'a> {
 /// The interventions still to come: the last of the scenario's own, in the order the run
 /// applies them (compared as saved, JSON).
 pub(super) fn pending_events(saved: &str, s: &Scenario) -> Result<(), String> {
-    let mut all: Vec<(u32, crate::scenario::Event)> = s
+    let mut all: Vec<(u32, crate::scenario::Intervention)> = s
         .events
         .iter()
         .filter_map(|e| {

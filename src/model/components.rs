@@ -744,7 +744,7 @@ pub struct EventLog(pub Vec<EventRecord>);
 
 /// Scheduled interventions not yet applied, by tick, in file order.
 #[derive(Resource, Default)]
-pub struct PendingEvents(pub Vec<(u32, crate::scenario::Event)>);
+pub struct PendingEvents(pub Vec<(u32, crate::scenario::Intervention)>);
 
 /// A venue's public name in outputs: `pub-03`.
 pub fn venue_label(kind: VenueKind, number: u32) -> String {

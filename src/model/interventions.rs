@@ -19,7 +19,8 @@
 use super::components::*;
 use super::venues::Ledger;
 use crate::rng::{Purpose, RngExt};
-use crate::scenario::{Event, Owner, VenueKind, WEEKS_PER_YEAR};
+use crate::scenario::interventions as iv;
+use crate::scenario::{Intervention, Owner, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 
 /// Big-bang devolution: what `big_bang = true` sets for every key left out.
@@ -46,7 +47,7 @@ pub fn interventions(
     }
     let clock = *ledger.clock;
     let tick = clock.tick();
-    let due: Vec<Event> = pending
+    let due: Vec<Intervention> = pending
         .0
         .iter()
         .filter(|(t, _)| *t == tick)
@@ -57,9 +58,9 @@ pub fn interventions(
     for event in due {
         let ward = event.ward().and_then(ward_id);
         let detail = match &event {
-            Event::Close {
+            Intervention::Close(iv::Close {
                 venue_kind, count, ..
-            } => {
+            }) => {
                 let mut candidates: Vec<(u32, u16)> = index
                     .0
                     .iter()
@@ -77,13 +78,13 @@ pub fn interventions(
                 }
                 format!("close {count} {}: {closed} closed", venue_kind.name())
             }
-            Event::Austerity {
+            Intervention::Austerity(iv::Austerity {
                 years,
                 cut_per_year,
                 statutory_share_rise_per_year,
                 deprivation_weighted,
                 ..
-            } => {
+            }) => {
                 let weight = if *deprivation_weighted {
                     let n = wards.deprivation.len().max(1) as f64;
                     0.5 + wards.deprivation.iter().map(|&d| f64::from(d)).sum::<f64>() / n
@@ -100,14 +101,14 @@ pub fn interventions(
                     statutory_share_rise_per_year * 100.0
                 )
             }
-            Event::Invest {
+            Intervention::Invest(iv::Invest {
                 venue_kind,
                 ward: ward_name,
                 count,
                 quality,
                 funding_years,
                 ..
-            } => {
+            }) => {
                 let Some(w) = ward else { continue };
                 for _ in 0..*count {
                     let venue = new_venue(
@@ -129,17 +130,17 @@ pub fn interventions(
                     venue_kind.name()
                 )
             }
-            Event::FundGroups {
+            Intervention::FundGroups(iv::FundGroups {
                 gbp_per_year,
                 years,
                 ..
-            } => {
+            }) => {
                 council
                     .extra_grants
                     .push((tick + years * WEEKS_PER_YEAR - 1, *gbp_per_year));
                 format!("fund_groups: £{gbp_per_year:.0} a year for {years} years")
             }
-            Event::Devolution {
+            Intervention::Devolution(iv::Devolution {
                 big_bang,
                 powers,
                 openness,
@@ -147,7 +148,7 @@ pub fn interventions(
                 participatory_budget_share,
                 right_to_bid,
                 ..
-            } => {
+            }) => {
                 let pick = |given: Option<f64>, bang: f64, now: f64| {
                     given.unwrap_or(if *big_bang { bang } else { now })
                 };
@@ -173,9 +174,9 @@ pub fn interventions(
                     c.community_right_to_bid
                 )
             }
-            Event::CitizensAssembly {
+            Intervention::CitizensAssembly(iv::CitizensAssembly {
                 members, acted_on, ..
-            } => {
+            }) => {
                 let mut lots: Vec<(u64, u32)> = residents
                     .iter()
                     .map(|(r, _)| {
@@ -207,9 +208,9 @@ pub fn interventions(
                     if *acted_on { "acts" } else { "does not act" }
                 )
             }
-            Event::Lockdown {
+            Intervention::Lockdown(iv::Lockdown {
                 weeks, venue_kinds, ..
-            } => {
+            }) => {
                 let mut shut = 0;
                 for mut v in venues.iter_mut() {
                     if v.open && (venue_kinds.is_empty() || venue_kinds.contains(&v.kind)) {
@@ -219,7 +220,7 @@ pub fn interventions(
                 }
                 format!("lockdown: {shut} venues shut for {weeks} weeks")
             }
-            Event::PubCosts { change, .. } => {
+            Intervention::PubCosts(iv::PubCosts { change, .. }) => {
                 for mut v in venues.iter_mut() {
                     if v.kind == VenueKind::Pub {
                         v.weekly_cost_gbp *= (1.0 + change) as f32;

@@ -21,7 +21,8 @@ use super::charts::{self, BandSeries, Marker};
 use super::csv::{field, number};
 use super::manifest::{REPRODUCIBILITY, sha256_file};
 use super::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
-use crate::compare::{Comparison, HEADLINE};
+use crate::compare::Comparison;
+use crate::metrics::{Metric, headline};
 use crate::scenario::WEEKS_PER_YEAR;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -343,7 +344,13 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
     let markers = markers(cmp);
     let n = cmp.plan.replicates;
     let mut written = Vec::new();
-    for (metric, label, meaning) in HEADLINE {
+    for Metric {
+        name: metric,
+        label,
+        meaning,
+        ..
+    } in headline().copied()
+    {
         let lines = cmp
             .plan
             .scenarios

@@ -6,8 +6,10 @@
 //! e-mail or a USB stick. Like every other result but `timings.json`, its bytes depend only on
 //! the engine version, the scenarios, the seed and the number of replicates.
 
-use crate::compare::{Comparison, EffectRow, HEADLINE};
-use crate::scenario::{Event, Scenario};
+use crate::compare::{Comparison, EffectRow};
+use crate::metrics::{Metric, headline};
+use crate::scenario::interventions as iv;
+use crate::scenario::{Intervention, Scenario};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -81,29 +83,29 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 }
 
 /// One event in plain words.
-pub fn describe(event: &Event) -> String {
+pub fn describe(event: &Intervention) -> String {
     let (year, week) = event.when();
     let when = format!("{} {year}", month(week));
     match event {
-        Event::Close {
+        Intervention::Close(iv::Close {
             venue_kind,
             count,
             ward,
             ..
-        } => format!(
+        }) => format!(
             "{when}: {} of the town's {} close{}.",
             count,
             venue_kind.label().to_lowercase(),
             ward.as_deref()
                 .map_or(String::new(), |w| format!(" in {w}"))
         ),
-        Event::Austerity {
+        Intervention::Austerity(iv::Austerity {
             years,
             cut_per_year,
             statutory_share_rise_per_year,
             deprivation_weighted,
             ..
-        } => format!(
+        }) => format!(
             "From {when}: {} of the council's budget by {:.1}% a year in real terms{}, while \
              statutory services take {:.1} points more of it each year.",
             plural(*years, "real-terms cut", "yearly real-terms cuts"),
@@ -115,13 +117,13 @@ pub fn describe(event: &Event) -> String {
             },
             statutory_share_rise_per_year * 100.0
         ),
-        Event::Invest {
+        Intervention::Invest(iv::Invest {
             venue_kind,
             ward,
             count,
             funding_years,
             ..
-        } => format!(
+        }) => format!(
             "{when}: {} opens in {ward}{}.",
             if *count == 1 {
                 format!("a new {}", venue_kind.name().replace('_', " "))
@@ -137,16 +139,16 @@ pub fn describe(event: &Event) -> String {
                 String::new()
             }
         ),
-        Event::FundGroups {
+        Intervention::FundGroups(iv::FundGroups {
             gbp_per_year,
             years,
             ..
-        } => format!(
+        }) => format!(
             "From {when}: {} a year in extra grants to community groups for {}.",
             pounds(*gbp_per_year),
             plural(*years, "year", "years")
         ),
-        Event::Devolution {
+        Intervention::Devolution(iv::Devolution {
             big_bang,
             powers,
             openness,
@@ -154,7 +156,7 @@ pub fn describe(event: &Event) -> String {
             participatory_budget_share,
             right_to_bid,
             ..
-        } => {
+        }) => {
             let mut parts = Vec::new();
             if let Some(p) = powers {
                 parts.push(format!("devolved powers {p:.1}"));
@@ -200,16 +202,16 @@ pub fn describe(event: &Event) -> String {
                 }
             )
         }
-        Event::CitizensAssembly {
+        Intervention::CitizensAssembly(iv::CitizensAssembly {
             members, acted_on, ..
-        } => format!(
+        }) => format!(
             "{when}: a citizens' assembly of {members} residents drawn by lot; the council {} \
              its recommendations.",
             if *acted_on { "acts on" } else { "ignores" }
         ),
-        Event::Lockdown {
+        Intervention::Lockdown(iv::Lockdown {
             weeks, venue_kinds, ..
-        } => format!(
+        }) => format!(
             "{when}: {} shut for {}.",
             if venue_kinds.is_empty() {
                 "every meeting place is".to_string()
@@ -222,7 +224,7 @@ pub fn describe(event: &Event) -> String {
             },
             plural(*weeks, "week", "weeks")
         ),
-        Event::PubCosts { change, .. } => format!(
+        Intervention::PubCosts(iv::PubCosts { change, .. }) => format!(
             "{when}: pubs' running costs {} by {:.0}%.",
             if *change >= 0.0 { "rise" } else { "fall" },
             change.abs() * 100.0
@@ -330,7 +332,12 @@ fn story_of_year(cmp: &Comparison, year: i32) -> String {
     for (s, scenario) in scenarios.iter().enumerate().skip(1) {
         let mut clear = Vec::new();
         let mut unclear = Vec::new();
-        for (metric, label, _) in HEADLINE {
+        for Metric {
+            name: metric,
+            label,
+            ..
+        } in headline().copied()
+        {
             let Some(e) = cmp.effect(s, metric, year) else {
                 continue;
             };
@@ -491,7 +498,13 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
          more precisely than the overlapping bands suggest: the sentence under each chart, and \
          the table further down, give them with their own intervals.</p>\n"
     );
-    for (metric, label, meaning) in HEADLINE.iter().filter(|(m, _, _)| *m != "venues_open") {
+    for Metric {
+        name: metric,
+        label,
+        meaning,
+        ..
+    } in headline().copied().filter(|m| m.name != "venues_open")
+    {
         let _ = write!(
             h,
             "<h3>{} <small>— {}</small></h3>\n<figure>\n{}\n<figcaption>{}</figcaption>\n\
@@ -602,7 +615,12 @@ fn effects_table(cmp: &Comparison, reference: &str) -> String {
             let _ = write!(out, "<th>{}</th>", escape(&s.name));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
-        for (metric, label, _) in HEADLINE {
+        for Metric {
+            name: metric,
+            label,
+            ..
+        } in headline().copied()
+        {
             let _ = write!(out, "<tr><td>{}</td>", escape(label));
             for s in 1..scenarios.len() {
                 match cmp.effect(s, metric, year) {

@@ -44,13 +44,33 @@ impl ScenarioError {
         }
         // serde's message sometimes names the key itself; keep the first line only, since the
         // rest of toml's report is a drawing of the source.
-        let message = err
+        let mut message = err
             .message()
             .lines()
             .next()
             .unwrap_or("")
             .trim()
             .to_string();
+        // A duplicate key: the parser's span covers the repeated key, which it does not name.
+        if message.starts_with("duplicate key")
+            && let Some(span) = err.span()
+        {
+            let name = text
+                .get(span)
+                .unwrap_or("")
+                .trim()
+                .trim_matches(['[', ']', '"']);
+            message = format!(
+                "duplicate key `{name}`: a key may be given only once in a table (remove one)"
+            );
+            if key.is_none() {
+                key = Some(name.to_string());
+            }
+        }
+        if line.is_none() {
+            // Every message has a line: without a span, the error is about the file's start.
+            line = Some(1);
+        }
         ScenarioError {
             origin: origin.to_string(),
             line,
@@ -62,7 +82,7 @@ impl ScenarioError {
     /// An error about a key found by validation, located in `text` when the key is there.
     pub fn at_key(origin: &str, text: Option<&str>, key: &str, message: String) -> Self {
         let line = text
-            .and_then(|t| locate(t, key))
+            .and_then(|t| super::path::locate(t, key))
             .map(|pos| line_of(text.unwrap_or(""), pos));
         ScenarioError {
             origin: origin.to_string(),
@@ -146,35 +166,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Byte offset of the key named by a dotted path with `[i]` indices, if the file has it.
-fn locate(text: &str, path: &str) -> Option<usize> {
-    let doc = DeTable::parse(text).ok()?;
-    let mut table = doc.get_ref();
-    let mut best = None;
-    let mut segments = path.split('.').peekable();
-    while let Some(segment) = segments.next() {
-        let (name, index) = match segment.split_once('[') {
-            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (segment, None),
-        };
-        let (key, value) = table.get_key_value(name)?;
-        best = Some(key.span().start);
-        let value = match (value.get_ref(), index) {
-            (DeValue::Array(items), Some(i)) => items.get(i)?,
-            _ => value,
-        };
-        if index.is_some() {
-            best = Some(value.span().start);
-        }
-        match value.get_ref() {
-            DeValue::Table(t) => table = t,
-            _ if segments.peek().is_none() => return best,
-            _ => return best,
-        }
-    }
-    best
-}
-
 /// The dotted path of the innermost key whose key or value covers `offset`.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let (doc, _) = DeTable::parse_recoverable(text);
@@ -232,13 +223,17 @@ mod tests {
 
     #[test]
     fn locates_nested_and_indexed_keys() {
+        let locate = super::super::path::locate;
         assert_eq!(
             locate(TEXT, "council.openness").map(|o| line_of(TEXT, o)),
             Some(4)
         );
         let at = locate(TEXT, "town.wards[1].deprivation").map(|o| line_of(TEXT, o));
         assert_eq!(at, Some(12));
-        assert_eq!(locate(TEXT, "council.statutory_share"), None);
+        assert_eq!(
+            locate(TEXT, "council.statutory_share").map(|o| line_of(TEXT, o)),
+            Some(3)
+        );
     }
 
     #[test]

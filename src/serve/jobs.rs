@@ -10,6 +10,7 @@
 //! Architecture invariant: the table's lock is never held while a simulation runs, and a run
 //! that fails (or panics) marks its own job failed and leaves the server serving.
 
+use super::http::Part;
 use super::request::{ApiError, Prepared};
 use super::result::{self, COMPARE_FILES, RUN_FILES};
 use crate::compare::ComparePlan;
@@ -54,7 +55,8 @@ struct Job {
     /// What the runner is doing, in words.
     stage: String,
     seconds: Option<f64>,
-    result: Option<Arc<Value>>,
+    /// The result as JSON text, kept once and written from this one copy to every client.
+    result: Option<Arc<[u8]>>,
     error: Option<String>,
 }
 
@@ -160,16 +162,25 @@ impl Jobs {
         json!({ "runs": t.jobs.iter().map(Job::summary).collect::<Vec<_>>() })
     }
 
-    /// One job, with its result when it has finished.
-    pub fn get(&self, id: &str) -> Option<Value> {
+    /// One job as JSON text, in pieces: its summary, the request as sent and, when it has
+    /// finished, its result (shared with the table, not copied).
+    pub fn get(&self, id: &str) -> Option<Vec<Part>> {
         let t = self.lock();
         let job = t.jobs.iter().find(|j| j.id.to_string() == id)?;
         let mut v = job.summary();
         v["request"] = job.prepared.echo.clone();
-        if let Some(result) = &job.result {
-            v["result"] = (**result).clone();
-        }
-        Some(v)
+        let mut head = serde_json::to_vec(&v).ok()?;
+        let Some(result) = &job.result else {
+            return Some(vec![Part::Owned(head)]);
+        };
+        // `{...}` becomes `{...,"result":RESULT}`.
+        head.pop();
+        head.extend_from_slice(b",\"result\":");
+        Some(vec![
+            Part::Owned(head),
+            Part::Shared(Arc::clone(result)),
+            Part::Owned(b"}".to_vec()),
+        ])
     }
 
     /// A finished job's file by its download name: the path on disk, its content type and the
@@ -236,7 +247,7 @@ impl Jobs {
                         job.status = Status::Done;
                         job.progress = 1.0;
                         job.stage = "done".into();
-                        job.result = Some(Arc::new(result));
+                        job.result = Some(result);
                     }
                     Err(message) => {
                         job.status = Status::Failed;
@@ -271,7 +282,13 @@ impl Jobs {
     }
 
     /// Runs one job into `dir` and returns what the page shows of it.
-    fn execute(&self, id: u64, p: &Prepared, dir: &Path) -> Result<Value, String> {
+    fn execute(&self, id: u64, p: &Prepared, dir: &Path) -> Result<Arc<[u8]>, String> {
+        let result = self.simulate(id, p, dir)?;
+        let text = serde_json::to_vec(&result).map_err(|e| e.to_string())?;
+        Ok(text.into())
+    }
+
+    fn simulate(&self, id: u64, p: &Prepared, dir: &Path) -> Result<Value, String> {
         if p.replicates == 1 {
             let request = RunRequest {
                 scenario: p.scenario.clone(),

@@ -2,7 +2,7 @@
 //! hand-written and needing no build step. Served with a content security policy that lets the
 //! page load nothing from anywhere but this server.
 
-use tiny_http::{Header, Response, ResponseBox};
+use super::http::{Body, Response};
 
 const INDEX: &str = include_str!("page/index.html");
 const SCRIPT: &str = include_str!("page/app.js");
@@ -14,23 +14,14 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
                       form-action 'none'; frame-ancestors 'none'";
 
 /// The asset called `name` (`index.html`, `app.js`, `app.css`); the page for any other name.
-pub fn asset(name: &str) -> ResponseBox {
+pub fn asset(name: &str) -> Response {
     let (body, kind) = match name {
         "app.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "app.css" => (STYLE, "text/css; charset=utf-8"),
         _ => (INDEX, "text/html; charset=utf-8"),
     };
-    let h = |n: &str, v: &str| Header::from_bytes(n.as_bytes(), v.as_bytes()).ok();
-    let mut response = Response::from_string(body).with_status_code(200);
-    for header in [
-        h("Content-Type", kind),
-        h("Content-Security-Policy", POLICY),
-        h("Cache-Control", "no-cache"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        response.add_header(header);
-    }
-    response.boxed()
+    Response::new(200, Body::Static(body.as_bytes()))
+        .with("Content-Type", kind)
+        .with("Content-Security-Policy", POLICY)
+        .with("Cache-Control", "no-cache")
 }

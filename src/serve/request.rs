@@ -11,7 +11,7 @@
 //! Architecture invariant: bad input becomes an [`ApiError`] with a 4xx status, never a panic.
 
 use crate::Scenario;
-use crate::scenario::{ScenarioError, builtin, hex};
+use crate::scenario::{Intervention, ScenarioError, VenueKind, builtin, hex};
 use crate::sweep::plan::{Level, set};
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,9 +24,18 @@ pub const MAX_RESIDENTS: u32 = 50_000;
 pub const MAX_REPLICATES: u32 = 8;
 /// The most simulated years.
 pub const MAX_YEARS: u32 = 30;
-/// The most resident-weeks (residents × (warm-up + weeks) × replicates) one request may cost:
-/// about a minute of the machine's time.
-pub const MAX_RESIDENT_WEEKS: f64 = 150e6;
+/// The most venues a run may have in all: those built at the start and those interventions
+/// open. (The default town has 28 for 12,000 residents.)
+pub const MAX_VENUES: u64 = 2_000;
+/// The most community groups at the start. (The default town has 20.)
+pub const MAX_GROUPS: u32 = 2_000;
+/// The most wards (`town.copies` in a built-in repeats its wards).
+pub const MAX_WARDS: usize = 100;
+/// The most interventions one request may list.
+pub const MAX_EVENTS: usize = 50;
+/// The most work one request may cost, in resident-weeks of the default town: about a minute
+/// of a two-core machine's time. [`Work`] says how a request's work is counted.
+pub const MAX_WORK: f64 = 150e6;
 /// The largest request body read, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The seed used when a request gives none.
@@ -265,52 +274,187 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
     })
 }
 
-/// The server's own limits, beyond the scenario's allowed ranges.
-fn check_limits(s: &Scenario, replicates: u32) -> Result<(), ApiError> {
+/// What a run costs, counted before it is queued, in resident-weeks of the default town:
+///
+/// ```text
+/// replicates × ( weeks × (residents × busyness + venues + groups) + events × residents )
+/// ```
+///
+/// where `weeks` counts the warm-up too, `venues` are those built at the start plus those
+/// interventions open, and `busyness` is √(max(2, outings a week × encounters per visit at
+/// capacity) / 2), 1 for the default town. Measured on 20,000 residents over two years: a
+/// venue-week costs about a resident-week (50 residents with 40,000 parks: 1.3 s for 52
+/// weeks), a group-week a tenth of one, an intervention about a third of a week of the town
+/// (counted as a whole week); and a resident-week costs 1.5× at 6 outings a week, 2× at 20,
+/// 2× at 10 encounters a visit, 7× at 50, 22× at 20 outings and 50 encounters — each at most
+/// `busyness`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Work {
+    pub replicates: u32,
+    /// Warm-up and recorded weeks.
+    pub weeks: u32,
+    pub residents: u32,
+    pub busyness: f64,
+    /// Built at the start plus opened by interventions.
+    pub venues: u64,
+    pub groups: u32,
+    pub events: usize,
+}
+
+impl Work {
+    pub fn of(s: &Scenario, replicates: u32) -> Work {
+        let built: u64 = VenueKind::ALL
+            .iter()
+            .map(|k| u64::from(s.venues.spec(*k).count))
+            .sum();
+        let busy = s.residents.outings_per_week * s.encounters.per_visit_at_capacity;
+        Work {
+            replicates,
+            weeks: s.time.warmup_weeks.saturating_add(s.ticks()),
+            residents: s.town.residents,
+            busyness: (busy.max(2.0) / 2.0).sqrt(),
+            venues: built.saturating_add(invested(s)),
+            groups: s.groups.count,
+            events: s.events.len(),
+        }
+    }
+
+    /// The total, in resident-weeks of the default town.
+    pub fn total(&self) -> f64 {
+        let residents = f64::from(self.residents);
+        let per_week = residents * self.busyness + self.venues as f64 + f64::from(self.groups);
+        f64::from(self.replicates)
+            * (f64::from(self.weeks) * per_week + self.events as f64 * residents)
+    }
+}
+
+/// Venues opened by the scenario's interventions.
+fn invested(s: &Scenario) -> u64 {
+    s.events
+        .iter()
+        .map(|e| match e {
+            Intervention::Invest(e) => u64::from(e.count),
+            _ => 0,
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// The server's own limits, beyond the scenario's allowed ranges, each refused with the key
+/// to change; then the work of the whole request ([`Work`]) against [`MAX_WORK`].
+pub fn check_limits(s: &Scenario, replicates: u32) -> Result<(), ApiError> {
+    let over = |key: &str, message: String| Err(ApiError::at_key(422, key, message));
     if s.town.residents > MAX_RESIDENTS {
-        return Err(ApiError::at_key(
-            422,
+        return over(
             "town.residents",
             format!(
                 "{} residents is more than this server runs: at most {MAX_RESIDENTS} (larger \
                  towns run with `cohesion run` on the command line)",
                 s.town.residents
             ),
-        ));
+        );
     }
     if s.time.years > MAX_YEARS {
-        return Err(ApiError::at_key(
-            422,
+        return over(
             "time.years",
             format!(
                 "{} years is more than this server runs: at most {MAX_YEARS}",
                 s.time.years
             ),
-        ));
+        );
     }
     if replicates == 0 || replicates > MAX_REPLICATES {
-        return Err(ApiError::at_key(
-            422,
+        return over(
             "replicates",
             format!("{replicates} is out of range: allowed 1 to {MAX_REPLICATES}"),
-        ));
+        );
     }
-    let work = f64::from(s.town.residents)
-        * f64::from(s.time.warmup_weeks + s.ticks())
-        * f64::from(replicates);
-    if work > MAX_RESIDENT_WEEKS {
-        return Err(ApiError::at_key(
-            422,
-            "replicates",
+    if s.events.len() > MAX_EVENTS {
+        return over(
+            "events",
             format!(
-                "{} residents × {} weeks × {replicates} replicates is more work than this server \
-                 takes on at once ({} million resident-weeks at most); use fewer residents, \
-                 years or replicates",
-                s.town.residents,
-                s.time.warmup_weeks + s.ticks(),
-                MAX_RESIDENT_WEEKS / 1e6
+                "{} interventions is more than this server runs: at most {MAX_EVENTS}",
+                s.events.len()
             ),
-        ));
+        );
+    }
+    if s.town.wards.len() > MAX_WARDS {
+        return over(
+            "town.wards",
+            format!(
+                "{} wards is more than this server runs: at most {MAX_WARDS} (a town this \
+                 large runs with `cohesion run` on the command line)",
+                s.town.wards.len()
+            ),
+        );
+    }
+    if s.groups.count > MAX_GROUPS {
+        return over(
+            "groups.count",
+            format!(
+                "{} groups is more than this server runs: at most {MAX_GROUPS}",
+                s.groups.count
+            ),
+        );
+    }
+    // Venues: name the count (a kind's, or an intervention's) that takes the total over.
+    let mut total = 0u64;
+    let mut crossing = None;
+    for kind in VenueKind::ALL {
+        total = total.saturating_add(u64::from(s.venues.spec(kind).count));
+        if total > MAX_VENUES && crossing.is_none() {
+            crossing = Some(format!("venues.{}.count", kind.name()));
+        }
+    }
+    let built = total;
+    for (i, e) in s.events.iter().enumerate() {
+        if let Intervention::Invest(inv) = e {
+            total = total.saturating_add(u64::from(inv.count));
+            if total > MAX_VENUES && crossing.is_none() {
+                crossing = Some(format!("events[{i}].count"));
+            }
+        }
+    }
+    if let Some(key) = crossing {
+        return over(
+            &key,
+            format!(
+                "{total} venues in all ({built} at the start, {} opened by interventions) is \
+                 more than this server runs: at most {MAX_VENUES}",
+                total - built
+            ),
+        );
+    }
+    let work = Work::of(s, replicates);
+    if work.total() > MAX_WORK {
+        let residents = f64::from(work.residents) * work.busyness;
+        let key = if residents >= work.venues as f64 + f64::from(work.groups) {
+            "town.residents"
+        } else if work.venues >= u64::from(work.groups) {
+            "venues"
+        } else {
+            "groups.count"
+        };
+        let busy = if work.busyness > 1.0 {
+            format!(" (× {:.2} for outings and encounters)", work.busyness)
+        } else {
+            String::new()
+        };
+        return over(
+            key,
+            format!(
+                "{} million resident-weeks is more work than this server takes on at once (at \
+                 most {} million): {} residents{busy}, {} venues and {} groups over {} weeks, \
+                 {} interventions, {} replicate(s); use fewer residents, years or replicates",
+                (work.total() / 1e6).round(),
+                MAX_WORK / 1e6,
+                work.residents,
+                work.venues,
+                work.groups,
+                work.weeks,
+                work.events,
+                work.replicates
+            ),
+        );
     }
     Ok(())
 }
@@ -547,7 +691,7 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("council.openness"));
         assert_eq!(
             e.message,
-            "request: key `council.openness`: 1.5 is out of range: allowed 0 to 1 (share in [0,1])"
+            "request: key `council.openness`: 1.5 is out of range: allowed a number from 0 to 1"
         );
         let e = ask(r#"{"scenario": "baseline", "set": {"town.residents": 60000}}"#).unwrap_err();
         assert_eq!((e.status, e.key.as_deref()), (422, Some("town.residents")));
@@ -576,5 +720,78 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("events[0]"));
         let e = prepare(&vec![b' '; MAX_BODY_BYTES + 1]).unwrap_err();
         assert_eq!(e.status, 413);
+    }
+
+    #[test]
+    fn the_work_cap_counts_everything_that_costs_and_names_the_key() {
+        let refused = |json: &str, key: &str, needle: &str| {
+            let e = ask(json).unwrap_err();
+            assert_eq!(
+                (e.status, e.key.as_deref()),
+                (422, Some(key)),
+                "{}",
+                e.message
+            );
+            assert!(
+                e.message.contains(needle),
+                "{needle:?} not in {}",
+                e.message
+            );
+        };
+        // Venues opened by an intervention count with those built.
+        refused(
+            r#"{"scenario": "baseline", "set": {"town.residents": 50, "time.years": 1},
+                "events": [{"kind": "invest", "year": 2010, "venue_kind": "park",
+                            "ward": "Pithead", "count": 100000}]}"#,
+            "events[0].count",
+            "100,028 venues",
+        );
+        refused(
+            r#"{"scenario": "baseline", "set": {"venues.park.count": 1990}}"#,
+            "venues.park.count",
+            "at most 2000",
+        );
+        refused(
+            r#"{"scenario": "baseline", "set": {"groups.count": 5000}}"#,
+            "groups.count",
+            "at most 2000",
+        );
+        refused(
+            r#"{"scenario": "scale", "set": {"town.residents": 1000}}"#,
+            "town.wards",
+            "504 wards",
+        );
+        let many: Vec<String> = (0..=MAX_EVENTS)
+            .map(|_| r#"{"kind": "pub_costs", "year": 2012, "change": 0.1}"#.to_string())
+            .collect();
+        refused(
+            &format!(
+                r#"{{"scenario": "baseline", "events": [{}]}}"#,
+                many.join(",")
+            ),
+            "events",
+            "at most 50",
+        );
+        // Busier weeks cost more: a town that passes at the default outings is refused when
+        // its residents go out ten times as often and meet fifty times as many people.
+        let town = r#""town.residents": 40000, "time.years": 20"#;
+        assert!(ask(&format!(r#"{{"scenario": "baseline", "set": {{{town}}}}}"#)).is_ok());
+        refused(
+            &format!(
+                r#"{{"scenario": "baseline", "set": {{{town}, "residents.outings_per_week": 20,
+                     "encounters.per_visit_at_capacity": 50}}}}"#
+            ),
+            "town.residents",
+            "for outings and encounters",
+        );
+
+        let s = Scenario::load("baseline").unwrap();
+        let w = Work::of(&s, 2);
+        assert_eq!(w.busyness, 1.0);
+        assert_eq!(
+            (w.venues, w.groups, w.events, w.weeks),
+            (28, 20, 0, 52 + 15 * 52)
+        );
+        assert_eq!(w.total(), 2.0 * 832.0 * (12000.0 + 28.0 + 20.0));
     }
 }

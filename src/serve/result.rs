@@ -32,8 +32,17 @@ pub const MAP_METRICS: [(&str, &str); 8] = [
     ("venues_open", "Venues open"),
 ];
 
-/// The most events listed on the page (the download has them all).
-const MAX_EVENTS: usize = 400;
+/// The most events of a run listed in its answer (the download has them all); the answer says
+/// how many there were in all (`events_total`).
+pub const MAX_EVENTS_LISTED: usize = 400;
+
+/// A bound on a finished run's answer (`result` in `GET /api/runs/ID`), in bytes. It holds by
+/// construction under the server's limits (`request.rs`): four series of at most 30 × 52 weekly
+/// values (three each for a replicated run), at most 2,000 venues and 31 rows of one letter per
+/// venue on the map, 8 metrics × at most 100 wards × 30 years, and at most
+/// [`MAX_EVENTS_LISTED`] events. The test `the_largest_answer_stays_under_its_bound` builds
+/// the largest one and measures it.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// A download: the name it is asked for by, and what it holds.
 pub struct Download {
@@ -229,9 +238,10 @@ fn result(
 ) -> Value {
     let s = &p.scenario;
     let wards: Vec<&str> = s.town.wards.iter().map(|w| w.name.as_str()).collect();
+    let events_total = events.len();
     let events: Vec<Value> = events
         .iter()
-        .take(MAX_EVENTS)
+        .take(MAX_EVENTS_LISTED)
         .map(|e| {
             json!({
                 "year": s.time.start_year + (e.tick / crate::scenario::WEEKS_PER_YEAR) as i32,
@@ -266,6 +276,7 @@ fn result(
         "series": series,
         "map": map_json(map),
         "events": events,
+        "events_total": events_total,
         "downloads": downloads,
         "command": p.command(),
     })
@@ -370,11 +381,102 @@ pub fn catalogue() -> Value {
             "residents": MAX_RESIDENTS,
             "replicates": MAX_REPLICATES,
             "years": MAX_YEARS,
-            "resident_weeks": MAX_RESIDENT_WEEKS,
+            "venues": MAX_VENUES,
+            "groups": MAX_GROUPS,
+            "wards": MAX_WARDS,
+            "events": MAX_EVENTS,
+            "work": MAX_WORK,
             "body_bytes": MAX_BODY_BYTES,
             "runs_waiting_or_running": super::jobs::MAX_ACTIVE,
             "runs_kept": super::jobs::MAX_KEPT,
         },
         "default_seed": DEFAULT_SEED,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::components::venue_label;
+    use crate::serve::request::{MAX_EVENTS, MAX_VENUES, MAX_WARDS, MAX_YEARS, prepare};
+    use crate::townmap::{MapVenue, MapWard, VenueState};
+
+    /// The largest answer the server's limits allow, with every number at its longest: it must
+    /// stay under [`MAX_ANSWER_BYTES`].
+    #[test]
+    fn the_largest_answer_stays_under_its_bound() {
+        // A request with as many interventions as allowed, so the description lists them all.
+        let events: Vec<Value> = (0..MAX_EVENTS)
+            .map(|i| {
+                json!({"kind": "fund_groups", "year": 2010 + (i % 15), "gbp_per_year": 12345.678,
+                       "years": 3})
+            })
+            .collect();
+        let request = json!({"scenario": "baseline", "replicates": 8, "events": events,
+                             "set": {"town.residents": 1000, "council.openness": 0.123456}});
+        let p = prepare(request.to_string().as_bytes()).unwrap();
+        let weeks = MAX_YEARS as usize * crate::scenario::WEEKS_PER_YEAR as usize;
+        let longest = || json!(vec![-1999.1234; weeks]);
+        let mut series = serde_json::Map::new();
+        for (metric, _, _) in CHARTS {
+            series.insert(
+                metric.into(),
+                json!({"mean": longest(), "low": longest(), "high": longest()}),
+            );
+        }
+        let wards: Vec<MapWard> = (0..MAX_WARDS)
+            .map(|i| MapWard {
+                name: format!("A ward with a long name, copy {i:04}"),
+                centre_km: [-123.456789012345, 123.456789012345],
+                radius_km: 12.3456789012345,
+                deprivation: 0.123456789012345,
+            })
+            .collect();
+        let venues: Vec<MapVenue> = (0..MAX_VENUES as u32)
+            .map(|i| MapVenue {
+                label: venue_label(VenueKind::PlaceOfWorship, i),
+                kind: VenueKind::PlaceOfWorship,
+                ward: (MAX_WARDS - 1) as u16,
+                pos_km: [-123.4567, -123.4567],
+            })
+            .collect();
+        let mut map = TownMap {
+            start_year: 2010,
+            wards,
+            venues,
+            states: vec![vec![VenueState::Closed; MAX_VENUES as usize]; MAX_YEARS as usize + 1],
+            ward_years: Default::default(),
+        };
+        for w in 0..MAX_WARDS as u16 {
+            for (metric, _) in MAP_METRICS {
+                map.ward_years
+                    .insert((w, metric), vec![-1999.1234; MAX_YEARS as usize]);
+            }
+        }
+        let records: Vec<EventRecord> = (0..10 * MAX_EVENTS_LISTED as u32)
+            .map(|i| EventRecord {
+                tick: i,
+                kind: "venue_transferred",
+                venue: Some(venue_label(VenueKind::CommunityCentre, i)),
+                ward: Some(0),
+                detail: format!(
+                    "community-centre transferred to a community group after the council's \
+                     closure {i:06}"
+                ),
+            })
+            .collect();
+        let answer = result(&p, Value::Object(series), &records, &map, &COMPARE_FILES);
+        assert_eq!(
+            answer["events"].as_array().unwrap().len(),
+            MAX_EVENTS_LISTED
+        );
+        assert_eq!(answer["events_total"], 10 * MAX_EVENTS_LISTED);
+        let bytes = serde_json::to_vec(&answer).unwrap().len();
+        assert!(
+            bytes < MAX_ANSWER_BYTES,
+            "{bytes} bytes, over the bound of {MAX_ANSWER_BYTES}"
+        );
+        // The bound is not slack by orders of magnitude either.
+        assert!(bytes > MAX_ANSWER_BYTES / 4, "{bytes} bytes");
+    }
 }

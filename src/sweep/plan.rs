@@ -12,45 +12,14 @@
 //! exactly `cohesion run DIR/points/pNNNN.toml --seed SEED`.
 
 use super::design::{self, Bounds};
-use super::spec::{Axis, SweepSpec, number};
+use super::spec::{Axis, SweepSpec};
 use crate::Scenario;
 use crate::scenario::{ScenarioError, hex};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// One parameter's value at a point.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Level {
-    Bool(bool),
-    Num(f64),
-}
-
-impl Level {
-    /// As a number for charts (true is 1).
-    pub fn as_f64(self) -> f64 {
-        match self {
-            Level::Bool(b) => f64::from(u8::from(b)),
-            Level::Num(x) => x,
-        }
-    }
-
-    /// As written in CSV: the shortest decimal that reads back as the same number.
-    pub fn text(self) -> String {
-        match self {
-            Level::Bool(b) => b.to_string(),
-            Level::Num(x) => format!("{x}"),
-        }
-    }
-
-    fn of(v: &toml::Value) -> Option<Level> {
-        match v {
-            toml::Value::Boolean(b) => Some(Level::Bool(*b)),
-            other => number(other).map(Level::Num),
-        }
-    }
-}
+pub use crate::scenario::path::{Level, set};
 
 /// One parameter set and the scenario it gives.
 #[derive(Clone, Debug)]
@@ -498,184 +467,6 @@ fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
     })
 }
 
-/// One step of a parameter path.
-#[derive(Debug, PartialEq)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-fn steps(path: &str) -> Result<Vec<Step>, String> {
-    let mut out = Vec::new();
-    for part in path.split('.') {
-        let (name, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if name.is_empty() && out.is_empty() {
-            return Err(format!(
-                "unknown parameter `{path}`: it must start with a name"
-            ));
-        }
-        if !name.is_empty() {
-            out.push(Step::Key(name.to_string()));
-        }
-        while let Some(stripped) = rest.strip_prefix('[') {
-            let end = stripped
-                .find(']')
-                .ok_or_else(|| format!("unknown parameter `{path}`: unclosed `[`"))?;
-            let i = stripped[..end].parse::<usize>().map_err(|_| {
-                format!(
-                    "unknown parameter `{path}`: `[{}]` is not an index",
-                    &stripped[..end]
-                )
-            })?;
-            out.push(Step::Index(i));
-            rest = &stripped[end + 1..];
-        }
-    }
-    Ok(out)
-}
-
-/// Sets parameter `path` to `level` in a scenario's table and returns the value used. With
-/// `exact`, a whole-number key refuses a fraction; otherwise it is rounded (sampled designs).
-pub(crate) fn set(
-    tree: &mut toml::Table,
-    path: &str,
-    level: Level,
-    exact: bool,
-) -> Result<Level, String> {
-    let steps = steps(path)?;
-    // events.<kind>.<key>: every event of that kind.
-    if let [Step::Key(events), Step::Key(kind), rest @ ..] = steps.as_slice()
-        && events == "events"
-        && !rest.is_empty()
-    {
-        let list = tree
-            .get_mut("events")
-            .and_then(|v| v.as_array_mut())
-            .filter(|l| !l.is_empty());
-        let Some(list) = list else {
-            return Err(format!("no events in the base scenario, so no `{path}`"));
-        };
-        let mut used = None;
-        for event in list.iter_mut() {
-            if event.get("kind").and_then(|k| k.as_str()) == Some(kind.as_str()) {
-                used = Some(set_in(event, rest, path, level, exact, true)?);
-            }
-        }
-        return used.ok_or_else(|| format!("no `{kind}` event in the base scenario to change"));
-    }
-    let is_event = matches!(steps.first(), Some(Step::Key(k)) if k == "events");
-    let mut root = toml::Value::Table(std::mem::take(tree));
-    let result = set_in(&mut root, &steps, path, level, exact, is_event);
-    if let toml::Value::Table(t) = root {
-        *tree = t;
-    }
-    result
-}
-
-fn set_in(
-    mut node: &mut toml::Value,
-    steps: &[Step],
-    path: &str,
-    level: Level,
-    exact: bool,
-    may_add: bool,
-) -> Result<Level, String> {
-    let unknown = |what: String| format!("unknown parameter `{path}`: {what}");
-    for (i, step) in steps.iter().enumerate() {
-        let last = i + 1 == steps.len();
-        node = match (step, node) {
-            (Step::Key(k), toml::Value::Table(t)) => {
-                if !t.contains_key(k) {
-                    let optional_event_key = last && may_add && t.contains_key("kind");
-                    if !optional_event_key {
-                        let mut near: Vec<&String> = t.keys().filter(|c| similar(c, k)).collect();
-                        near.truncate(3);
-                        let hint = if near.is_empty() {
-                            String::new()
-                        } else {
-                            let names: Vec<String> =
-                                near.iter().map(|n| format!("`{n}`")).collect();
-                            format!(" (did you mean {}?)", names.join(" or "))
-                        };
-                        return Err(unknown(format!("there is no key `{k}` there{hint}")));
-                    }
-                    // An optional event key left out of the base (a devolution's `openness`).
-                    let fresh = match level {
-                        Level::Bool(b) => toml::Value::Boolean(b),
-                        Level::Num(x) => toml::Value::Float(x),
-                    };
-                    t.insert(k.clone(), fresh);
-                }
-                t.get_mut(k).expect("present")
-            }
-            (Step::Index(j), toml::Value::Array(a)) => {
-                let n = a.len();
-                a.get_mut(*j)
-                    .ok_or_else(|| unknown(format!("index {j} is past the end (there are {n})")))?
-            }
-            (Step::Index(j), _) => {
-                return Err(unknown(format!(
-                    "`[{j}]` indexes something that is not a list"
-                )));
-            }
-            (Step::Key(k), _) => {
-                return Err(unknown(format!("`{k}` is below a value, not a table")));
-            }
-        };
-    }
-    match (node, level) {
-        (slot @ toml::Value::Integer(_), Level::Num(x)) => {
-            if exact && x.fract() != 0.0 {
-                return Err(format!("takes whole numbers, not {x}"));
-            }
-            let whole = x.round();
-            if whole.abs() > 9.0e15 {
-                return Err(format!("{x} is too large"));
-            }
-            *slot = toml::Value::Integer(whole as i64);
-            Ok(Level::Num(whole))
-        }
-        (slot @ toml::Value::Float(_), Level::Num(x)) => {
-            *slot = toml::Value::Float(x);
-            Ok(Level::Num(x))
-        }
-        (slot @ toml::Value::Boolean(_), Level::Bool(b)) => {
-            *slot = toml::Value::Boolean(b);
-            Ok(Level::Bool(b))
-        }
-        (toml::Value::Boolean(_), Level::Num(_)) => Err("takes true or false, not a number".into()),
-        (toml::Value::Integer(_) | toml::Value::Float(_), Level::Bool(_)) => {
-            Err("takes a number, not true or false".into())
-        }
-        (other, _) => Err(format!(
-            "unknown parameter `{path}`: it is a {}, and only numbers and true/false can be swept",
-            other.type_str()
-        )),
-    }
-}
-
-/// Close enough to suggest: same letters but for two edits, or one contains the other.
-fn similar(a: &str, b: &str) -> bool {
-    if a.contains(b) || b.contains(a) {
-        return true;
-    }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -711,7 +502,7 @@ summary = "final"
         assert_eq!(p.runs(), 18);
         let last = &p.points[5].scenario;
         assert!(last.events.iter().any(|e| matches!(e,
-            crate::scenario::Event::Austerity { cut_per_year, .. } if *cut_per_year == 0.05)));
+            crate::scenario::Intervention::Austerity(a) if a.cut_per_year == 0.05)));
         assert!(
             last.events
                 .iter()

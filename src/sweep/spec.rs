@@ -34,7 +34,6 @@
 //!
 //! This module only reads and checks the file; `plan` resolves it against the base scenario.
 
-use crate::observe::{RESIDENT_METRICS, TOWN_METRICS};
 use crate::scenario::ScenarioError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -461,11 +460,7 @@ pub fn number(v: &toml::Value) -> Option<f64> {
 
 /// Every metric observed for the whole town, in the order of `cohesion`'s tables.
 pub fn town_metrics() -> Vec<&'static str> {
-    RESIDENT_METRICS
-        .iter()
-        .chain(TOWN_METRICS.iter())
-        .copied()
-        .collect()
+    crate::metrics::names().collect()
 }
 
 fn is_town_metric(name: &str) -> bool {

@@ -37,8 +37,17 @@ fn scenarios_and_params_list_what_exists() {
     assert!(String::from_utf8(o.stdout).unwrap().starts_with("baseline"));
     let o = cohesion(tmp.path(), &["params"]);
     let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.contains("council.openness") && text.contains("share in [0,1]"));
-    assert!(text.contains("town.residents") && text.contains("12000"));
+    assert!(text.contains("council.openness") && text.contains("0 to 1"));
+    assert!(text.contains("town.residents") && text.contains("12,000"));
+    // Every key is listed, not only numbers: choices, flags, names and intervention keys too.
+    for key in [
+        "council.community_right_to_bid",
+        "venues.*.owner",
+        "town.wards[].name",
+        "events.austerity.cut_per_year",
+    ] {
+        assert!(text.contains(key), "`params` leaves out {key}");
+    }
 }
 
 #[test]

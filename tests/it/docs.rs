@@ -1,34 +1,124 @@
 //! The documentation matches the code: the parameter tables in docs/ODD.md and
-//! docs/scenarios.md are the one the code generates (`cohesion params --markdown`), so a
-//! parameter cannot change in one place only.
+//! docs/scenarios.md (`cohesion params --markdown`) and the metric tables in README.md and
+//! docs/ODD.md (`cohesion metrics --markdown`) are the ones the code generates, so a parameter or
+//! a metric cannot change in one place only.
 
 use std::path::Path;
 
-const BEGIN: &str = "<!-- parameters:begin -->";
-const END: &str = "<!-- parameters:end -->";
-
-fn assert_table_is_generated(doc: &str) {
+/// The text between `<!-- marker:begin -->` and `<!-- marker:end -->` in `doc` is `generated`.
+fn assert_table_is_generated(doc: &str, marker: &str, generated: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{doc} exists"));
-    let start = text.find(BEGIN).expect("the begin marker") + BEGIN.len();
-    let end = text.find(END).expect("the end marker");
-    let documented = text[start..end].trim();
-    let generated = cohesion::scenario::params::markdown_table();
+    let begin = format!("<!-- {marker}:begin -->");
+    let end = format!("<!-- {marker}:end -->");
+    let start = text.find(&begin).expect("the begin marker") + begin.len();
+    let stop = text.find(&end).expect("the end marker");
     assert_eq!(
-        documented,
+        text[start..stop].trim(),
         generated.trim(),
-        "{doc}'s parameter table is stale: regenerate it with scripts/update-docs.sh"
+        "{doc}'s {marker} table is stale: regenerate it with scripts/update-docs.sh"
     );
 }
 
 #[test]
-fn the_odd_parameter_table_is_generated_from_the_code() {
-    assert_table_is_generated("docs/ODD.md");
+fn the_parameter_tables_are_generated_from_the_code() {
+    let table = cohesion::scenario::params::markdown_table();
+    assert_table_is_generated("docs/ODD.md", "parameters", &table);
+    assert_table_is_generated("docs/scenarios.md", "parameters", &table);
 }
 
 #[test]
-fn the_scenario_keys_table_is_generated_from_the_code() {
-    assert_table_is_generated("docs/scenarios.md");
+fn the_metric_tables_are_generated_from_the_code() {
+    let table = cohesion::metrics::markdown_table();
+    assert_table_is_generated("README.md", "metrics", &table);
+    assert_table_is_generated("docs/ODD.md", "metrics", &table);
+}
+
+/// Every key a scenario can hold has a row in the parameter table, not only the numbers:
+/// choices, flags, names and the keys of every intervention kind. The keys are found by writing
+/// scenarios out (serde's view of the structs), so a field added without a row is caught.
+#[test]
+fn every_key_of_the_schema_has_a_row() {
+    let rows: std::collections::BTreeSet<String> = cohesion::scenario::params::table()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let every_kind = cohesion::scenario::interventions::KIND_NAMES
+        .iter()
+        .map(|k| format!("[[events]]\nkind = \"{k}\"\n"))
+        .collect::<String>();
+    for b in cohesion::scenario::BUILTINS {
+        let mut table: toml::Table = toml::from_str(
+            &cohesion::Scenario::from_toml(b.toml, b.name)
+                .unwrap()
+                .to_toml(),
+        )
+        .unwrap();
+        let kinds: toml::Table = toml::from_str(&every_kind).unwrap();
+        for event in kinds["events"].as_array().unwrap() {
+            let kind = event["kind"].as_str().unwrap();
+            let mut full = cohesion::scenario::interventions::defaults_table(kind).unwrap();
+            full.insert("kind".into(), kind.into());
+            table
+                .entry("events")
+                .or_insert(toml::Value::Array(vec![]))
+                .as_array_mut()
+                .unwrap()
+                .push(toml::Value::Table(full));
+        }
+        collect_paths("", &toml::Value::Table(table), &mut seen);
+    }
+    assert!(seen.len() > 150, "only {} keys seen", seen.len());
+    for path in &seen {
+        assert!(
+            rows.contains(path),
+            "`{path}` has no row in `cohesion params`"
+        );
+    }
+}
+
+/// The table's path of every leaf under `value`: array-of-table items as `[]`, venue kinds as
+/// `*`, interventions by kind.
+fn collect_paths(prefix: &str, value: &toml::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        toml::Value::Table(t) => {
+            for (key, v) in t {
+                let path = match prefix {
+                    "" => key.clone(),
+                    "venues" => format!("venues.*.{key}"),
+                    _ => format!("{prefix}.{key}"),
+                };
+                if prefix == "venues" {
+                    collect_paths("venues.*", v, out);
+                } else {
+                    collect_paths(&path, v, out);
+                }
+            }
+        }
+        toml::Value::Array(items)
+            if items.iter().all(toml::Value::is_table) && !items.is_empty() =>
+        {
+            if prefix == "events" {
+                for item in items {
+                    let kind = item["kind"].as_str().unwrap();
+                    for key in item.as_table().unwrap().keys() {
+                        if key != "kind" {
+                            out.insert(format!("events.{kind}.{key}"));
+                        }
+                    }
+                }
+            } else {
+                out.insert(prefix.to_string());
+                for item in items {
+                    collect_paths(&format!("{prefix}[]"), item, out);
+                }
+            }
+        }
+        _ => {
+            out.insert(prefix.to_string());
+        }
+    }
 }
 
 /// The worked examples in docs/scenarios.md are valid scenarios.

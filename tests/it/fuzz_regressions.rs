@@ -1,8 +1,8 @@
 //! Inputs kept from fuzzing (`scripts/fuzz.sh`), and hand-made extremes beside them, in
 //! `fuzz/regressions/<target>/`: every crash a fuzz target finds is kept there once fixed.
 //! Scenario and sweep files must be refused with an error naming the file, or accepted (a
-//! scenario then reads back from its resolved form); checkpoint states must be refused or run
-//! on. Never a panic.
+//! scenario then reads back from its resolved form); a server request refused with a 4xx or
+//! accepted within the server's limits; checkpoint states refused or run on. Never a panic.
 
 use cohesion::Scenario;
 use cohesion::sweep::{Plan, SweepSpec};
@@ -74,6 +74,45 @@ fn sweep_inputs_are_refused_or_resolved_never_panic() {
             ),
         }
     }
+}
+
+#[test]
+fn server_request_inputs_are_refused_with_a_4xx_or_accepted_within_the_limits() {
+    use cohesion::serve::request::{MAX_WORK, Work, prepare};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/server_request");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no inputs in {}", dir.display());
+    let mut accepted = 0;
+    for path in files {
+        // Bytes, as the server reads a body: not UTF-8 is a request like any other.
+        match prepare(&fs::read(&path).unwrap()) {
+            Ok(p) => {
+                accepted += 1;
+                assert!(
+                    Work::of(&p.scenario, p.replicates).total() <= MAX_WORK,
+                    "{}",
+                    path.display()
+                );
+                let resolved = p.scenario.to_toml();
+                let again = Scenario::from_toml(&resolved, "resolved.toml")
+                    .unwrap_or_else(|e| panic!("{}: resolved form refused: {e}", path.display()));
+                assert_eq!(again, p.scenario, "{}", path.display());
+            }
+            Err(e) => assert!(
+                (400..500).contains(&e.status) && e.message.starts_with("request"),
+                "{}: {} {}",
+                path.display(),
+                e.status,
+                e.message
+            ),
+        }
+    }
+    // The seeds include valid requests: the replay would not notice if all were refused.
+    assert!(accepted >= 3, "only {accepted} inputs were accepted");
 }
 
 /// Saved states of the town in `fuzz/restore-town.toml` (seed 1), as the `restore` fuzz target

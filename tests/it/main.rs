@@ -18,5 +18,6 @@ mod model_properties;
 mod output_dirs;
 mod reproducible;
 mod serve;
+mod serve_hardening;
 mod stylised_facts;
 mod sweep;

@@ -1,7 +1,6 @@
 //! Properties of the model over random valid scenarios: every resident metric stays in [0,1],
 //! nothing is NaN, and counts stay whole and non-negative.
 
-use cohesion::observe::RESIDENT_METRICS;
 use cohesion::{Scenario, Seeds, Simulation};
 use proptest::prelude::*;
 
@@ -82,7 +81,7 @@ proptest! {
         prop_assert!(!out.observations.0.is_empty());
         for o in &out.observations.0 {
             prop_assert!(o.value.is_finite(), "{} is {}", o.metric, o.value);
-            if RESIDENT_METRICS.contains(&o.metric) {
+            if cohesion::metrics::metric(o.metric).is_some_and(|m| m.over_residents()) {
                 prop_assert!((0.0..=1.0).contains(&o.value), "{} = {}", o.metric, o.value);
             } else {
                 let whole = o.metric == "mean_ties" || o.value.fract() == 0.0;

@@ -1,0 +1,499 @@
+//! The sections of a scenario: every model parameter, each declared once (field, default,
+//! allowed values, unit, meaning and source together; see [`section!`]).
+//!
+//! Sources name the publication a value comes from, the survey figure it is calibrated to, or
+//! say "assumed" where no study fixes it (such a value is a candidate for sensitivity analysis).
+
+use super::schema::{FLAG, SHARE, TEXT, number, section, whole};
+use super::{Owner, Placement};
+
+section! {
+    /// The calendar of a run: one tick is one week.
+    pub struct Time {
+        /// Calendar year of the first tick.
+        start_year: i32 = 2010;
+            whole(1900, 2100), "calendar year", "illustrative town (ODD §5)";
+        /// Number of simulated years (52 weeks each).
+        years: u32 = 15;
+            whole(1, 100), "years", "illustrative town (ODD §5)";
+        /// Weeks simulated before the start year to let ties, trust and belonging settle. Nothing
+        /// closes and nothing is recorded during the warm-up.
+        warmup_weeks: u32 = 52;
+            whole(0, 520), "weeks", "assumed (long enough for ties and belonging to settle)";
+    }
+}
+
+section! {
+    /// The town's size and its wards.
+    pub struct Town {
+        /// Adult residents (16+). Kept constant: each leaver is replaced by a newcomer.
+        residents: u32 = 12_000;
+            whole(50, 2_000_000), "adults", "illustrative town (ODD §5)";
+        /// The wards, the first being the town centre.
+        wards: Vec<Ward> = default_wards();
+            super::schema::Allowed::Tables, "-", "illustrative town (ODD §5)";
+        /// The town laid out this many times side by side, as a coalfield of pit towns: its wards,
+        /// venue counts and group count are repeated (`residents` is the region's total).
+        /// Expanded when the scenario is read, so a resolved scenario lists every ward and leaves
+        /// it out.
+        #[serde(skip_serializing_if = "is_one")]
+        copies: u32 = 1;
+            whole(1, 1000), "towns", "illustrative town (ODD §5)";
+    }
+}
+
+/// Whether `n` is 1 (the default of `town.copies`, left out of resolved scenarios).
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+section! {
+    /// One ward: a neighbourhood with a centre, a size and a level of deprivation. Every key is
+    /// required.
+    pub struct Ward {
+        /// The ward's name, as events and outputs refer to it.
+        name: String [required] = String::new();
+            TEXT, "-", "illustrative town (ODD §5)";
+        /// Index of multiple deprivation rescaled to [0,1]; 1 is the most deprived.
+        deprivation: f64 [required] = 0.0;
+            SHARE, "share", "illustrative town (ODD §5)";
+        /// Share of the town's homes in this ward; the shares must add up to 1.
+        housing_share: f64 [required] = 0.0;
+            SHARE, "share", "illustrative town (ODD §5)";
+        /// Centre of the ward, km east and north of the town's origin.
+        centre_km: [f64; 2] [required] = [0.0, 0.0];
+            super::schema::Allowed::Pair { min: -100.0, max: 100.0 }, "km",
+            "illustrative town (ODD §5)";
+        /// Homes lie within this distance of the centre, km.
+        radius_km: f64 [required] = 0.0;
+            number(0.05, 20.0), "km", "illustrative town (ODD §5)";
+    }
+}
+
+/// The default town's six wards.
+fn default_wards() -> Vec<Ward> {
+    let ward = |name: &str, deprivation, housing_share, centre_km, radius_km| Ward {
+        name: name.into(),
+        deprivation,
+        housing_share,
+        centre_km,
+        radius_km,
+    };
+    vec![
+        ward("Market Place", 0.45, 0.16, [0.0, 0.0], 0.8),
+        ward("Pithead", 0.80, 0.18, [1.6, 0.9], 0.9),
+        ward("Welfare Estate", 0.72, 0.18, [-1.5, 1.0], 0.9),
+        ward("Station Road", 0.55, 0.16, [0.2, -1.7], 0.8),
+        ward("Chapel Hill", 0.30, 0.14, [-1.6, -1.0], 0.8),
+        ward("New Houses", 0.62, 0.18, [1.7, -1.0], 1.0),
+    ]
+}
+
+section! {
+    /// One kind of venue: how many, how big, how good, what it costs and how attractive it is.
+    /// Each kind has defaults of its own (see `Venues::default`); a file may give any subset of
+    /// a kind's keys.
+    pub struct VenueSpec {
+        /// Venues of this kind at the start.
+        count: u32 = 0;
+            whole(0, 100_000), "venues", "illustrative town (ODD §5)";
+        /// Who owns and pays for it: `private` (a business), `council` or `community`.
+        owner: Owner = Owner::Private;
+            super::schema::Allowed::Choice(&["private", "council", "community"]), "-",
+            "illustrative town (ODD §5)";
+        /// Where venues of this kind are put: `spread` over wards by housing, in the `centre`
+        /// first, or in the most `deprived` wards first.
+        placement: Placement = Placement::Spread;
+            super::schema::Allowed::Choice(&["spread", "centre", "deprived"]), "-",
+            "illustrative town (ODD §5)";
+        /// People it can hold in a week's busy hour.
+        capacity: u32 = 100;
+            whole(1, 100_000), "people", "illustrative town (ODD §5)";
+        /// Mean quality in [0,1] (state of the building, what is on offer).
+        quality: f64 = 0.5;
+            SHARE, "share", "illustrative town (ODD §5)";
+        /// Spread of quality between venues of this kind.
+        quality_spread: f64 = 0.15;
+            number(0.0, 0.5), "standard deviation", "illustrative town (ODD §5)";
+        /// Running cost per week, GBP.
+        weekly_cost_gbp: f64 = 0.0;
+            number(0.0, 1e7), "GBP per week", "illustrative town (ODD §5)";
+        /// What a visit costs the visitor, GBP (drinks at the pub; nothing at the library).
+        visit_cost_gbp: f64 = 0.0;
+            number(0.0, 1000.0), "GBP per visit", "illustrative town (ODD §5)";
+        /// Log-attractiveness of the kind in venue choice, before quality, friends and distance.
+        preference: f64 = 0.0;
+            number(-10.0, 10.0), "logit weight", "illustrative town (ODD §5)";
+    }
+}
+
+section! {
+    /// Resident attributes at creation.
+    pub struct Residents {
+        /// Youngest adult age at creation.
+        age_min_years: f64 = 16.0;
+            number(16.0, 100.0), "years", "assumed";
+        /// Oldest age at creation.
+        age_max_years: f64 = 90.0;
+            number(16.0, 105.0), "years", "assumed";
+        /// Share of men and women over 50 who worked in the pits (set by the pit closures of the
+        /// 1980s–90s).
+        former_miner_share_over_50: f64 = 0.25;
+            SHARE, "share", "assumed";
+        /// Share of working-age residents without work, before ward deprivation is applied.
+        unemployment_rate: f64 = 0.05;
+            SHARE, "share", "assumed";
+        /// How much ward deprivation raises unemployment: rate × (1 + this × deprivation).
+        unemployment_deprivation_gradient: f64 = 1.0;
+            number(0.0, 5.0), "multiplier", "assumed";
+        /// Mean outings per week to any meeting place.
+        outings_per_week: f64 = 2.0;
+            number(0.0, 20.0), "outings per week", "assumed";
+        /// Spread of sociability between people (coefficient of variation).
+        sociability_spread: f64 = 0.5;
+            number(0.0, 2.0), "coefficient of variation", "assumed";
+        /// Identity features for homophily (Axelrod's F).
+        identity_features: u32 = 5;
+            whole(1, 16), "features", "Axelrod 1997 (F features, q traits)";
+        /// Traits per feature (Axelrod's q).
+        identity_traits: u32 = 3;
+            whole(1, 100), "traits per feature", "Axelrod 1997 (F features, q traits)";
+        /// Mean trustworthiness: the chance that someone treats a stranger well.
+        trustworthiness_mean: f64 = 0.72;
+            SHARE, "share", "assumed";
+        /// Spread of trustworthiness (standard deviation).
+        trustworthiness_spread: f64 = 0.12;
+            number(0.0, 0.5), "standard deviation", "assumed";
+        /// How much deprivation lowers trustworthiness as others experience it (stress, insecurity).
+        trustworthiness_deprivation_gradient: f64 = 0.10;
+            SHARE, "share", "assumed";
+        /// Mean number of social ties at the start.
+        initial_ties: f64 = 6.0;
+            number(0.0, 16.0), "ties", "assumed";
+        /// Share of initial ties formed within one's own ward.
+        local_tie_share: f64 = 0.65;
+            SHARE, "share", "calibrated: Community Life Survey 2019/20 (neighbour contact)";
+        /// Most ties a resident keeps; the weakest is dropped for a new one.
+        max_ties: u32 = 12;
+            whole(1, 16), "ties", "assumed";
+        /// Spread of residents' own liking for each kind of venue around the kind's `preference`
+        /// (standard deviation of a logit offset).
+        preference_spread: f64 = 0.5;
+            number(0.0, 3.0), "standard deviation", "assumed";
+    }
+}
+
+section! {
+    /// Venue choice (mechanism: outings).
+    pub struct Outings {
+        /// Contact probability falls as distance^-exponent (Illenberger et al. 2009: about 1.6).
+        distance_exponent: f64 = 1.6;
+            number(0.0, 5.0), "exponent", "Illenberger et al. 2009 (contact probability ~ d^-1.6)";
+        /// Added to distance so that a venue next door is not infinitely attractive, km.
+        distance_offset_km: f64 = 0.3;
+            number(0.01, 10.0), "km", "assumed";
+        /// Weight of venue quality in the choice.
+        quality_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight", "assumed";
+        /// Weight of having met friends at a venue recently.
+        friends_weight: f64 = 1.2;
+            number(0.0, 10.0), "logit weight", "assumed";
+        /// Weight of a visit's cost, per GBP, scaled by (0.5 + deprivation) and doubled when out of
+        /// work.
+        cost_weight_per_gbp: f64 = 0.05;
+            number(0.0, 5.0), "logit weight per GBP", "assumed";
+        /// Venues of each kind in a resident's choice set (nearest first).
+        nearest_per_kind: u32 = 3;
+            whole(1, 8), "venues", "assumed";
+        /// Chance that a group member goes to the group's weekly meeting.
+        group_attendance: f64 = 0.8;
+            SHARE, "share", "assumed";
+        /// Most outings in one week.
+        max_per_week: u32 = 8;
+            whole(1, 14), "outings", "assumed";
+        /// How a resident's outings follow the pull of the places within reach: the weekly mean
+        /// is sociability × (pull now / pull when first counted)^this. 1: a closed venue's visits
+        /// are lost, not moved elsewhere, and a new one brings its own; 0: visits only move.
+        loss_elasticity: f64 = 1.0;
+            number(0.0, 2.0), "exponent", "Klinenberg 2018; Bolet 2021 (lost places mean lost contact; size assumed)";
+    }
+}
+
+section! {
+    /// Meeting people at venues (mechanism: encounters).
+    pub struct Encounters {
+        /// Encounters per visitor in a venue filled to capacity.
+        per_visit_at_capacity: f64 = 1.0;
+            number(0.0, 50.0), "encounters per visit", "assumed";
+        /// Encounters per visitor scale as (occupancy / capacity)^this.
+        occupancy_exponent: f64 = 0.5;
+            number(0.0, 3.0), "exponent", "assumed";
+        /// Chance of meeting a tie who is at the same venue in the same week.
+        friend_meeting_probability: f64 = 0.3;
+            SHARE, "share", "calibrated: Community Life Survey 2019/20 (neighbour contact)";
+        /// Weight of trait similarity in a positive outcome.
+        similarity_weight: f64 = 0.25;
+            SHARE, "share", "assumed";
+        /// Weight of venue quality in a positive outcome.
+        quality_weight: f64 = 0.15;
+            SHARE, "share", "assumed";
+        /// Chance that a positive encounter with a stranger starts a tie, before similarity.
+        new_tie_probability: f64 = 0.04;
+            SHARE, "share", "assumed";
+        /// Strength a tie gains from a positive meeting.
+        tie_gain: f64 = 0.25;
+            number(0.0, 1.0), "tie strength", "assumed";
+        /// Strength a tie loses each week, multiplicatively.
+        tie_decay_per_week: f64 = 0.015;
+            number(0.0, 1.0), "share per week", "assumed";
+        /// A tie weaker than this is dropped.
+        tie_drop_below: f64 = 0.05;
+            number(0.0, 1.0), "tie strength", "assumed";
+    }
+}
+
+section! {
+    /// Generalised trust as Beta pseudo-counts with forgetting (mechanism: trust).
+    pub struct Trust {
+        /// Mean of the disposition each resident brings (the prior).
+        prior_mean: f64 = 0.40;
+            SHARE, "share", "calibrated: Community Life Survey 2012/13; Abreu & Jones 2021";
+        /// Spread of that disposition between residents.
+        prior_spread: f64 = 0.12;
+            number(0.0, 0.5), "standard deviation", "assumed";
+        /// Weight of the disposition in pseudo-encounters.
+        prior_strength: f64 = 10.0;
+            number(0.1, 1000.0), "pseudo-encounters", "Klein & Marx (Beta-Bernoulli trust with forgetting; values assumed)";
+        /// Pseudo-encounters one real encounter adds to experience.
+        weight_per_encounter: f64 = 0.1;
+            number(0.0, 10.0), "pseudo-encounters", "Klein & Marx (Beta-Bernoulli trust with forgetting; values assumed)";
+        /// How much deprivation lowers the disposition.
+        prior_deprivation_gradient: f64 = 0.10;
+            SHARE, "share", "assumed";
+        /// Share of experience kept from one week to the next.
+        memory_per_week: f64 = 0.97;
+            number(0.0, 1.0), "share kept per week", "Klein & Marx (Beta-Bernoulli trust with forgetting; values assumed)";
+        /// A resident "trusts most people" when mean trust exceeds this.
+        trusting_threshold: f64 = 0.5;
+            SHARE, "share", "assumed";
+    }
+}
+
+section! {
+    /// Belonging to the neighbourhood (mechanism: belonging).
+    pub struct Belonging {
+        /// ρ: how far belonging moves toward its target each week.
+        adjustment_per_week: f64 = 0.05;
+            number(0.0, 1.0), "share per week", "assumed";
+        /// c0: the belonging target's logit before any term.
+        intercept: f64 = -1.5;
+            number(-20.0, 20.0), "logit weight", "calibrated: Community Life Survey 2019/20-2020/21";
+        /// c1: per local tie met in the last four weeks (counts saturate at 4).
+        local_ties_weight: f64 = 0.25;
+            number(0.0, 10.0), "logit weight", "assumed";
+        /// c2: per visit to a venue in one's own ward in the last four weeks (saturates at 4).
+        local_visits_weight: f64 = 0.12;
+            number(0.0, 10.0), "logit weight", "assumed";
+        /// c3: ward amenity, open venues per 1,000 residents relative to the town at the start.
+        amenity_weight: f64 = 0.5;
+            number(0.0, 10.0), "logit weight", "assumed";
+        /// c4: per closure in the ward in the closure memory, scaled by (1 + deprivation).
+        closure_weight: f64 = 0.35;
+            number(0.0, 10.0), "logit weight", "Bolet 2021 (closures as a signal of decline; sign, not size)";
+        /// How long a closure is remembered, weeks.
+        closure_memory_weeks: u32 = 104;
+            whole(1, 1040), "weeks", "Bolet 2021 (closures as a signal of decline; sign, not size)";
+        /// Per decade of age over 16 (roots).
+        age_weight_per_decade: f64 = 0.12;
+            number(0.0, 5.0), "logit weight", "assumed";
+        /// Former miners' attachment to the place.
+        former_miner_weight: f64 = 0.3;
+            number(-5.0, 5.0), "logit weight", "assumed";
+        /// A resident "belongs" when belonging exceeds this.
+        belonging_threshold: f64 = 0.5;
+            SHARE, "share", "assumed";
+    }
+}
+
+section! {
+    /// Taking part in civic life (mechanism: participation).
+    pub struct Participation {
+        /// b0: the logit of taking part in a week before any term.
+        intercept: f64 = -7.4;
+            number(-20.0, 20.0), "logit weight", "calibrated: Community Life Survey 2018/19-2019/20";
+        /// b1: weight of agency (mean of the two efficacies).
+        agency_weight: f64 = 4.0;
+            number(0.0, 20.0), "logit weight", "assumed";
+        /// b2: weight of the share of one's ties who took part last week (Granovetter 1978).
+        peer_weight: f64 = 2.0;
+            number(0.0, 20.0), "logit weight", "Granovetter 1978 (threshold form; size assumed)";
+        /// b3: weight of belonging.
+        belonging_weight: f64 = 1.0;
+            number(0.0, 20.0), "logit weight", "assumed";
+        /// b4: weight of the cost of taking part (time and money: out of work, deprivation).
+        cost_weight: f64 = 0.8;
+            number(0.0, 20.0), "logit weight", "assumed";
+        /// b5: weight of the opportunities the council offers (consultations, participatory budget).
+        opportunity_weight: f64 = 2.0;
+            number(0.0, 20.0), "logit weight", "assumed";
+        /// Extra weight for members of community groups.
+        group_member_weight: f64 = 0.8;
+            number(0.0, 20.0), "logit weight", "assumed";
+        /// A resident "feels able to influence local decisions" when agency exceeds this.
+        influence_threshold: f64 = 0.5;
+            SHARE, "share", "assumed";
+    }
+}
+
+section! {
+    /// The council: money, openness and powers (mechanisms: council budget and council response).
+    pub struct Council {
+        /// Revenue budget for the town at the start, GBP per year.
+        yearly_budget_gbp: f64 = 9_000_000.0;
+            number(0.0, 1e12), "GBP per year", "assumed";
+        /// Real-terms change in the budget per year (−0.05 is a 5% cut each year).
+        real_terms_change_per_year: f64 = 0.0;
+            number(-0.5, 0.5), "share per year", "assumed";
+        /// Share of the budget that goes on statutory services (social care and the like).
+        statutory_share: f64 = 0.60;
+            SHARE, "share", "NAO 2018; IFS 2019 (statutory services first)";
+        /// Share of the discretionary budget for running council venues.
+        venue_share: f64 = 0.22;
+            SHARE, "share", "assumed";
+        /// Share of the discretionary budget for grants to community groups.
+        grant_share: f64 = 0.02;
+            SHARE, "share", "assumed";
+        /// Share of the discretionary budget decided by participatory budgeting.
+        participatory_budget_share: f64 = 0.0;
+            SHARE, "share", "assumed";
+        /// Weeks a venue budget shortfall lasts before a council venue is closed.
+        closure_grace_weeks: u32 = 8;
+            whole(0, 520), "weeks", "assumed";
+        /// The fewest of their usual hours the council will open its venues for: while the venue
+        /// budget covers at least this share of their running costs, hours are cut instead of
+        /// buildings closed.
+        min_opening_share: f64 = 0.6;
+            SHARE, "share", "CIPFA 2019; Heritage Lottery Fund 2016 (hours cut before closures; size assumed)";
+        /// How willing the council is to act on residents' input, in [0,1].
+        openness: f64 = 0.35;
+            SHARE, "share", "assumed";
+        /// Powers devolved to the town, in [0,1].
+        devolved_powers: f64 = 0.1;
+            SHARE, "share", "assumed";
+        /// Consultations and public meetings the council holds a year.
+        consultations_per_year: f64 = 4.0;
+            number(0.0, 52.0), "events per year", "assumed";
+        /// Whether a community right to bid (asset transfer) exists.
+        community_right_to_bid: bool = false;
+            FLAG, "-", "assumed";
+        /// A group's capacity needed to take over a closing venue.
+        transfer_capacity_threshold: f64 = 0.6;
+            SHARE, "share", "assumed";
+        /// Rise in external efficacy when the council visibly acts on one's input.
+        efficacy_gain_when_acted: f64 = 0.06;
+            SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
+        /// Fall in external efficacy when one's input is ignored.
+        efficacy_loss_when_ignored: f64 = 0.03;
+            SHARE, "share", "assumed";
+        /// Rise in internal efficacy per week of taking part (slow, through practice).
+        internal_efficacy_gain: f64 = 0.01;
+            SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
+        /// Rise in council trust when the council visibly acts on one's input.
+        council_trust_gain_when_acted: f64 = 0.04;
+            SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
+        /// Fall in council trust per council closure or cut in one's ward, scaled by (1+deprivation).
+        council_trust_loss_per_closure: f64 = 0.04;
+            SHARE, "share", "assumed";
+        /// How fast attitudes drift back to a resident's own anchor, per week.
+        attitude_relaxation_per_week: f64 = 0.01;
+            number(0.0, 1.0), "share per week", "assumed";
+        /// Mean anchor of council trust.
+        council_trust_anchor: f64 = 0.36;
+            SHARE, "share", "assumed";
+        /// Mean anchor of external efficacy ("the council listens").
+        efficacy_external_anchor: f64 = 0.41;
+            SHARE, "share", "calibrated: Community Life Survey 2016/17-2019/20";
+        /// Mean anchor of internal efficacy ("I can make a difference").
+        efficacy_internal_anchor: f64 = 0.46;
+            SHARE, "share", "calibrated: Community Life Survey 2016/17-2019/20";
+        /// Spread of anchors between residents.
+        anchor_spread: f64 = 0.14;
+            number(0.0, 0.5), "standard deviation", "assumed";
+        /// How much a council that has lost capacity lowers anchors (× lost share of budget).
+        capacity_anchor_weight: f64 = 0.25;
+            SHARE, "share", "assumed";
+    }
+}
+
+section! {
+    /// Venue economics (mechanism: economy).
+    pub struct Economy {
+        /// A pub closes after this many consecutive loss-making weeks.
+        pub_loss_weeks: u32 = 26;
+            whole(1, 520), "weeks", "assumed";
+        /// Background closure hazard of a small pub, per year (ONS 2018: about 3%).
+        small_pub_closure_rate_per_year: f64 = 0.015;
+            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
+        /// Background closure hazard of a larger pub, per year.
+        large_pub_closure_rate_per_year: f64 = 0.008;
+            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
+        /// Pubs with capacity below this are small.
+        small_pub_capacity: u32 = 90;
+            whole(0, 100_000), "people", "calibrated: ONS, Economies of ale, 2018";
+        /// Spend per visit falls by this share times ward deprivation.
+        spend_deprivation_discount: f64 = 0.3;
+            SHARE, "share", "assumed";
+        /// Share of running cost saved when volunteers run a transferred venue.
+        community_cost_saving: f64 = 0.4;
+            SHARE, "share", "assumed";
+    }
+}
+
+section! {
+    /// Community groups (mechanism: groups).
+    pub struct Groups {
+        /// Groups at the start.
+        count: u32 = 20;
+            whole(0, 10_000), "groups", "assumed";
+        /// Share of residents in at least one group at the start.
+        initial_membership_share: f64 = 0.28;
+            SHARE, "share", "assumed";
+        /// Members at which a group is at full capacity.
+        members_for_full_capacity: u32 = 60;
+            whole(1, 100_000), "members", "assumed";
+        /// Weekly chance that a member leaves, at belonging 0 (halved at belonging 1).
+        leave_per_week: f64 = 0.004;
+            number(0.0, 1.0), "probability per week", "assumed";
+        /// Weekly chance of joining a group that meets where one went this week (doubled for those
+        /// who took part in civic life that week).
+        join_per_week: f64 = 0.004;
+            number(0.0, 1.0), "probability per week", "assumed";
+        /// Volunteer hours a member gives per week.
+        volunteer_hours_per_member: f64 = 1.5;
+            number(0.0, 40.0), "hours per week", "assumed";
+    }
+}
+
+section! {
+    /// Residents leaving and arriving (mechanism: turnover).
+    pub struct Turnover {
+        /// Share of residents who move away in a year, on average.
+        leave_rate_per_year: f64 = 0.05;
+            number(0.0, 1.0), "rate per year", "assumed";
+        /// Residents younger than this move more.
+        young_age_years: f64 = 30.0;
+            number(16.0, 100.0), "years", "assumed";
+        /// How much more the young move.
+        young_multiplier: f64 = 2.0;
+            number(0.0, 10.0), "multiplier", "assumed";
+        /// How much low belonging raises moving: × (1 + this × (1 − belonging)).
+        belonging_weight: f64 = 1.0;
+            number(0.0, 10.0), "multiplier", "assumed";
+        /// Annual mortality at 80, doubling every 8 years of age.
+        mortality_at_80_per_year: f64 = 0.06;
+            number(0.0, 1.0), "rate per year", "assumed";
+        /// Ties a newcomer arrives with (neighbours, family).
+        newcomer_ties: u32 = 2;
+            whole(0, 16), "ties", "assumed";
+    }
+}
