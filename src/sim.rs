@@ -5,6 +5,7 @@
 //! venues inside itself), so the order written here is the order they run in.
 
 use crate::model::components::*;
+use crate::model::resident::ResidentBundle;
 use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
     economy::economy, encounters::encounters, gather::gather, groups::groups,
@@ -64,28 +65,8 @@ impl Simulation {
         let mut slots = Vec::with_capacity(plan.residents.len());
         let ids: Vec<u32> = plan.residents.iter().map(|p| p.resident.id).collect();
         let wards: Vec<u16> = plan.residents.iter().map(|p| p.resident.ward).collect();
-        for p in plan.residents {
-            let e = world
-                .spawn((
-                    p.resident,
-                    p.identity,
-                    p.trust,
-                    p.attitudes,
-                    p.ties,
-                    p.memberships,
-                    Civic {
-                        participated: false,
-                        last_participated: NEVER,
-                        assembly_step: NEVER,
-                    },
-                    Recent::default(),
-                    Haunts::default(),
-                    ChoiceSet::default(),
-                    Outings::default(),
-                    Departure::default(),
-                ))
-                .id();
-            slots.push(e);
+        for drawn in plan.residents {
+            slots.push(world.spawn(ResidentBundle::founder(drawn)).id());
         }
         let n_residents = slots.len() as u32;
         let venues: Vec<Entity> = plan

@@ -18,7 +18,10 @@
 //!
 //! Reading takes the newest checkpoint whose checksum holds, warning about (and setting aside,
 //! as `*.damaged`) any newer one that is damaged. A checkpoint written by another engine
-//! version or for another scenario or seed is refused, never used.
+//! version or for another scenario or seed is refused, never used; so is one whose checksum
+//! holds but whose state fails the checks of `validate` (indices in range, lengths that agree,
+//! finite numbers in their ranges, a step inside the run): it was edited or written by a
+//! faulty build.
 //!
 //! Architecture invariant: a checkpoint never reaches a run's final directory; results are
 //! written as by an uninterrupted run (see `run.rs`).
@@ -26,6 +29,7 @@
 pub mod resume;
 pub mod snapshot;
 pub mod sweep;
+mod validate;
 
 use crate::signals::StopFlag;
 use crate::sim::Simulation;
@@ -81,7 +85,8 @@ pub fn schema() -> String {
 /// Why a checkpoint could not be written or used.
 #[derive(Debug)]
 pub enum CheckpointError {
-    /// Written by another engine, or for another scenario or seed: refused.
+    /// Written by another engine, or for another scenario or seed, or intact but holding a
+    /// state no run reaches (edited, or written by a faulty build): refused.
     Refused(String),
     /// No checkpoint, or none intact.
     Missing(String),
@@ -316,9 +321,34 @@ fn read_one(path: &Path, expected: &Header) -> Result<(Header, Vec<u8>), Damage>
     Ok((header, body[head_end..].to_vec()))
 }
 
-/// Restores the newest intact checkpoint in `dir` of `scenario` with `seeds`. A damaged one is
-/// reported through `warn`, renamed `*.damaged` and the next older one tried. Returns the
-/// simulation and the file used, or `None` when `dir` holds no checkpoint at all.
+/// Restores the state of a checkpoint whose checksum and header hold, checking it (see
+/// `validate`) and that it is at the step its header names.
+fn restore_checked(
+    scenario: &Scenario,
+    seeds: Seeds,
+    header: &Header,
+    state: &[u8],
+) -> Result<Simulation, String> {
+    let sim = snapshot::restore(scenario, seeds, state)?;
+    if sim.steps_done() != header.step {
+        return Err(format!(
+            "its header says week {} but its state is at week {}",
+            header.step,
+            sim.steps_done()
+        ));
+    }
+    Ok(sim)
+}
+
+/// Restores the newest intact checkpoint in `dir` of `scenario` with `seeds`. A damaged one
+/// (truncated, or failing its checksum) is reported through `warn`, renamed `*.damaged` and
+/// the next older one tried. Returns the simulation and the file used, or `None` when `dir`
+/// holds no checkpoint at all.
+///
+/// A checkpoint that passes its checksum but whose state is invalid is refused, not passed
+/// over: a checksum that holds rules out damage on disk, so such a file was edited or written
+/// by a faulty build, and going quietly back to an older checkpoint would hide that. It is left
+/// where it is for the user to look at.
 pub fn resume(
     dir: &Path,
     scenario: &Scenario,
@@ -333,10 +363,19 @@ pub fn resume(
     let mut damaged = Vec::new();
     for (_, path) in &found {
         let problem = match read_one(path, &expected) {
-            Ok((_, state)) => match snapshot::restore(scenario, seeds, &state) {
-                Ok(sim) => return Ok(Some((sim, path.clone()))),
-                Err(e) => format!("cannot be restored: {e}"),
-            },
+            Ok((header, state)) => {
+                return restore_checked(scenario, seeds, &header, &state)
+                    .map(|sim| Some((sim, path.clone())))
+                    .map_err(|e| {
+                        CheckpointError::Refused(format!(
+                            "the checkpoint {} passes its checksum but holds a state no run of \
+                             this scenario reaches ({e}): it was edited, or written by a faulty \
+                             build, and is not used. Start the run again, or move the file \
+                             aside to resume from the checkpoint before it",
+                            path.display()
+                        ))
+                    });
+            }
             Err(Damage::Damaged(m)) => m,
             Err(Damage::Refused(m)) => {
                 return Err(CheckpointError::Refused(format!(
@@ -536,5 +575,100 @@ mod tests {
         fs::write(&last, &bytes[..bytes.len() - 7]).unwrap();
         let none = resume(dir.path(), &scenario, seeds, |_| {});
         assert!(matches!(none, Err(CheckpointError::Missing(_))));
+    }
+
+    /// Where the state starts in a checkpoint file: after the magic, format, header length
+    /// and header.
+    fn state_start(bytes: &[u8]) -> usize {
+        let head_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+        16 + head_len
+    }
+
+    /// `bytes` with the byte at `at` set to `value` and the trailing SHA-256 recomputed, as a
+    /// forger would.
+    fn forged(bytes: &[u8], at: usize, value: u8) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        out[at] = value;
+        let body = out.len() - 32;
+        let sum = Sha256::digest(&out[..body]);
+        out[body..].copy_from_slice(&sum);
+        out
+    }
+
+    /// A world that restores from its own snapshot passes every check restore makes.
+    fn passes_validation(
+        sim: &Simulation,
+        scenario: &Scenario,
+        seeds: Seeds,
+    ) -> Result<(), String> {
+        let mut state = Vec::new();
+        snapshot::write(sim, &mut state)?;
+        snapshot::restore(scenario, seeds, &state).map(|_| ())
+    }
+
+    #[test]
+    fn a_forged_checkpoint_is_refused_or_restores_a_valid_world_never_a_panic() {
+        use crate::rng::{Purpose, RngExt};
+        // Every kind of intervention still to come, and the largest choice sets, ties and
+        // weeks the scenario allows, so that the state has every part a forger could edit.
+        let scenario = Scenario::from_toml(
+            "name = \"t\"\n[time]\nyears = 1\nwarmup_weeks = 4\n[town]\nresidents = 300\n\
+             [residents]\nmax_ties = 16\n[outings]\nnearest_per_kind = 8\nmax_per_week = 14\n\
+             [[events]]\nkind = \"close\"\nyear = 2010\nweek = 2\nvenue_kind = \"pub\"\ncount = 1\n\
+             [[events]]\nkind = \"austerity\"\nyear = 2010\nyears = 1\ncut_per_year = 0.1\n\
+             [[events]]\nkind = \"invest\"\nyear = 2010\nweek = 40\nvenue_kind = \"library\"\nward = \"Pithead\"\ncount = 1\n",
+            "test",
+        )
+        .unwrap();
+        let seeds = Seeds::new(3);
+        let dir = tempfile::tempdir().unwrap();
+        let mut sim = Simulation::new(&scenario, seeds);
+        for _ in 0..20 {
+            sim.step();
+        }
+        let (path, _) = save(dir.path(), &sim, &scenario.hash(), seeds).unwrap();
+        let original = fs::read(&path).unwrap();
+        let start = state_start(&original);
+        let end = original.len() - 32;
+        // The genuine file restores, and its world passes.
+        let (back, _) = resume(dir.path(), &scenario, seeds, |_| {})
+            .unwrap()
+            .unwrap();
+        passes_validation(&back, &scenario, seeds).unwrap();
+
+        let mut rng = seeds.tick_stream(Purpose::Turnover, 1 << 40, 0);
+        let (mut refused, mut restored) = (0, 0);
+        for _ in 0..300 {
+            let at = rng.random_range(start..end);
+            let value = (original[at] as u32 + rng.random_range(1..256u32)) as u8;
+            fs::write(&path, forged(&original, at, value)).unwrap();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match resume(dir.path(), &scenario, seeds, |w| panic!("warned: {w}")) {
+                    Err(CheckpointError::Refused(m)) => {
+                        assert!(m.contains(&path.display().to_string()), "{m}");
+                        None
+                    }
+                    Err(e) => panic!("not refused: {e}"),
+                    Ok(None) => panic!("no checkpoint found"),
+                    Ok(Some((mut sim, _))) => {
+                        passes_validation(&sim, &scenario, seeds).unwrap();
+                        while sim.step() {}
+                        Some(())
+                    }
+                }
+            }));
+            match outcome {
+                Ok(None) => refused += 1,
+                Ok(Some(())) => restored += 1,
+                Err(_) => panic!("byte {at} of the file set to {value}: a panic (see above)"),
+            }
+            assert!(path.exists(), "a refused checkpoint is left where it is");
+        }
+        // Most single-byte edits of a small town's state land on numbers, where a new value
+        // inside the model's ranges cannot be told from a real one.
+        assert!(
+            refused > 50 && restored > 50,
+            "{refused} refused, {restored} restored"
+        );
     }
 }

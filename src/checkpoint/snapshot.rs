@@ -19,8 +19,10 @@
 //! component or resource added to the model without a decision here stops the run with a
 //! message, rather than being silently lost on resume.
 
+use super::validate;
 use crate::Seeds;
 use crate::model::components::*;
+use crate::model::resident::{ResidentBundle, ResidentPartsReadOnly, ResidentPartsReadOnlyItem};
 use crate::observe::{Observation, Observations};
 use crate::scenario::{Intervention, Scenario};
 use crate::sim::Simulation;
@@ -30,6 +32,7 @@ use bevy_ecs::prelude::*;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -37,22 +40,6 @@ use std::sync::Arc;
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
 pub const SCHEMA: u32 = 5;
-
-/// The components a resident carries, all saved, in this order.
-type ResidentComponents<'a> = (
-    &'a Resident,
-    &'a Identity,
-    &'a TrustState,
-    &'a Attitudes,
-    &'a Ties,
-    &'a Memberships,
-    &'a Civic,
-    &'a Recent,
-    &'a Haunts,
-    &'a ChoiceSet,
-    &'a Outings,
-    &'a Departure,
-);
 
 /// Every component type found on entities, with its name: saved ones and the scratch
 /// `EncounterLog`.
@@ -237,63 +224,31 @@ struct Resources<C, P, W, L, U, N, Y, G, X, H> {
     venue_history: H,
 }
 
-/// Everything a resident carries, owned (for reading).
-#[derive(Deserialize)]
-struct ResidentRecord {
-    resident: Resident,
-    identity: Identity,
-    trust: TrustState,
-    attitudes: Attitudes,
-    ties: SavedTies,
-    memberships: Memberships,
-    civic: Civic,
-    recent: Recent,
-    haunts: Haunts,
-    choices: SavedChoices,
-    outings: Outings,
-    departure: Departure,
-}
-
-/// Everything a resident carries, borrowed (for writing); the same encoding as
-/// [`ResidentRecord`].
-#[derive(Serialize)]
-struct ResidentRef<'a> {
-    resident: &'a Resident,
-    identity: &'a Identity,
-    trust: &'a TrustState,
-    attitudes: &'a Attitudes,
-    ties: &'a [Tie],
-    memberships: &'a Memberships,
-    civic: &'a Civic,
-    recent: &'a Recent,
-    haunts: &'a Haunts,
-    choices: ChoicesRef<'a>,
-    outings: &'a Outings,
-    departure: &'a Departure,
-}
-
-/// A resident's ties as saved: only those in use (the rest of the fixed array is never read),
-/// which makes a checkpoint about a third smaller.
-#[derive(Deserialize)]
-struct SavedTies(Vec<Tie>);
-
-impl SavedTies {
-    fn into_ties(self) -> Result<Ties, String> {
-        let mut ties = Ties::default();
-        if self.0.len() > MAX_TIES {
-            return Err(format!("{} ties, more than {MAX_TIES}", self.0.len()));
-        }
-        ties.list[..self.0.len()].copy_from_slice(&self.0);
-        ties.len = self.0.len() as u8;
-        Ok(ties)
-    }
+/// A resident as saved: the fields of [`ResidentBundle`], in its order, borrowed from the world
+/// when writing and owned when reading. Ties and the choice set keep only the entries in use
+/// (the rest of their fixed arrays is never read), which makes a checkpoint about a third
+/// smaller.
+#[derive(Serialize, Deserialize)]
+struct SavedResident<'a> {
+    resident: Cow<'a, Resident>,
+    identity: Cow<'a, Identity>,
+    trust: Cow<'a, TrustState>,
+    attitudes: Cow<'a, Attitudes>,
+    ties: Cow<'a, [Tie]>,
+    memberships: Cow<'a, Memberships>,
+    civic: Cow<'a, Civic>,
+    recent: Cow<'a, Recent>,
+    haunts: Cow<'a, Haunts>,
+    choices: SavedChoices<'a>,
+    outings: Cow<'a, Outings>,
+    departure: Cow<'a, Departure>,
 }
 
 /// A choice set as saved: the venues and weights in use, and the cached reach.
-#[derive(Serialize)]
-struct ChoicesRef<'a> {
-    venue: &'a [u16],
-    weight: &'a [f32],
+#[derive(Serialize, Deserialize)]
+struct SavedChoices<'a> {
+    venue: Cow<'a, [u16]>,
+    weight: Cow<'a, [f32]>,
     layout: u32,
     out_of_work: bool,
     first_pull: f32,
@@ -301,60 +256,109 @@ struct ChoicesRef<'a> {
     reach_limit: f64,
 }
 
-impl<'a> ChoicesRef<'a> {
-    fn of(c: &'a ChoiceSet) -> ChoicesRef<'a> {
-        let n = usize::from(c.len).min(MAX_CHOICES);
-        ChoicesRef {
-            venue: &c.venue[..n],
-            weight: &c.weight[..n],
-            layout: c.layout,
-            out_of_work: c.out_of_work,
-            first_pull: c.first_pull,
-            reach_pull: c.reach_pull,
-            reach_limit: c.reach_limit,
+impl<'a> SavedResident<'a> {
+    /// The resident whose components `parts` reads, borrowed.
+    fn of(parts: ResidentPartsReadOnlyItem<'a, '_>) -> SavedResident<'a> {
+        let ResidentPartsReadOnlyItem {
+            resident,
+            identity,
+            trust,
+            attitudes,
+            ties,
+            memberships,
+            civic,
+            recent,
+            haunts,
+            choices,
+            outings,
+            departure,
+        } = parts;
+        let n = usize::from(choices.len).min(MAX_CHOICES);
+        SavedResident {
+            resident: Cow::Borrowed(resident),
+            identity: Cow::Borrowed(identity),
+            trust: Cow::Borrowed(trust),
+            attitudes: Cow::Borrowed(attitudes),
+            ties: Cow::Borrowed(ties.as_slice()),
+            memberships: Cow::Borrowed(memberships),
+            civic: Cow::Borrowed(civic),
+            recent: Cow::Borrowed(recent),
+            haunts: Cow::Borrowed(haunts),
+            choices: SavedChoices {
+                venue: Cow::Borrowed(&choices.venue[..n]),
+                weight: Cow::Borrowed(&choices.weight[..n]),
+                layout: choices.layout,
+                out_of_work: choices.out_of_work,
+                first_pull: choices.first_pull,
+                reach_pull: choices.reach_pull,
+                reach_limit: choices.reach_limit,
+            },
+            outings: Cow::Borrowed(outings),
+            departure: Cow::Borrowed(departure),
         }
     }
-}
 
-/// [`ChoicesRef`], read back.
-#[derive(Deserialize)]
-struct SavedChoices {
-    venue: Vec<u16>,
-    weight: Vec<f32>,
-    layout: u32,
-    out_of_work: bool,
-    first_pull: f32,
-    reach_pull: f32,
-    reach_limit: f64,
-}
-
-impl SavedChoices {
-    fn into_choices(self) -> Result<ChoiceSet, String> {
-        let n = self.venue.len();
-        if n > MAX_CHOICES || self.weight.len() != n {
+    /// The resident as a bundle to spawn. Lengths are checked here; everything else by
+    /// `validate::resident` after.
+    fn into_bundle(self) -> Result<ResidentBundle, String> {
+        let SavedResident {
+            resident,
+            identity,
+            trust,
+            attitudes,
+            ties: saved_ties,
+            memberships,
+            civic,
+            recent,
+            haunts,
+            choices: saved_choices,
+            outings,
+            departure,
+        } = self;
+        if saved_ties.len() > MAX_TIES {
+            return Err(format!("{} ties, more than {MAX_TIES}", saved_ties.len()));
+        }
+        let mut ties = Ties::default();
+        ties.list[..saved_ties.len()].copy_from_slice(&saved_ties);
+        ties.len = saved_ties.len() as u8;
+        let n = saved_choices.venue.len();
+        if n > MAX_CHOICES || saved_choices.weight.len() != n {
             return Err(format!(
                 "a choice set of {n} venues and {} weights",
-                self.weight.len()
+                saved_choices.weight.len()
             ));
         }
-        let mut c = ChoiceSet {
-            layout: self.layout,
-            out_of_work: self.out_of_work,
-            first_pull: self.first_pull,
-            reach_pull: self.reach_pull,
-            reach_limit: self.reach_limit,
+        let mut choices = ChoiceSet {
+            layout: saved_choices.layout,
+            out_of_work: saved_choices.out_of_work,
+            first_pull: saved_choices.first_pull,
+            reach_pull: saved_choices.reach_pull,
+            reach_limit: saved_choices.reach_limit,
             len: n as u8,
             ..ChoiceSet::default()
         };
-        c.venue[..n].copy_from_slice(&self.venue);
-        c.weight[..n].copy_from_slice(&self.weight);
-        Ok(c)
+        choices.venue[..n].copy_from_slice(&saved_choices.venue);
+        choices.weight[..n].copy_from_slice(&saved_choices.weight);
+        Ok(ResidentBundle {
+            resident: resident.into_owned(),
+            identity: identity.into_owned(),
+            trust: trust.into_owned(),
+            attitudes: attitudes.into_owned(),
+            ties,
+            memberships: memberships.into_owned(),
+            civic: civic.into_owned(),
+            recent: recent.into_owned(),
+            haunts: haunts.into_owned(),
+            choices,
+            outings: outings.into_owned(),
+            departure: departure.into_owned(),
+        })
     }
 }
 
 /// The residents in slot order, serialised straight from the world (no copy of the town).
 struct ResidentsInSlotOrder<'w, 's> {
-    query: Query<'w, 's, ResidentComponents<'static>>,
+    query: Query<'w, 's, ResidentPartsReadOnly>,
     slots: &'w [Entity],
 }
 
@@ -362,36 +366,10 @@ impl Serialize for ResidentsInSlotOrder<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.slots.len()))?;
         for (slot, &e) in self.slots.iter().enumerate() {
-            let (
-                resident,
-                identity,
-                trust,
-                attitudes,
-                ties,
-                memberships,
-                civic,
-                recent,
-                haunts,
-                choices,
-                outings,
-                departure,
-            ) = self.query.get(e).map_err(|_| {
+            let parts = self.query.get(e).map_err(|_| {
                 S::Error::custom(format!("the resident in slot {slot} lacks a component"))
             })?;
-            seq.serialize_element(&ResidentRef {
-                resident,
-                identity,
-                trust,
-                attitudes,
-                ties: ties.as_slice(),
-                memberships,
-                civic,
-                recent,
-                haunts,
-                choices: ChoicesRef::of(choices),
-                outings,
-                departure,
-            })?;
+            seq.serialize_element(&SavedResident::of(parts))?;
         }
         seq.end()
     }
@@ -467,7 +445,7 @@ pub fn write(sim: &Simulation, out: &mut impl Write) -> Result<(), String> {
     let venues = in_id_order::<Venue>(world, &world.resource::<VenueIndex>().0, "venue")?;
     let groups = in_id_order::<Group>(world, &world.resource::<GroupIndex>().0, "group")?;
     let mut state = world
-        .try_query::<ResidentComponents<'static>>()
+        .try_query::<ResidentPartsReadOnly>()
         .ok_or("the world has no residents' components")?;
     let residents = ResidentsInSlotOrder {
         query: state.query(world),
@@ -520,7 +498,7 @@ type OwnedWhole = (
     Vec<SavedObservation<String>>,
     Vec<Venue>,
     Vec<Group>,
-    Vec<ResidentRecord>,
+    Vec<SavedResident<'static>>,
 );
 
 /// Static names for the strings that the model keeps as `&'static str`: the metric names it
@@ -554,6 +532,8 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
         return Err(format!("{} bytes follow the state", rest.len()));
     }
     let (resources, events, observations, venues, groups, residents) = whole;
+    validate::clock(&resources.clock, scenario)?;
+    validate::pending_events(&resources.pending_events, scenario)?;
     let pending: Vec<(u32, Intervention)> = serde_json::from_str(&resources.pending_events)
         .map_err(|e| format!("cannot decode the interventions still to come: {e}"))?;
     if residents.len() != resources.slot_ids.len() {
@@ -563,6 +543,48 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
             resources.slot_ids.len()
         ));
     }
+    validate::wards(&resources.wards, scenario, residents.len())?;
+    let next_id = resources.next_resident_id.0;
+    validate::slot_ids(&resources.slot_ids, next_id)?;
+    let bounds = validate::Bounds {
+        scenario,
+        step: resources.clock.step,
+        residents: residents.len(),
+        venues: venues.len(),
+        groups: groups.len(),
+        wards: &resources.wards,
+        next_id,
+        layout_version: resources.layout.version(),
+    };
+    validate::council(&resources.council, &bounds)?;
+    validate::venue_labels(&resources.venue_labels, &venues)?;
+    validate::resources(
+        &bounds,
+        &resources.ward_cultures,
+        &resources.layout,
+        &resources.peer_signals,
+        &resources.closures,
+        &resources.venue_history,
+    )?;
+    for (id, v) in venues.iter().enumerate() {
+        validate::venue(v, id, &bounds).map_err(|e| format!("venue {id}: {e}"))?;
+    }
+    for (id, g) in groups.iter().enumerate() {
+        validate::group(g, id, &bounds).map_err(|e| format!("group {id}: {e}"))?;
+    }
+    for (k, e) in events.iter().enumerate() {
+        validate::event(&e.kind, e.tick, e.ward, k, &bounds)?;
+    }
+    for (k, o) in observations.iter().enumerate() {
+        let saved = validate::SavedMetric {
+            tick: o.tick,
+            ward: o.ward,
+            metric: &o.metric,
+            value: o.value,
+        };
+        validate::observation(&saved, k, &bounds)?;
+    }
+
     let mut world = World::new();
     let mut entities = Vec::with_capacity(residents.len());
     let mut wards = Vec::with_capacity(residents.len());
@@ -572,44 +594,18 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
                 "the resident in slot {slot} does not match the slot index"
             ));
         }
-        wards.push(r.resident.ward);
-        entities.push(
-            world
-                .spawn((
-                    r.resident,
-                    r.identity,
-                    r.trust,
-                    r.attitudes,
-                    r.ties
-                        .into_ties()
-                        .map_err(|e| format!("slot {slot}: {e}"))?,
-                    r.memberships,
-                    r.civic,
-                    r.recent,
-                    r.haunts,
-                    r.choices
-                        .into_choices()
-                        .map_err(|e| format!("slot {slot}: {e}"))?,
-                    r.outings,
-                    r.departure,
-                ))
-                .id(),
-        );
+        let bundle = r
+            .into_bundle()
+            .and_then(|b| validate::resident(&b, slot, &bounds).map(|()| b))
+            .map_err(|e| format!("the resident in slot {slot}: {e}"))?;
+        wards.push(bundle.resident.ward);
+        entities.push(world.spawn(bundle).id());
     }
-    let mut venue_entities = Vec::with_capacity(venues.len());
-    for (id, v) in venues.into_iter().enumerate() {
-        if usize::from(v.id) != id {
-            return Err(format!("venue {id} is saved with id {}", v.id));
-        }
-        venue_entities.push(world.spawn((v, EncounterLog::default())).id());
-    }
-    let mut group_entities = Vec::with_capacity(groups.len());
-    for (id, g) in groups.into_iter().enumerate() {
-        if usize::from(g.id) != id {
-            return Err(format!("group {id} is saved with id {}", g.id));
-        }
-        group_entities.push(world.spawn(g).id());
-    }
+    let venue_entities: Vec<Entity> = venues
+        .into_iter()
+        .map(|v| world.spawn((v, EncounterLog::default())).id())
+        .collect();
+    let group_entities: Vec<Entity> = groups.into_iter().map(|g| world.spawn(g).id()).collect();
     let mut names = Names::new();
     let events = events
         .into_iter()

@@ -9,6 +9,7 @@
 
 pub mod batches;
 pub mod components;
+pub mod resident;
 
 pub mod belonging;
 pub mod council_budget;

@@ -14,35 +14,21 @@
 
 use super::batches::Collector;
 use super::components::*;
+use super::resident::{ResidentBundle, ResidentParts};
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::town::{new_resident, weighted_index};
+use crate::town::weighted_index;
 use bevy_ecs::prelude::*;
 
 /// Attempts to find each neighbour for a newcomer.
 const NEIGHBOUR_TRIES: u32 = 40;
-
-type Whole<'a> = (
-    &'a mut Resident,
-    &'a mut Identity,
-    &'a mut TrustState,
-    &'a mut Attitudes,
-    &'a mut Ties,
-    &'a mut Memberships,
-    &'a mut Civic,
-    &'a mut Recent,
-    &'a mut Haunts,
-    &'a mut ChoiceSet,
-    &'a mut Outings,
-    &'a mut Departure,
-);
 
 /// What the weekly leaving decision reads and writes.
 type Ageing<'a> = (&'a mut Resident, &'a Attitudes, &'a mut Departure);
 
 #[allow(clippy::too_many_arguments)]
 pub fn turnover(
-    mut residents: ParamSet<(Query<Ageing>, Query<Whole>)>,
+    mut residents: ParamSet<(Query<Ageing>, Query<ResidentParts>)>,
     mut slots: ResMut<SlotIndex>,
     mut next_id: ResMut<NextResidentId>,
     cultures: Res<WardCultures>,
@@ -110,45 +96,13 @@ pub fn turnover(
         next_id.0 += 1;
         let mut rng = seeds.tick_stream(Purpose::Newcomer, u64::from(id), 1);
         let ward = weighted_index(&shares, rng.random::<f64>()) as u16;
-        let init = new_resident(s, seeds, &cultures.0, id, slot, ward, true);
         let entity = slots.entity(slot);
         slots.ids[slot as usize] = id;
         slots.wards[slot as usize] = ward;
-        {
-            let Ok(item) = residents.get_mut(entity) else {
-                continue;
-            };
-            let (
-                mut r,
-                mut i,
-                mut tr,
-                mut a,
-                mut ties,
-                mut m,
-                mut c,
-                mut rec,
-                mut h,
-                mut ch,
-                mut o,
-                mut d,
-            ) = item;
-            *r = init.resident.clone();
-            *i = init.identity;
-            *tr = init.trust;
-            *a = init.attitudes;
-            *ties = Ties::default();
-            *m = Memberships::default();
-            *c = Civic {
-                participated: false,
-                last_participated: NEVER,
-                assembly_step: NEVER,
-            };
-            *rec = Recent::default();
-            *h = Haunts::default();
-            *ch = ChoiceSet::default();
-            *o = Outings::default();
-            *d = Departure::default();
-        }
+        let Ok(mut leaver) = residents.get_mut(entity) else {
+            continue;
+        };
+        ResidentBundle::newcomer(s, seeds, &cultures.0, id, slot, ward).replace(&mut leaver);
         // A few neighbours to start with.
         let n = slots.len();
         for _ in 0..t.newcomer_ties {
@@ -157,16 +111,19 @@ pub fn turnover(
                 if other == slot || slots.wards[other as usize] != ward {
                     continue;
                 }
-                let Ok(mut item) = residents.get_mut(slots.entity(other)) else {
+                let Ok(mut neighbour) = residents.get_mut(slots.entity(other)) else {
                     continue;
                 };
-                debug_assert_eq!(item.0.ward, ward, "the slot index's ward is stale");
-                if item.4.position(id).is_some() {
+                debug_assert_eq!(
+                    neighbour.resident.ward, ward,
+                    "the slot index's ward is stale"
+                );
+                if neighbour.ties.position(id).is_some() {
                     continue;
                 }
                 let them = Tie {
                     slot: other,
-                    id: item.0.id,
+                    id: neighbour.resident.id,
                     strength: 0.3,
                 };
                 let me = Tie {
@@ -174,10 +131,10 @@ pub fn turnover(
                     id,
                     strength: 0.3,
                 };
-                if item.4.add(me, cap)
+                if neighbour.ties.add(me, cap)
                     && let Ok(mut newcomer) = residents.get_mut(entity)
                 {
-                    newcomer.4.add(them, cap);
+                    newcomer.ties.add(them, cap);
                 }
                 break;
             }

@@ -1,7 +1,7 @@
 //! Drawing one resident: age, work, pit history, identity, sociability, dispositions.
 //!
-//! Used for the first population and for every newcomer (turnover), so both are drawn the same
-//! way. Coalfield residents start with lower trust, council trust and efficacy than England as a
+//! Used for the first population and for every newcomer (turnover, through
+//! `model::resident::ResidentBundle::newcomer`), so both are drawn the same way. Coalfield residents start with lower trust, council trust and efficacy than England as a
 //! whole (Abreu & Jones 2021); deprivation lowers them further and raises unemployment.
 
 use crate::model::components::*;
@@ -13,7 +13,9 @@ const WARD_STREAM_BASE: u64 = 1 << 40;
 /// Chance that a trait follows the ward's own culture rather than being drawn at random.
 const WARD_CULTURE_PULL: f64 = 0.35;
 
-/// All components of a resident at creation.
+/// What is drawn for a resident: who they are, their traits and dispositions, and (for the
+/// town's founders, filled in by the town plan) their first ties and memberships. The rest of
+/// what a resident carries starts empty: `model::resident::ResidentBundle` adds it.
 #[derive(Clone, Debug)]
 pub struct ResidentInit {
     pub resident: Resident,

@@ -415,6 +415,79 @@ fn a_checkpoint_of_another_scenario_is_refused() {
     );
 }
 
+/// Rewrites the checkpoint at `path` with `edit` applied to its world and its checksum
+/// recomputed: what a forger, or a faulty build, would leave behind.
+fn forge(path: &Path, edit: impl FnOnce(&mut cohesion::Simulation)) {
+    use cohesion::checkpoint::snapshot;
+    use sha2::{Digest, Sha256};
+    let bytes = fs::read(path).unwrap();
+    // magic (8) | format (4) | header length (4) | header | state | SHA-256 (32)
+    let head_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let start = 16 + head_len;
+    let scenario = cohesion::Scenario::from_toml(TOWN, "town.toml").unwrap();
+    let seeds = cohesion::Seeds {
+        master: 11,
+        replicate: 0,
+    };
+    let mut sim = snapshot::restore(&scenario, seeds, &bytes[start..bytes.len() - 32]).unwrap();
+    edit(&mut sim);
+    let mut out = bytes[..start].to_vec();
+    snapshot::write(&sim, &mut out).unwrap();
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    fs::write(path, out).unwrap();
+}
+
+#[test]
+fn a_forged_checkpoint_is_refused_naming_the_file() {
+    use cohesion::model::components::{Attitudes, Outings, SlotIndex};
+    let s = Setup::new();
+    type Edit = fn(&mut cohesion::Simulation);
+    let edits: [(&str, Edit, &str); 2] = [
+        (
+            "index",
+            |sim| {
+                // An outing to a venue that does not exist: a mechanism would index past the
+                // end of the venues.
+                let e = sim.world().resource::<SlotIndex>().entity(5);
+                let mut outings = sim.world_mut().get_mut::<Outings>(e).unwrap();
+                outings.len = 1;
+                outings.venues[0] = 60_000;
+            },
+            "outing 0 names venue 60000",
+        ),
+        (
+            "nan",
+            |sim| {
+                let e = sim.world().resource::<SlotIndex>().entity(7);
+                sim.world_mut().get_mut::<Attitudes>(e).unwrap().belonging = f32::NAN;
+            },
+            "belonging is NaN",
+        ),
+    ];
+    for (out, edit, says) in edits {
+        let kept = stopped_with_two_checkpoints(&s, out);
+        let partial = s.root.join(format!("{out}.partial"));
+        let newest = partial.join(format!("checkpoint-{:06}.bin", kept[0]));
+        forge(&newest, edit);
+        let run = cohesion(&s.root, &["run", "--resume", out]);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        // The run's opening line, then the refusal on one line.
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(lines.len(), 1, "one error line: {err}");
+        let file = format!("{out}.partial/checkpoint-{:06}.bin", kept[0]);
+        assert!(
+            lines[0].contains(&file) && lines[0].contains(says),
+            "names the file and what is wrong: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(newest.exists(), "the forged checkpoint is left where it is");
+        assert_eq!(checkpoints(&partial), kept, "and the older one is not used");
+        assert!(!s.root.join(out).exists(), "nothing is written");
+    }
+}
+
 /// A sweep of runs slow enough for a stop to land part-way.
 const SWEEP: &str = r#"
 name = "stoppable"
