@@ -11,11 +11,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The `sweep` and `merge` commands.
+/// The `sweep`, `merge` and `calibrate` commands.
 mod cli {
+    pub mod calibrate;
     pub mod sweep;
 }
 
+use cli::calibrate as calibrate_command;
 use cli::sweep as sweep_command;
 
 /// The scenario `run` runs when none is named, and the default seed.
@@ -97,6 +99,12 @@ enum Command {
     /// from SLURM_ARRAY_TASK_ID. `--slurm` writes DIR/sweep.sbatch instead of running.
     /// A sweep that ran whole here is merged at the end (see `cohesion merge`).
     Sweep(sweep_command::SweepArgs),
+    /// Fit parameters to published series (data/targets) by ABC-SMC, resumably.
+    ///
+    /// Writes posterior.csv (weighted parameter sets), predictive.csv, calibration.json and
+    /// charts into --out. Rerunning the same command goes on after an interruption;
+    /// `--shard I/N` runs one share of each generation, and `--slurm` writes a job array.
+    Calibrate(calibrate_command::CalibrateArgs),
     /// Merge a sweep's runs: results.csv, summary.csv, charts, and sensitivity.csv for a
     /// Morris design.
     Merge {
@@ -283,6 +291,7 @@ fn main() -> ExitCode {
             )
         }
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
+        Some(Command::Calibrate(args)) => calibrate_command::calibrate(args),
         Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
             Ok(s) => emit(&format!(

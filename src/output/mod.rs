@@ -10,6 +10,7 @@
 //! Architecture invariant: everything written here except `timings.json` is a function of the
 //! engine version, the scenario and the seed alone.
 
+pub mod calibration_charts;
 pub mod charts;
 pub mod comparison;
 pub mod csv;

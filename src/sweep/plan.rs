@@ -452,14 +452,14 @@ fn design_points(spec: &SweepSpec, levels: &[Vec<Level>]) -> (Vec<Vec<Level>>, V
 }
 
 /// A scenario as a TOML table, every key present.
-fn tree_of(s: &Scenario) -> toml::Table {
+pub fn tree_of(s: &Scenario) -> toml::Table {
     s.to_toml()
         .parse::<toml::Table>()
         .expect("a resolved scenario always reads back as TOML")
 }
 
 /// The scenario a table describes, or why it is not valid (without the generated text's lines).
-fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
+pub fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
     let text = toml::to_string(t).map_err(|e| e.to_string())?;
     Scenario::from_toml(&text, origin).map_err(|e| match e.key {
         Some(k) => format!("key `{k}`: {}", e.message),
