@@ -14,6 +14,7 @@ use std::process::ExitCode;
 /// The `sweep`, `merge` and `calibrate` commands.
 mod cli {
     pub mod calibrate;
+    pub mod drive;
     pub mod sweep;
 }
 
@@ -89,8 +90,16 @@ enum Command {
         checkpoint_every: Option<u32>,
         /// Continue an interrupted run from its newest intact checkpoint. DIR is the run's
         /// --out (or its DIR.partial); the scenario, seed and options come from there.
-        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "seed", "replicate", "out", "force", "summarise"])]
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "seed", "replicate", "out", "force", "summarise", "set"])]
         resume: Option<PathBuf>,
+        /// Change a parameter by name before running, checked as a sweep's [set] is
+        /// (repeatable): --set council.openness=0.6 --set events.austerity.cut_per_year=0.03.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print one line of JSON on stdout when done: the headline metrics' means over the
+        /// final year, with the scenario, seed and output directory.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///
@@ -144,6 +153,14 @@ enum Command {
         /// is always reported.
         #[arg(long = "effects-year", value_delimiter = ',')]
         effects_years: Vec<i32>,
+        /// Change a parameter by name in every scenario, checked as a sweep's [set] is
+        /// (repeatable): --set council.openness=0.6.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print one line of JSON on stdout when done: each scenario's headline means over the
+        /// final year and its effects against the first, with 95% intervals.
+        #[arg(long)]
+        json: bool,
     },
     /// Validate a scenario and print it fully resolved, every default filled in.
     Check {
@@ -214,6 +231,8 @@ fn main() -> ExitCode {
             target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
             force: false,
             effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
+            set: Vec::new(),
+            json: false,
         }),
         Some(Command::Compare {
             scenarios,
@@ -223,6 +242,8 @@ fn main() -> ExitCode {
             out,
             force,
             effects_years,
+            set,
+            json,
         }) => {
             let target = Target::Dir(out.unwrap_or_else(|| {
                 let stems: Vec<String> = scenarios
@@ -245,6 +266,8 @@ fn main() -> ExitCode {
                 target,
                 force,
                 effects_years,
+                set,
+                json,
             })
         }
         Some(Command::Run {
@@ -257,6 +280,8 @@ fn main() -> ExitCode {
             summarise,
             checkpoint_every,
             resume,
+            set,
+            json,
         }) => {
             if let Some(dir) = resume {
                 return match cohesion::checkpoint::resume::find(&dir) {
@@ -265,6 +290,7 @@ fn main() -> ExitCode {
                         threads,
                         checkpoint_every.or(r.checkpoint_every),
                         true,
+                        json,
                     ),
                     Err(e) => fail(&e.to_string(), e.exit_code() as u8),
                 };
@@ -288,6 +314,8 @@ fn main() -> ExitCode {
                 force,
                 summarise.as_deref(),
                 checkpoint_every,
+                &set,
+                json,
             )
         }
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
@@ -367,10 +395,16 @@ fn run_command(
     force: bool,
     summarise: Option<&std::path::Path>,
     checkpoint_every: Option<u32>,
+    set: &[String],
+    json: bool,
 ) -> ExitCode {
     let scenario = match Scenario::load(name) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string(), 2),
+    };
+    let scenario = match cli::drive::apply(scenario, set) {
+        Ok(s) => s,
+        Err(m) => return fail(&m, 2),
     };
     let summarise = match summarise.map(cohesion::sweep::SweepSpec::load) {
         None => Vec::new(),
@@ -403,7 +437,7 @@ fn run_command(
         force,
         summarise,
     };
-    run_request(request, threads, checkpoint_every, false)
+    run_request(request, threads, checkpoint_every, false, json)
 }
 
 /// Runs `request` (continuing from its checkpoints with `resume`), stopping cleanly with a
@@ -413,7 +447,9 @@ fn run_request(
     threads: Option<usize>,
     checkpoint_every: Option<u32>,
     resume: bool,
+    json: bool,
 ) -> ExitCode {
+    let (scenario, replicate) = (request.scenario.clone(), request.replicate);
     let stop = match cohesion::signals::StopFlag::on_signals() {
         Ok(flag) => flag,
         Err(e) => return fail(&format!("cannot set up signal handling: {e}"), 1),
@@ -483,6 +519,12 @@ fn run_request(
         bar.finish_and_clear();
     }
     match result {
+        Ok(summary) if json => {
+            match cli::drive::run_line(&summary.dir, &scenario, seed, replicate) {
+                Ok(line) => emit(&line),
+                Err(m) => fail(&m, 1),
+            }
+        }
         Ok(summary) => {
             let t = &summary.timings;
             let parts: Vec<String> = summary
@@ -515,6 +557,8 @@ struct CompareArgs {
     target: Target,
     force: bool,
     effects_years: Vec<i32>,
+    set: Vec<String>,
+    json: bool,
 }
 
 /// The command line that reproduces a comparison (threads and output folder aside).
@@ -527,15 +571,22 @@ fn compare_command_line(args: &CompareArgs) -> String {
         let years: Vec<String> = args.effects_years.iter().map(|y| y.to_string()).collect();
         words.push(format!("--effects-year {}", years.join(",")));
     }
+    for item in &args.set {
+        words.push(format!("--set {item}"));
+    }
     words.join(" ")
 }
 
 fn compare_command(args: CompareArgs) -> ExitCode {
     let mut scenarios = Vec::with_capacity(args.names.len());
     for name in &args.names {
-        match Scenario::load(name) {
-            Ok(s) => scenarios.push(s),
+        let scenario = match Scenario::load(name) {
+            Ok(s) => s,
             Err(e) => return fail(&e.to_string(), 2),
+        };
+        match cli::drive::apply(scenario, &args.set) {
+            Ok(s) => scenarios.push(s),
+            Err(m) => return fail(&m, 2),
         }
     }
     let plan = ComparePlan {
@@ -593,6 +644,9 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         bar.finish_and_clear();
     }
     match result {
+        Ok(summary) if args.json => {
+            emit(&cli::drive::compare_line(&summary.dir, &summary.comparison))
+        }
         Ok(summary) => {
             let t = &summary.timings;
             let cmp = &summary.comparison;

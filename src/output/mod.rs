@@ -17,6 +17,7 @@ pub mod csv;
 pub mod manifest;
 pub mod map;
 pub mod report;
+pub mod sobol_chart;
 pub mod sweep_charts;
 
 use crate::sim::RunOutput;
