@@ -286,3 +286,23 @@ fn bad_calibrations_exit_2_with_file_line_and_key_and_write_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_example_calibrations_resolve_with_the_budgets_the_docs_state() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/calibrations");
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            cohesion::calibration::Plan::load(path.to_str().unwrap())
+                .unwrap_or_else(|e| panic!("{e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "{seen} example calibrations");
+    let behaviour = cohesion::calibration::Plan::load("behaviour").unwrap();
+    let m = &behaviour.spec.method;
+    assert_eq!((m.particles, m.generations, m.predictive), (120, 5, 40));
+    assert_eq!(behaviour.base.town.residents, 1500);
+    assert_eq!(behaviour.points.iter().filter(|p| p.held_out).count(), 7);
+}

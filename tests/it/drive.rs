@@ -30,9 +30,9 @@ fn set_reaches_the_written_scenario_and_json_parses() {
             "--set",
             "council.openness=0.61",
             "--set",
-            "time.years=1",
+            "time.years=2",
             "--set",
-            "events.close.count=0",
+            "events.close.year=2010",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -40,7 +40,7 @@ fn set_reaches_the_written_scenario_and_json_parses() {
     assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
     let line: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(line["scenario"], "small");
-    assert_eq!(line["year"], 2010);
+    assert_eq!(line["year"], 2011);
     for metric in cohesion::metrics::headline() {
         let v = line["outcomes"][metric.name].as_f64();
         assert!(v.is_some_and(f64::is_finite), "{}: {line}", metric.name);
@@ -50,8 +50,8 @@ fn set_reaches_the_written_scenario_and_json_parses() {
         .parse()
         .unwrap();
     assert_eq!(written["council"]["openness"].as_float(), Some(0.61));
-    assert_eq!(written["time"]["years"].as_integer(), Some(1));
-    assert_eq!(written["events"][0]["count"].as_integer(), Some(0));
+    assert_eq!(written["time"]["years"].as_integer(), Some(2));
+    assert_eq!(written["events"][0]["year"].as_integer(), Some(2010));
     // The value written is the one the outcomes came from: a run of the written file agrees.
     let again = cohesion(
         tmp.path(),
@@ -104,7 +104,7 @@ fn compare_applies_set_to_every_scenario_and_prints_json() {
             "c",
             "--json",
             "--set",
-            "time.years=1",
+            "time.years=2",
             "--set",
             "council.openness=0.4",
         ],
@@ -112,7 +112,7 @@ fn compare_applies_set_to_every_scenario_and_prints_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["reference"], "a");
-    assert_eq!(line["year"], 2010);
+    assert_eq!(line["year"], 2011);
     let scenarios = line["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), 2);
     assert!(scenarios[0]["outcomes"]["belonging"].is_f64());

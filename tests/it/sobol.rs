@@ -86,8 +86,21 @@ fn merged_sobol_indices_are_what_the_library_computes_from_the_runs() {
     let mut expected =
         String::from("metric,param,s1,s1_low,s1_high,st,st_low,st_high,variance,resamples\n");
     let number = cohesion::output::csv::number;
-    for (column, m) in [("belonging_final", 5), ("trust_final", 6)] {
-        let outputs: Vec<f64> = rows.iter().map(|r| r[m]).collect();
+    // The runs' own values, at full precision (results.csv rounds them to six decimals).
+    let run_values: Vec<serde_json::Value> = (0..rows.len())
+        .map(|p| {
+            let text = fs::read_to_string(dir.join(format!("runs/p{p:04}-r00.json"))).unwrap();
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect();
+    for (column, m) in [("belonging_final", 0), ("trust_final", 1)] {
+        let outputs: Vec<f64> = run_values
+            .iter()
+            .map(|r| {
+                assert_eq!(r["metrics"][m][0], column);
+                r["metrics"][m][1].as_f64().unwrap()
+            })
+            .collect();
         let ix = indices(&design, &outputs, 200).unwrap();
         for (p, name) in ix.names.iter().enumerate() {
             let (a, b) = (ix.first[p], ix.total[p]);
