@@ -5,6 +5,7 @@
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
 pub mod calibrate;
+pub mod calibration;
 pub mod checkpoint;
 pub mod classic;
 pub mod compare;

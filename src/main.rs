@@ -12,11 +12,14 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The `sweep` and `merge` commands.
+/// The `sweep`, `merge` and `calibrate` commands.
 mod cli {
+    pub mod calibrate;
+    pub mod drive;
     pub mod sweep;
 }
 
+use cli::calibrate as calibrate_command;
 use cli::sweep as sweep_command;
 
 /// The scenario `run` runs when none is named, and the default seed.
@@ -88,8 +91,16 @@ enum Command {
         checkpoint_every: Option<u32>,
         /// Continue an interrupted run from its newest intact checkpoint. DIR is the run's
         /// --out (or its DIR.partial); the scenario, seed and options come from there.
-        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "seed", "replicate", "out", "force", "summarise"])]
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "seed", "replicate", "out", "force", "summarise", "set"])]
         resume: Option<PathBuf>,
+        /// Change a parameter by name before running, checked as a sweep's [set] is
+        /// (repeatable): --set council.openness=0.6 --set events.austerity.cut_per_year=0.03.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print one line of JSON on stdout when done: the headline metrics' means over the
+        /// final year, with the scenario, seed and output directory.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///
@@ -98,6 +109,12 @@ enum Command {
     /// from SLURM_ARRAY_TASK_ID. `--slurm` writes DIR/sweep.sbatch instead of running.
     /// A sweep that ran whole here is merged at the end (see `cohesion merge`).
     Sweep(sweep_command::SweepArgs),
+    /// Fit parameters to published series (data/targets) by ABC-SMC, resumably.
+    ///
+    /// Writes posterior.csv (weighted parameter sets), predictive.csv, calibration.json and
+    /// charts into --out. Rerunning the same command goes on after an interruption;
+    /// `--shard I/N` runs one share of each generation, and `--slurm` writes a job array.
+    Calibrate(calibrate_command::CalibrateArgs),
     /// Merge a sweep's runs: results.csv, summary.csv, charts, and sensitivity.csv for a
     /// Morris design.
     Merge {
@@ -137,6 +154,14 @@ enum Command {
         /// is always reported.
         #[arg(long = "effects-year", value_delimiter = ',')]
         effects_years: Vec<i32>,
+        /// Change a parameter by name in every scenario, checked as a sweep's [set] is
+        /// (repeatable): --set council.openness=0.6.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print one line of JSON on stdout when done: each scenario's headline means over the
+        /// final year and its effects against the first, with 95% intervals.
+        #[arg(long)]
+        json: bool,
     },
     /// Validate a scenario and print it fully resolved, every default filled in.
     Check {
@@ -207,6 +232,8 @@ fn main() -> ExitCode {
             target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
             force: false,
             effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
+            set: Vec::new(),
+            json: false,
         }),
         Some(Command::Compare {
             scenarios,
@@ -216,6 +243,8 @@ fn main() -> ExitCode {
             out,
             force,
             effects_years,
+            set,
+            json,
         }) => {
             let target = Target::Dir(out.unwrap_or_else(|| {
                 let stems: Vec<String> = scenarios
@@ -238,6 +267,8 @@ fn main() -> ExitCode {
                 target,
                 force,
                 effects_years,
+                set,
+                json,
             })
         }
         Some(Command::Run {
@@ -250,6 +281,8 @@ fn main() -> ExitCode {
             summarise,
             checkpoint_every,
             resume,
+            set,
+            json,
         }) => {
             if let Some(dir) = resume {
                 return match cohesion::checkpoint::resume::find(&dir) {
@@ -258,6 +291,7 @@ fn main() -> ExitCode {
                         threads,
                         checkpoint_every.or(r.checkpoint_every),
                         true,
+                        json,
                     ),
                     Err(e) => fail(&e.to_string(), e.exit_code() as u8),
                 };
@@ -281,9 +315,12 @@ fn main() -> ExitCode {
                 force,
                 summarise.as_deref(),
                 checkpoint_every,
+                &set,
+                json,
             )
         }
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
+        Some(Command::Calibrate(args)) => calibrate_command::calibrate(args),
         Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
         Some(Command::Check { scenario }) => match Scenario::load(&scenario) {
             Ok(s) => emit(&format!(
@@ -396,6 +433,8 @@ fn run_command(
     force: bool,
     summarise: Option<&std::path::Path>,
     checkpoint_every: Option<u32>,
+    set: &[String],
+    json: bool,
 ) -> ExitCode {
     let inputs: Vec<PathBuf> = input_files(&[name])
         .into_iter()
@@ -407,6 +446,10 @@ fn run_command(
     let scenario = match Scenario::load(name) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string(), 2),
+    };
+    let scenario = match cli::drive::apply(scenario, set) {
+        Ok(s) => s,
+        Err(m) => return fail(&m, 2),
     };
     let summarise = match summarise.map(cohesion::sweep::SweepSpec::load) {
         None => Vec::new(),
@@ -439,7 +482,7 @@ fn run_command(
         force,
         summarise,
     };
-    run_request(request, threads, checkpoint_every, false)
+    run_request(request, threads, checkpoint_every, false, json)
 }
 
 /// Runs `request` (continuing from its checkpoints with `resume`), stopping cleanly with a
@@ -449,7 +492,9 @@ fn run_request(
     threads: Option<usize>,
     checkpoint_every: Option<u32>,
     resume: bool,
+    json: bool,
 ) -> ExitCode {
+    let (scenario, replicate) = (request.scenario.clone(), request.replicate);
     let stop = match cohesion::signals::StopFlag::on_signals() {
         Ok(flag) => flag,
         Err(e) => return fail(&format!("cannot set up signal handling: {e}"), 1),
@@ -522,6 +567,12 @@ fn run_request(
         bar.finish_and_clear();
     }
     match result {
+        Ok(summary) if json => {
+            match cli::drive::run_line(&summary.dir, &scenario, seed, replicate) {
+                Ok(line) => emit(&line),
+                Err(m) => fail(&m, 1),
+            }
+        }
         Ok(summary) => {
             let t = &summary.timings;
             let parts: Vec<String> = summary
@@ -554,6 +605,8 @@ struct CompareArgs {
     target: Target,
     force: bool,
     effects_years: Vec<i32>,
+    set: Vec<String>,
+    json: bool,
 }
 
 /// The command line that reproduces a comparison (threads and output folder aside).
@@ -566,6 +619,9 @@ fn compare_command_line(args: &CompareArgs) -> String {
         let years: Vec<String> = args.effects_years.iter().map(|y| y.to_string()).collect();
         words.push(format!("--effects-year {}", years.join(",")));
     }
+    for item in &args.set {
+        words.push(format!("--set {item}"));
+    }
     words.join(" ")
 }
 
@@ -577,9 +633,13 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     }
     let mut scenarios = Vec::with_capacity(args.names.len());
     for name in &args.names {
-        match Scenario::load(name) {
-            Ok(s) => scenarios.push(s),
+        let scenario = match Scenario::load(name) {
+            Ok(s) => s,
             Err(e) => return fail(&e.to_string(), 2),
+        };
+        match cli::drive::apply(scenario, &args.set) {
+            Ok(s) => scenarios.push(s),
+            Err(m) => return fail(&m, 2),
         }
     }
     let plan = ComparePlan {
@@ -639,6 +699,9 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         bar.finish_and_clear();
     }
     match result {
+        Ok(summary) if args.json => {
+            emit(&cli::drive::compare_line(&summary.dir, &summary.comparison))
+        }
         Ok(summary) => {
             let t = &summary.timings;
             let cmp = &summary.comparison;

@@ -311,10 +311,10 @@ fn merged_text(dir: &Path, m: &merge::Merged) -> String {
         m.expected,
         dir.display(),
         m.files.len(),
-        if m.ranking.is_empty() {
-            ""
-        } else {
+        if m.files.iter().any(|f| f == "sensitivity.csv") {
             ", sensitivity.csv"
+        } else {
+            ""
         }
     );
     for (metric, ranks) in &m.ranking {

@@ -14,12 +14,14 @@
 //! Architecture invariant: everything written here except `timings.json` is a function of the
 //! engine version, the scenario and the seed alone.
 
+pub mod calibration_charts;
 pub mod charts;
 pub mod comparison;
 pub mod csv;
 pub mod manifest;
 pub mod map;
 pub mod report;
+pub mod sobol_chart;
 pub mod sweep_charts;
 pub mod terminal;
 

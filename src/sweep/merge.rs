@@ -46,7 +46,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
     let Collected {
         runs,
         missing,
-        problems,
+        mut problems,
     } = collect(dir, &record)?;
     if (!missing.is_empty() || !problems.is_empty()) && !allow_partial {
         let mut lines = Vec::new();
@@ -132,6 +132,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
     // sensitivity.csv (Morris).
     let mut ranking = Vec::new();
     let mut morris_stats = Vec::new();
+    let mut sobol_results = Vec::new();
     if !record.morris.is_empty() {
         let mut text = String::from("metric,param,rank,mu_star,mu,sigma,effects\n");
         for (m, column) in metrics.iter().enumerate() {
@@ -163,6 +164,15 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
         }
         write_atomic(&dir.join(SENSITIVITY), text.as_bytes())?;
         files.push(SENSITIVITY.to_string());
+    } else if let Some(sobol) = &record.sobol {
+        let means: Vec<Vec<Option<f64>>> = estimates
+            .iter()
+            .map(|per| per.iter().map(|e| (e.n > 0).then_some(e.mean)).collect())
+            .collect();
+        sobol_results = super::sobol::analyse(sobol, &metrics, &means);
+        let text = super::sobol::csv(&sobol_results);
+        write_atomic(&dir.join(SENSITIVITY), text.as_bytes())?;
+        files.push(SENSITIVITY.to_string());
     } else if dir.join(SENSITIVITY).exists() {
         fs::remove_file(dir.join(SENSITIVITY)).map_err(io(SENSITIVITY))?;
     }
@@ -174,6 +184,23 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
         &estimates,
         &morris_stats,
     )?);
+    for (m, (column, result)) in sobol_results.iter().enumerate() {
+        match result {
+            Ok(ix) => files.extend(
+                crate::output::sobol_chart::write_sobol_chart(
+                    &dir.join(CHARTS),
+                    &format!("sobol_{column}"),
+                    &format!("Sobol indices: {}", record.metrics()[m].describe()),
+                    &ix.names,
+                    &ix.first,
+                    &ix.total,
+                )
+                .map_err(|e| SweepError::Io(format!("writing charts: {e}")))?
+                .map(|f| format!("{CHARTS}/{f}")),
+            ),
+            Err(why) => problems.push(format!("no Sobol indices for {column}: {why}")),
+        }
+    }
 
     // manifest.json, last: what was merged and the hash of every file.
     let manifest = Manifest {

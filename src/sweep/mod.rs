@@ -11,6 +11,7 @@ pub mod morris;
 pub mod plan;
 pub mod runner;
 pub mod slurm;
+pub mod sobol;
 pub mod spec;
 
 pub use plan::Plan;

@@ -15,6 +15,7 @@ use super::design::{self, Bounds};
 use super::spec::{Axis, SweepSpec};
 use crate::Scenario;
 use crate::scenario::{ScenarioError, hex};
+use crate::sensitivity::SaltelliDesign;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -58,6 +59,8 @@ pub struct Plan {
     pub points: Vec<Point>,
     /// For a Morris design, its trajectories.
     pub morris: Vec<MorrisPath>,
+    /// For a Sobol design, the Saltelli design whose points are the sweep's, in order.
+    pub sobol: Option<SaltelliDesign>,
     /// SHA-256 of everything that decides the runs' results (see [`Plan::identity`]).
     pub hash: String,
 }
@@ -139,7 +142,18 @@ impl Plan {
             levels.push(used);
         }
 
-        let (unit_points, morris) = design_points(&spec, &levels);
+        let sobol = sobol_design(&spec).map_err(|m| at("sobol", m))?;
+        let (unit_points, morris) = match &sobol {
+            Some(design) => (
+                design
+                    .points()
+                    .into_iter()
+                    .map(|p| p.into_iter().map(Level::Num).collect())
+                    .collect(),
+                Vec::new(),
+            ),
+            None => design_points(&spec, &levels),
+        };
         let mut points = Vec::with_capacity(unit_points.len());
         let n_points = unit_points.len();
         for (p, values) in unit_points.into_iter().enumerate() {
@@ -206,6 +220,7 @@ impl Plan {
             base,
             points,
             morris,
+            sobol,
             hash: String::new(),
         };
         plan.hash = plan.identity().hash();
@@ -387,6 +402,28 @@ fn axis_levels(axis: &Axis) -> Vec<Level> {
         .unwrap_or_default()
 }
 
+/// The Saltelli design of a `[sobol]` sweep over its axes' bounds (each axis uniform, or
+/// log-uniform for `scale = "log"`), or none for another design.
+fn sobol_design(spec: &SweepSpec) -> Result<Option<SaltelliDesign>, String> {
+    let Some(s) = &spec.sobol else {
+        return Ok(None);
+    };
+    let axes = spec
+        .axes
+        .iter()
+        .filter_map(|a| {
+            a.bounds.map(|[lo, hi]| match a.scale {
+                super::spec::ScaleKind::Log => crate::space::Axis::log_uniform(&a.param, lo, hi),
+                super::spec::ScaleKind::Linear => crate::space::Axis::uniform(&a.param, lo, hi),
+            })
+        })
+        .collect();
+    let space = crate::space::Space::new(axes).map_err(|e| e.to_string())?;
+    SaltelliDesign::new(space, s.samples, s.seed.unwrap_or(spec.seed))
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// Every point's values, in design order, and the Morris trajectories if any.
 fn design_points(spec: &SweepSpec, levels: &[Vec<Level>]) -> (Vec<Vec<Level>>, Vec<MorrisPath>) {
     let bounds: Vec<(usize, Bounds)> = spec
@@ -447,14 +484,14 @@ fn design_points(spec: &SweepSpec, levels: &[Vec<Level>]) -> (Vec<Vec<Level>>, V
 }
 
 /// A scenario as a TOML table, every key present.
-fn tree_of(s: &Scenario) -> toml::Table {
+pub fn tree_of(s: &Scenario) -> toml::Table {
     s.to_toml()
         .parse::<toml::Table>()
         .expect("a resolved scenario always reads back as TOML")
 }
 
 /// The scenario a table describes, or why it is not valid (without the generated text's lines).
-fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
+pub fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
     let text = toml::to_string(t).map_err(|e| e.to_string())?;
     Scenario::from_toml(&text, origin).map_err(|e| match e.key {
         Some(k) => format!("key `{k}`: {}", e.message),

@@ -113,7 +113,27 @@ pub struct Record {
     pub point_values: Vec<Vec<Level>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub morris: Vec<MorrisPath>,
+    /// For a Sobol design: what rebuilds its Saltelli design at merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sobol: Option<SobolRecord>,
     pub identity: Identity,
+}
+
+/// A Sobol design as `sweep.json` records it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SobolRecord {
+    pub space: crate::space::Space,
+    pub samples: usize,
+    pub seed: u64,
+    pub resamples: usize,
+}
+
+impl SobolRecord {
+    /// The design whose points are the sweep's, in order.
+    pub fn design(&self) -> Result<crate::sensitivity::SaltelliDesign, String> {
+        crate::sensitivity::SaltelliDesign::new(self.space.clone(), self.samples, self.seed)
+            .map_err(|e| e.to_string())
+    }
 }
 
 pub const SEED_RULE: &str = "Run k (k = replicate × points + point) uses master seed \
@@ -135,6 +155,12 @@ impl Record {
             params: plan.params().iter().map(|s| s.to_string()).collect(),
             point_values: plan.points.iter().map(|p| p.values.clone()).collect(),
             morris: plan.morris.clone(),
+            sobol: plan.sobol.as_ref().map(|d| SobolRecord {
+                space: d.space().clone(),
+                samples: d.base(),
+                seed: d.seed(),
+                resamples: plan.spec.sobol.as_ref().map_or(1000, |s| s.resamples),
+            }),
             identity: plan.identity(),
         }
     }

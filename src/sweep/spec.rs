@@ -65,6 +65,9 @@ pub struct SweepSpec {
     /// A Morris elementary-effects design over the bounds axes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub morris: Option<Morris>,
+    /// A Saltelli design over the bounds axes, for Sobol indices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sobol: Option<Sobol>,
     /// The metrics each run is summarised by.
     #[serde(default, rename = "metric")]
     pub metrics: Vec<Metric>,
@@ -126,6 +129,23 @@ pub struct Morris {
 
 fn four() -> u32 {
     4
+}
+
+/// A Saltelli design for Sobol first-order and total indices (`crate::sensitivity`): `samples`
+/// base rows of `k + 2` points each, drawn from `seed` (the sweep's seed unless given), and
+/// `resamples` bootstrap resamples for the intervals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sobol {
+    pub samples: usize,
+    #[serde(default = "thousand")]
+    pub resamples: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+fn thousand() -> usize {
+    1000
 }
 
 /// A metric to summarise each run by.
@@ -338,6 +358,40 @@ impl SweepSpec {
         }
         let sampled = self.axes.iter().any(|a| a.bounds.is_some());
         let listed = self.axes.iter().any(|a| a.bounds.is_none());
+        if let Some(s) = &self.sobol {
+            if self.lhs.is_some() || self.morris.is_some() {
+                return err(
+                    "sobol",
+                    "choose one design: [sobol], [lhs] or [morris], not two".into(),
+                );
+            }
+            if s.samples < 2 {
+                return err(
+                    "sobol.samples",
+                    "a Sobol design needs at least 2 base samples (a few hundred is usual)".into(),
+                );
+            }
+            if s.resamples == 0 {
+                return err(
+                    "sobol.resamples",
+                    "at least 1 bootstrap resample is needed (1000 is usual)".into(),
+                );
+            }
+            if let Some(seed) = s.seed
+                && i64::try_from(seed).is_err()
+            {
+                return err(
+                    "sobol.seed",
+                    "must be between 0 and 9223372036854775807".into(),
+                );
+            }
+            if listed {
+                return err(
+                    "sobol",
+                    "every axis of a Sobol design gives `bounds` (no `values` or `range`)".into(),
+                );
+            }
+        }
         match (&self.lhs, &self.morris) {
             (Some(_), Some(_)) => {
                 return err(
@@ -384,11 +438,11 @@ impl SweepSpec {
                 }
             }
             (None, None) => {
-                if sampled {
+                if sampled && self.sobol.is_none() {
                     return err(
                         "axis",
-                        "axes with `bounds` are sampled: add [lhs] points = N or [morris] \
-                         trajectories = R"
+                        "axes with `bounds` are sampled: add [lhs] points = N, [morris] \
+                         trajectories = R or [sobol] samples = N"
                             .into(),
                     );
                 }
@@ -703,6 +757,22 @@ summary = "final"
         let e = error(&GOOD.replace("name = \"t\"", "name = \"t\\u001b[2J\""));
         assert_eq!(e.key.as_deref(), Some("name"));
         assert!(e.message.contains("U+001B"), "{e}");
+    }
+
+    #[test]
+    fn a_sobol_design_needs_bounds_axes_and_samples() {
+        let bounds = GOOD.replace("values = [0.2, 0.5]", "bounds = [0.2, 0.5]");
+        let ok = format!("{bounds}\n[sobol]\nsamples = 16\n");
+        let s = SweepSpec::from_toml(&ok, "s").unwrap().sobol.unwrap();
+        assert_eq!((s.samples, s.resamples, s.seed), (16, 1000, None));
+        let e = error(&format!("{bounds}\n[sobol]\nsamples = 1\n"));
+        assert_eq!(e.key.as_deref(), Some("sobol.samples"));
+        let e = error(&format!("{GOOD}\n[sobol]\nsamples = 8\n"));
+        assert!(e.message.contains("every axis of a Sobol design"), "{e}");
+        let e = error(&format!(
+            "{bounds}\n[sobol]\nsamples = 8\n[lhs]\npoints = 3\n"
+        ));
+        assert_eq!(e.key.as_deref(), Some("sobol"));
     }
 
     #[test]

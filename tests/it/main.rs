@@ -6,6 +6,7 @@
 mod common;
 
 mod bad_input;
+mod calibrate;
 mod calibration;
 mod checkpoint;
 mod classic;
@@ -15,6 +16,7 @@ mod docs;
 mod finite_numbers;
 mod force_safety;
 mod fragile_io;
+mod drive;
 mod fuzz_regressions;
 mod interventions;
 mod model_properties;
@@ -24,5 +26,6 @@ mod reproducible;
 mod serve;
 mod serve_hardening;
 mod sized_work;
+mod sobol;
 mod stylised_facts;
 mod sweep;
