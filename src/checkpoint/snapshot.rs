@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 5;
+pub const SCHEMA: u32 = 6;
 
 /// The components a resident carries, all saved, in this order.
 type ResidentComponents<'a> = (
@@ -296,9 +296,10 @@ struct ChoicesRef<'a> {
     weight: &'a [f32],
     layout: u32,
     out_of_work: bool,
-    first_pull: f32,
-    reach_pull: f32,
+    first_pull: [f32; KINDS],
+    reach_pull: [f32; KINDS],
     reach_limit: f64,
+    reach_scale: [f32; KINDS],
 }
 
 impl<'a> ChoicesRef<'a> {
@@ -312,6 +313,7 @@ impl<'a> ChoicesRef<'a> {
             first_pull: c.first_pull,
             reach_pull: c.reach_pull,
             reach_limit: c.reach_limit,
+            reach_scale: c.reach_scale,
         }
     }
 }
@@ -323,9 +325,10 @@ struct SavedChoices {
     weight: Vec<f32>,
     layout: u32,
     out_of_work: bool,
-    first_pull: f32,
-    reach_pull: f32,
+    first_pull: [f32; KINDS],
+    reach_pull: [f32; KINDS],
     reach_limit: f64,
+    reach_scale: [f32; KINDS],
 }
 
 impl SavedChoices {
@@ -343,6 +346,7 @@ impl SavedChoices {
             first_pull: self.first_pull,
             reach_pull: self.reach_pull,
             reach_limit: self.reach_limit,
+            reach_scale: self.reach_scale,
             len: n as u8,
             ..ChoiceSet::default()
         };

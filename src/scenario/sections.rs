@@ -211,11 +211,35 @@ section! {
         /// Most outings in one week.
         max_per_week: u32 = 8;
             whole(1, 14), "outings", "assumed";
-        /// How a resident's outings follow the pull of the places within reach: the weekly mean
-        /// is sociability × (pull now / pull when first counted)^this. 1: a closed venue's visits
-        /// are lost, not moved elsewhere, and a new one brings its own; 0: visits only move.
-        loss_elasticity: f64 = 1.0;
-            number(0.0, 2.0), "exponent", "Klinenberg 2018; Bolet 2021 (lost places mean lost contact; size assumed)";
+        /// Share of a closed pub's visits that go to pubs still within reach instead of being
+        /// lost (plausible range 0.5–0.9). The rest, and every visit when no pub is left in
+        /// reach, are lost; a new pub likewise takes this share of its custom from the others.
+        pub_substitution: f64 = 0.7;
+            SHARE, "share", "ONS 2018, Economies of ale (remaining pubs soaked up the custom: bound near 1); Touchpoints 2017 via Harpers (weekly pub-going fell 28% to 18%); central value assumed";
+        /// Share of a closed library's visits that go to libraries still within reach
+        /// (plausible range 0.35–0.6).
+        library_substitution: f64 = 0.5;
+            SHARE, "share", "Brent 2011-12 library visits (Wembley Matters 2012; Kilburn Times 2012), closed branches' share of visits assumed 30-45%";
+        /// Share of a closed community centre's visits that go to centres still within reach
+        /// (plausible range 0.1–0.5).
+        community_centre_substitution: f64 = 0.3;
+            SHARE, "share", "assumed: older and disabled users did not move (Can Do Communities 2016)";
+        /// Share of a closed welfare hall's visits that go to halls still within reach
+        /// (plausible range 0.1–0.5).
+        welfare_hall_substitution: f64 = 0.3;
+            SHARE, "share", "assumed: as community centres; often no alternative in reach (CISWO)";
+        /// Share of a closed park's visits that go to parks still within reach (plausible
+        /// range 0.6–0.9).
+        park_substitution: f64 = 0.8;
+            SHARE, "share", "assumed: walking and play move easily to other green space";
+        /// Share of a closed sports club's visits that go to clubs still within reach
+        /// (plausible range 0.3–0.7).
+        sports_club_substitution: f64 = 0.5;
+            SHARE, "share", "assumed: team members move to another club in reach; no data found";
+        /// Share of a closed place of worship's visits that go to others still within reach
+        /// (plausible range 0.4–0.8).
+        place_of_worship_substitution: f64 = 0.6;
+            SHARE, "share", "assumed: the parish system covers every area (Church Commissioners 2025); no attendance data found";
     }
 }
 
