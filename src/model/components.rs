@@ -347,6 +347,9 @@ pub struct Venue {
     pub loss_weeks: u32,
     /// Visits in each of the last four weeks (tick modulo 4).
     pub visits: [u32; RECENT_WEEKS],
+    /// The step at which the venue began to serve the ward ([`Clock::now`]); before the first
+    /// step (negative) for the town's venues at the start.
+    pub opened_step: i32,
 }
 
 impl Venue {
@@ -721,18 +724,21 @@ pub struct CouncilState {
     pub assembly: Option<(i32, bool)>,
 }
 
-/// A closure remembered for belonging and council trust.
+/// A closure (or an opening) remembered for belonging and council trust.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ClosureRecord {
     pub tick: u32,
     pub ward: u16,
     pub owner: Owner,
+    /// How much the change signals, by how long the venue had served the ward (belonging.rs).
+    pub service_weight: f32,
 }
 
-/// Recent closures, oldest first.
+/// Recent closures and openings, oldest first.
 #[derive(Resource, Default, Serialize, Deserialize)]
 pub struct Closures {
     pub list: Vec<ClosureRecord>,
+    pub openings: Vec<ClosureRecord>,
 }
 
 /// Something that happened, for `events.csv`.

@@ -273,5 +273,6 @@ fn new_venue(
         funded_until,
         loss_weeks: 0,
         visits: [0; RECENT_WEEKS],
+        opened_step: step as i32,
     }
 }

@@ -26,10 +26,12 @@ impl Ledger<'_> {
         venue.open = false;
         venue.loss_weeks = 0;
         let tick = self.clock.tick();
+        let served_weeks = self.clock.now() - venue.opened_step;
         self.closures.list.push(ClosureRecord {
             tick,
             ward: venue.ward,
             owner: venue.owner,
+            service_weight: service_weight(&self.config.0.belonging, served_weeks),
         });
         self.layout.change(venue.id);
         self.log.0.push(EventRecord {
@@ -55,6 +57,12 @@ impl Ledger<'_> {
         let label = venue_label(venue.kind, number);
         self.labels.0.push(label.clone());
         self.layout.change(venue.id);
+        self.closures.openings.push(ClosureRecord {
+            tick: self.clock.tick(),
+            ward: venue.ward,
+            owner: venue.owner,
+            service_weight: service_weight(&self.config.0.belonging, 0),
+        });
         self.log.0.push(EventRecord {
             tick: self.clock.tick(),
             kind: "open",
@@ -126,6 +134,16 @@ impl Ledger<'_> {
             detail,
         });
     }
+}
+
+/// How much a venue's closing or opening signals to the ward, by the weeks it had served it:
+/// `new_venue_signal + (1 − new_venue_signal) · min(1, years / service_years_for_full_signal)`,
+/// so a venue that has served for `service_years_for_full_signal` or more counts fully and a new
+/// one counts `new_venue_signal` (docs/evidence/places.md §9; assumed).
+pub fn service_weight(b: &crate::scenario::Belonging, served_weeks: i32) -> f32 {
+    let years = f64::from(served_weeks.max(0)) / f64::from(crate::scenario::WEEKS_PER_YEAR);
+    let full = b.service_years_for_full_signal.max(f64::MIN_POSITIVE);
+    (b.new_venue_signal + (1.0 - b.new_venue_signal) * (years / full).min(1.0)) as f32
 }
 
 /// The group (by id) that can take over a closing venue in `ward`: the most capable active

@@ -321,12 +321,26 @@ section! {
         /// c3: ward amenity, open venues per 1,000 residents relative to the town at the start.
         amenity_weight: f64 = 0.5;
             number(0.0, 10.0), "logit weight", "assumed";
-        /// c4: per closure in the ward in the closure memory, scaled by (1 + deprivation).
+        /// c4: weight of the ward's recent closures, each counted as a share of the ward's
+        /// venues at the start and by how long it had served the ward (sweep 0 to twice this).
         closure_weight: f64 = 0.35;
-            number(0.0, 10.0), "logit weight", "Bolet 2021 (closures as a signal of decline; sign, not size)";
-        /// How long a closure is remembered, weeks.
+            number(0.0, 10.0), "logit weight per ward's stock", "calibrated: losing a tenth of a ward's venues lowers its share belonging by 1-3 points in all (docs/evidence/places.md §6, an assumed bound from CLS national series; Bolet 2021 for the stock denominator)";
+        /// c5: weight of the ward's recent openings, counted as closures are.
+        opening_weight: f64 = 0.175;
+            number(0.0, 10.0), "logit weight per ward's stock", "assumed: half the closure weight (docs/evidence/places.md §6)";
+        /// How long a closure or an opening is remembered, weeks.
         closure_memory_weeks: u32 = 104;
-            whole(1, 1040), "weeks", "Bolet 2021 (closures as a signal of decline; sign, not size)";
+            whole(1, 1040), "weeks", "assumed (Bolet 2021 counts closures by year; sweep 52-208)";
+        /// Years of service after which a venue's closing counts fully.
+        service_years_for_full_signal: f64 = 20.0;
+            number(0.0, 200.0), "years", "assumed (10-40; docs/evidence/places.md §9: attachment grows with a place's history)";
+        /// What the closing or opening of a venue that has just opened counts, against one
+        /// that has served fully.
+        new_venue_signal: f64 = 0.5;
+            SHARE, "share", "assumed (docs/evidence/places.md §9)";
+        /// Years the town's venues at the start have served their wards.
+        service_years_at_start: f64 = 30.0;
+            number(0.0, 500.0), "years", "assumed (pubs, chapels and the welfare hall predate the pit closures)";
         /// Per decade of age over 16 (roots).
         age_weight_per_decade: f64 = 0.12;
             number(0.0, 5.0), "logit weight", "assumed";
