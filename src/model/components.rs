@@ -343,13 +343,15 @@ pub struct Venue {
     pub shut_until: u32,
     /// Running costs paid outside the council's venue budget until this recorded tick.
     pub funded_until: u32,
-    /// Consecutive weeks in which takings did not cover running costs.
-    pub loss_weeks: u32,
     /// Visits in each of the last four weeks (tick modulo 4).
     pub visits: [u32; RECENT_WEEKS],
     /// The step at which the venue began to serve the ward ([`Clock::now`]); before the first
     /// step (negative) for the town's venues at the start.
     pub opened_step: i32,
+    /// A right-to-bid moratorium: the recorded tick it ends and the bidding group's id.
+    pub bid: Option<(u32, u16)>,
+    /// For a pub, this week's yearly closure hazard from its trade (pubs.rs); 0 otherwise.
+    pub closure_hazard: f32,
 }
 
 impl Venue {

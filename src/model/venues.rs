@@ -1,11 +1,15 @@
 //! Opening, closing and transferring venues: the bookkeeping every mechanism that changes the
 //! town's venues shares, so that each change is logged, remembered and seen by venue choice.
 //!
-//! Asset transfer: when a community right to bid exists, a venue that would close passes to a
-//! community group based in its ward whose capacity is high enough (Localism Act 2011's
-//! community right to bid; Power to Change on community pubs). Volunteers then run it for less.
+//! Asset transfer: when a community right to bid exists, a listed pub that would close may go
+//! into a moratorium during which a group may raise the price, and a council building may pass
+//! to a capable group (right_to_bid.rs has the rule and its sources). Volunteers then run it for
+//! less.
 
 use super::components::*;
+use super::right_to_bid::{ELIGIBLE, listed};
+use crate::rng::{Purpose, RngExt};
+use crate::scenario::Owner;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
@@ -18,13 +22,13 @@ pub struct Ledger<'w> {
     pub labels: ResMut<'w, VenueLabels>,
     pub clock: Res<'w, Clock>,
     pub config: Res<'w, Config>,
+    pub seeds: Res<'w, RunSeeds>,
 }
 
 impl Ledger<'_> {
     /// Closes `venue` for `cause`.
     pub fn close(&mut self, venue: &mut Venue, cause: &str) {
         venue.open = false;
-        venue.loss_weeks = 0;
         let tick = self.clock.tick();
         let served_weeks = self.clock.now() - venue.opened_step;
         self.closures.list.push(ClosureRecord {
@@ -80,9 +84,8 @@ impl Ledger<'_> {
         cost_saving: f32,
         cause: &str,
     ) {
-        venue.owner = crate::scenario::Owner::Community;
+        venue.owner = Owner::Community;
         venue.weekly_cost_gbp *= 1.0 - cost_saving;
-        venue.loss_weeks = 0;
         group.assets += 1;
         self.log.0.push(EventRecord {
             tick: self.clock.tick(),
@@ -98,7 +101,10 @@ impl Ledger<'_> {
         });
     }
 
-    /// Closes `venue`, or passes it to a bidding group when a community right to bid exists.
+    /// Closes `venue`, unless a community right to bid exists (or, for a library, always) and
+    /// a group takes it on: a listed pub goes into a moratorium (shut while a group tries to
+    /// raise the price; right_to_bid.rs ends it), a council building may pass to a capable
+    /// group by asset transfer.
     pub fn close_or_transfer(
         &mut self,
         venue: &mut Venue,
@@ -107,14 +113,43 @@ impl Ledger<'_> {
         right_to_bid: bool,
         cause: &str,
     ) {
-        let (threshold, saving) = {
-            let s = &self.config.0;
-            (
-                s.council.transfer_capacity_threshold as f32,
-                s.economy.community_cost_saving as f32,
-            )
-        };
-        if right_to_bid
+        let c = &self.config.0.council;
+        let (threshold, saving) = (
+            c.transfer_capacity_threshold as f32,
+            self.config.0.economy.community_cost_saving as f32,
+        );
+        let seeds = self.seeds.0;
+        let step = self.clock.step;
+        let mut rng = seeds.tick_stream(Purpose::RightToBid, u64::from(venue.id), step);
+        let draw = rng.random::<f64>();
+        if right_to_bid && venue.owner == Owner::Private {
+            if listed(&seeds, venue.id, c.acv_listed_share)
+                && draw < c.moratorium_trigger_probability
+                && let Some(id) = bidder(
+                    groups.iter().filter(|g| ELIGIBLE.contains(&g.kind)),
+                    venue.ward,
+                    threshold,
+                )
+            {
+                let until = self.clock.tick() + c.moratorium_weeks;
+                venue.bid = Some((until, id));
+                venue.shut_until = until;
+                self.log.0.push(EventRecord {
+                    tick: self.clock.tick(),
+                    kind: "moratorium",
+                    venue: Some(self.labels.0[venue.id as usize].clone()),
+                    ward: Some(venue.ward),
+                    detail: format!(
+                        "{} up for sale ({cause}); group {id} has {} weeks to raise the price",
+                        venue.kind.name(),
+                        c.moratorium_weeks
+                    ),
+                });
+                return;
+            }
+        } else if right_to_bid
+            && venue.owner == Owner::Council
+            && draw < c.asset_transfer_probability
             && let Some(id) = bidder(groups.iter(), venue.ward, threshold)
             && let Ok(mut group) = groups.get_mut(group_index.0[id as usize])
         {

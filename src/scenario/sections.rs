@@ -424,9 +424,33 @@ section! {
         /// Whether a community right to bid (asset transfer) exists.
         community_right_to_bid: bool = false;
             FLAG, "-", "assumed";
-        /// A group's capacity needed to take over a closing venue.
+        /// A group's capacity needed to take over a closing venue (to bid for a pub, to raise
+        /// about 450,000 GBP from about 200 shareholders; Plunkett 2021).
         transfer_capacity_threshold: f64 = 0.6;
             SHARE, "share", "assumed";
+        /// Share of pubs listed as assets of community value, so that a right to bid applies
+        /// (plausible range 0.035–0.2).
+        acv_listed_share: f64 = 0.1;
+            SHARE, "share", "Plunkett 2022 (about 3.5% of UK pubs listed); assumed higher, 5-20%, in a town with active groups";
+        /// Chance that an eligible group triggers the full moratorium when a listed pub is
+        /// put up for sale.
+        moratorium_trigger_probability: f64 = 0.74;
+            SHARE, "share", "Plunkett 2022 (194 of 263 interim moratoria became full ones)";
+        /// Weeks a listed pub stays shut in a full moratorium while its community bids.
+        moratorium_weeks: u32 = 26;
+            whole(1, 520), "weeks", "Localism Act 2011; ACV Regulations 2012 (six months from the owner's notice)";
+        /// Chance that the community buys a pub in a full moratorium (plausible range
+        /// 0.05–0.15).
+        community_purchase_probability: f64 = 0.09;
+            SHARE, "share", "CLG Committee 2015 (11 acquisitions in 122 full moratoria)";
+        /// Chance that a council building the council would close passes to a capable group
+        /// by community asset transfer (plausible range 0.2–0.5).
+        asset_transfer_probability: f64 = 0.35;
+            SHARE, "share", "assumed; community-managed libraries were 12% of England's by the mid-2010s (Locality 2013)";
+        /// Yearly chance that a council library (not the town's last) closes while the council's
+        /// discretionary budget is below its start (plausible range 0.01–0.035).
+        library_closure_rate_per_year: f64 = 0.021;
+            SHARE, "rate per year", "CIPFA via The Bookseller: GB service points 4,356 (2009/10) to 3,583 (2018/19); data/targets/libraries.csv";
         /// Rise in external efficacy when the council visibly acts on one's input.
         efficacy_gain_when_acted: f64 = 0.06;
             SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
@@ -466,18 +490,19 @@ section! {
 section! {
     /// Venue economics (mechanism: economy).
     pub struct Economy {
-        /// A pub closes after this many consecutive loss-making weeks.
-        pub_loss_weeks: u32 = 26;
-            whole(1, 520), "weeks", "assumed";
-        /// Background closure hazard of a small pub, per year (ONS 2018: about 3%).
-        small_pub_closure_rate_per_year: f64 = 0.015;
-            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
-        /// Background closure hazard of a larger pub, per year.
-        large_pub_closure_rate_per_year: f64 = 0.008;
-            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
-        /// Pubs with capacity below this are small.
-        small_pub_capacity: u32 = 90;
-            whole(0, 100_000), "people", "calibrated: ONS, Economies of ale, 2018";
+        /// Yearly closure hazard of a pub whose takings just cover its running costs; a pub
+        /// trading at margin m closes at this × exp(−pub_margin_sensitivity × m).
+        pub_closure_rate_at_break_even: f64 = 0.09;
+            number(0.0, 1.0), "rate per year", "calibrated: the no-intervention town loses pubs at about the ONS rate (Economies of ale, 2018: 1.8% a year 2001-18, 2.5% a year 2008-18; data/targets/pubs.csv)";
+        /// How strongly a pub's trading margin (takings / costs − 1, within [−1, 1]) moves its
+        /// closure hazard (plausible range 2–4).
+        pub_margin_sensitivity: f64 = 3.0;
+            number(0.0, 20.0), "per unit margin", "assumed: a tenth less spend raises a marginal pub's hazard by 20-50% (docs/evidence/places.md §2; no estimate found)";
+        /// Share of the town's spending that comes from the council's budget (local jobs and
+        /// contracts): spend per visit falls by this × the share of the budget cut (plausible
+        /// range 0.02–0.1).
+        council_share_of_local_spending: f64 = 0.04;
+            SHARE, "share", "assumed: a council budget of 9m GBP a year against local household income of very roughly 200-250m GBP";
         /// Spend per visit falls by this share times ward deprivation.
         spend_deprivation_discount: f64 = 0.3;
             SHARE, "share", "assumed";
