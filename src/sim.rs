@@ -7,9 +7,10 @@
 use crate::model::components::*;
 use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
-    encounters::encounters, gather::gather, groups::groups, interventions::interventions,
-    libraries::libraries, outings::outings, participation::participation, pubs::pubs,
-    right_to_bid::right_to_bid, trust::trust, turnover::turnover, week::new_week,
+    encounters::encounters, gather::gather, group_life::group_life, groups::groups,
+    interventions::interventions, libraries::libraries, outings::outings,
+    participation::participation, pubs::pubs, right_to_bid::right_to_bid, trust::trust,
+    turnover::turnover, week::new_week,
 };
 use crate::observe::{Observations, observe};
 use crate::rng::Seeds;
@@ -299,6 +300,7 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
         ("belonging", one(belonging)),
         ("participation", one(participation)),
         ("groups", one(groups)),
+        ("group_life", one(group_life)),
         ("council_response", one(council_response)),
         ("pubs", one(pubs)),
         ("right_to_bid", one(right_to_bid)),

@@ -15,6 +15,7 @@ pub mod council_budget;
 pub mod council_response;
 pub mod encounters;
 pub mod gather;
+pub mod group_life;
 pub mod groups;
 pub mod interventions;
 pub mod libraries;

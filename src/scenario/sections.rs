@@ -531,6 +531,18 @@ section! {
         /// who took part in civic life that week).
         join_per_week: f64 = 0.004;
             number(0.0, 1.0), "probability per week", "assumed";
+        /// Yearly chance that an active group folds, with the council's budget steady
+        /// (plausible range 0.02–0.06).
+        fold_rate_per_year: f64 = 0.03;
+            SHARE, "rate per year", "Charity Commission 2024; Civil Society 2025 (about 2.5-3% of charities removed from the register a year; a lower bound for informal groups)";
+        /// New groups a year per active group, with the venues of the start open (plausible
+        /// range 0.02–0.04); in proportion to open venues.
+        formation_rate_per_year: f64 = 0.03;
+            number(0.0, 1.0), "groups per group per year", "Charity Commission 2024; Civil Society 2025 (about 3% added a year); dependence on venues assumed (Soteri-Proctor 2011)";
+        /// How much a council that has lost capacity (grants cut) raises the fold rate:
+        /// × (1 + this × lost share of the discretionary budget).
+        grant_dependence: f64 = 1.0;
+            number(0.0, 10.0), "multiplier", "assumed; grants to the voluntary sector halved 2009/10-2012/13 (NCVO 2022)";
         /// Volunteer hours a member gives per week.
         volunteer_hours_per_member: f64 = 1.5;
             number(0.0, 40.0), "hours per week", "assumed";
