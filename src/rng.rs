@@ -60,6 +60,12 @@ pub enum Purpose {
     Groups = 12,
     /// Choices made by scheduled interventions.
     Interventions = 13,
+    /// Listing as an asset of community value, and the outcome of a right-to-bid moratorium.
+    RightToBid = 14,
+    /// A council library's closure under cuts.
+    Libraries = 15,
+    /// Community groups forming and folding.
+    GroupLife = 16,
     /// The classic models of `crate::classic` number their purposes from 101, so that the town's
     /// own purposes can grow without renumbering. Deffuant–Weisbuch: opinions and pairs.
     Deffuant = 101,

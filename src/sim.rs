@@ -8,8 +8,9 @@ use crate::model::components::*;
 use crate::model::resident::ResidentBundle;
 use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
-    economy::economy, encounters::encounters, gather::gather, groups::groups,
-    interventions::interventions, outings::outings, participation::participation, trust::trust,
+    encounters::encounters, gather::gather, group_life::group_life, groups::groups,
+    interventions::interventions, libraries::libraries, outings::outings,
+    participation::participation, pubs::pubs, right_to_bid::right_to_bid, trust::trust,
     turnover::turnover, week::new_week,
 };
 use crate::observe::{Observations, observe};
@@ -272,6 +273,7 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
         ("new_week", one(new_week)),
         ("interventions", one(interventions)),
         ("council_budget", one(council_budget)),
+        ("libraries", one(libraries)),
         ("outings", one(outings)),
         ("gather", one(gather)),
         ("encounters", one(encounters)),
@@ -279,8 +281,10 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
         ("belonging", one(belonging)),
         ("participation", one(participation)),
         ("groups", one(groups)),
+        ("group_life", one(group_life)),
         ("council_response", one(council_response)),
-        ("economy", one(economy)),
+        ("pubs", one(pubs)),
+        ("right_to_bid", one(right_to_bid)),
         ("turnover", one(turnover)),
         ("observe", one(observe)),
     ]

@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 5;
+pub const SCHEMA: u32 = 6;
 
 /// Every component type found on entities, with its name: saved ones and the scratch
 /// `EncounterLog`.
@@ -251,9 +251,10 @@ struct SavedChoices<'a> {
     weight: Cow<'a, [f32]>,
     layout: u32,
     out_of_work: bool,
-    first_pull: f32,
-    reach_pull: f32,
+    first_pull: [f32; KINDS],
+    reach_pull: [f32; KINDS],
     reach_limit: f64,
+    reach_scale: [f32; KINDS],
 }
 
 impl<'a> SavedResident<'a> {
@@ -292,6 +293,7 @@ impl<'a> SavedResident<'a> {
                 first_pull: choices.first_pull,
                 reach_pull: choices.reach_pull,
                 reach_limit: choices.reach_limit,
+                reach_scale: choices.reach_scale,
             },
             outings: Cow::Borrowed(outings),
             departure: Cow::Borrowed(departure),
@@ -334,6 +336,7 @@ impl<'a> SavedResident<'a> {
             first_pull: saved_choices.first_pull,
             reach_pull: saved_choices.reach_pull,
             reach_limit: saved_choices.reach_limit,
+            reach_scale: saved_choices.reach_scale,
             len: n as u8,
             ..ChoiceSet::default()
         };

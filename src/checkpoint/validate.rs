@@ -253,18 +253,20 @@ pub(super) fn resident(r: &ResidentBundle, slot: usize, b: &Bounds) -> Result<()
             c.layout, b.layout_version
         ));
     }
-    within(
-        "the choice set's first pull",
-        f64::from(c.first_pull),
-        0.0,
-        f64::from(f32::MAX),
-    )?;
-    within(
-        "the choice set's reach pull",
-        f64::from(c.reach_pull),
-        0.0,
-        f64::from(f32::MAX),
-    )?;
+    for k in 0..KINDS {
+        for (what, x) in [
+            ("first pull", c.first_pull[k]),
+            ("reach pull", c.reach_pull[k]),
+            ("reach scale", c.reach_scale[k]),
+        ] {
+            within(
+                &format!("the choice set's {what} for kind {k}"),
+                f64::from(x),
+                0.0,
+                f64::from(f32::MAX),
+            )?;
+        }
+    }
     within("the choice set's reach limit", c.reach_limit, 0.0, 1.0)?;
 
     let o = &r.outings;

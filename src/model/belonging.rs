@@ -1,12 +1,19 @@
 //! Step 6, belonging: how attached residents feel to their neighbourhood.
 //!
 //! Rule: β ← (1 − ρ)β + ρ·σ(c0 + c1·min(local ties met, 4) + c2·min(local visits, 4)
-//!        + c3·min(ward amenity, 2) − c4·(1 + deprivation)·recent closures in the ward
-//!        + age and pit-history terms),
+//!        + c3·min(ward amenity, 2) − c4·closures + c5·openings + age and pit-history terms),
 //! with counts over the last four weeks. Ward amenity is open venues per 1,000 residents relative
-//! to the town at the start. A closure counts fully when it happens and fades linearly over
-//! `closure_memory_weeks`. Closures act twice — fewer places to meet, and a visible signal of
-//! decline that hurts more where deprivation is high (Bolet 2021).
+//! to the town at the start. Closures act twice — fewer places to meet, and a visible signal of
+//! decline (Bolet 2021) — and openings likewise. Each closure or opening in the ward counts as a
+//! share of the ward's venues at the start (Bolet measures closures relative to the district's
+//! stock of pubs), weighted by how long the venue had served the ward (a venue that has just
+//! opened counts `new_venue_signal`, one that has served `service_years_for_full_signal` or more
+//! counts fully; docs/evidence/places.md §9, assumed), fully when it happens and fading linearly
+//! over `closure_memory_weeks`. The same closure signals the same in every ward: deprivation acts
+//! through what residents can reach and afford, not through a multiplier on the signal. The
+//! weight is set so that losing a tenth of a ward's venues lowers its share belonging by a few
+//! points in all (docs/evidence/places.md §6: national neighbourliness moved a few points while
+//! about a fifth of local venues closed; no causal estimate exists).
 
 use super::components::*;
 use super::logistic;
@@ -43,17 +50,17 @@ pub fn belonging(
             f64::from(here / town_start).min(2.0)
         })
         .collect();
-    let memory = b.closure_memory_weeks as f64;
-    let now = clock.tick();
-    let mut decline = vec![0f64; n_wards];
-    if !clock.warming_up() {
-        for c in &closures.list {
-            let age = f64::from(now - c.tick);
-            if age < memory {
-                decline[c.ward as usize] += 1.0 - age / memory;
-            }
-        }
-    }
+    let stock: Vec<f64> = (0..n_wards)
+        .map(|w| {
+            let venues = wards.amenity_at_start[w] * wards.residents_at_start[w] as f32 / 1000.0;
+            f64::from(venues.round()).max(1.0)
+        })
+        .collect();
+    let signal = if clock.warming_up() {
+        vec![0.0; n_wards]
+    } else {
+        ward_signal(&closures, b, clock.tick(), &stock)
+    };
     let rho = b.adjustment_per_week as f32;
 
     residents
@@ -64,7 +71,7 @@ pub fn belonging(
                 + b.local_ties_weight * f64::from(recent.total_local_ties_met().min(4))
                 + b.local_visits_weight * f64::from(recent.total_local_visits().min(4))
                 + b.amenity_weight * amenity[w]
-                - b.closure_weight * (1.0 + f64::from(me.deprivation)) * decline[w]
+                + signal[w]
                 + b.age_weight_per_decade * f64::from(me.age_years - 16.0) / 10.0
                 + if me.former_miner {
                     b.former_miner_weight
@@ -74,4 +81,96 @@ pub fn belonging(
             let target = logistic(x) as f32;
             attitudes.belonging = move_toward(attitudes.belonging, target, rho);
         });
+}
+
+/// Each ward's closure-and-opening term of the belonging target this recorded week:
+/// Σ ± weight · service weight · (1 − age / memory) / the ward's venues at the start, closures
+/// negative and openings positive, over those younger than the memory.
+pub fn ward_signal(
+    closures: &Closures,
+    b: &crate::scenario::Belonging,
+    now: u32,
+    stock: &[f64],
+) -> Vec<f64> {
+    let memory = f64::from(b.closure_memory_weeks);
+    let mut signal = vec![0f64; stock.len()];
+    for (records, weight) in [
+        (&closures.list, -b.closure_weight),
+        (&closures.openings, b.opening_weight),
+    ] {
+        for c in records {
+            let age = f64::from(now.saturating_sub(c.tick));
+            let w = c.ward as usize;
+            if age < memory && w < stock.len() {
+                signal[w] += weight * f64::from(c.service_weight) * (1.0 - age / memory) / stock[w];
+            }
+        }
+    }
+    signal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::venues::service_weight;
+    use crate::scenario::{Belonging, Owner, WEEKS_PER_YEAR};
+
+    fn record(tick: u32, ward: u16, served_years: i32, b: &Belonging) -> ClosureRecord {
+        ClosureRecord {
+            tick,
+            ward,
+            owner: Owner::Private,
+            service_weight: service_weight(b, served_years * WEEKS_PER_YEAR as i32),
+        }
+    }
+
+    #[test]
+    fn a_closure_counts_by_how_long_the_venue_served_the_ward() {
+        let b = Belonging::default();
+        assert_eq!(service_weight(&b, 0), 0.5);
+        assert_eq!(service_weight(&b, 5 * 52), 0.625);
+        assert_eq!(service_weight(&b, 20 * 52), 1.0);
+        assert_eq!(service_weight(&b, 100 * 52), 1.0);
+        let stock = [4.0, 4.0];
+        let closures = Closures {
+            list: vec![record(10, 0, 100, &b), record(10, 1, 5, &b)],
+            openings: Vec::new(),
+        };
+        let s = ward_signal(&closures, &b, 10, &stock);
+        assert!((s[0] + b.closure_weight / 4.0).abs() < 1e-12, "{s:?}");
+        assert!(
+            (s[1] / s[0] - 0.625).abs() < 1e-6,
+            "a five-year project: {s:?}"
+        );
+    }
+
+    #[test]
+    fn openings_signal_as_closures_do_and_both_fade() {
+        let b = Belonging {
+            opening_weight: 0.35,
+            closure_weight: 0.35,
+            ..Belonging::default()
+        };
+        let stock = [2.0, 8.0];
+        // A venue opens in week 0 and closes three years on; the other ward sees nothing.
+        let mut closures = Closures::default();
+        closures.openings.push(record(0, 0, 0, &b));
+        let opened = ward_signal(&closures, &b, 0, &stock);
+        assert!(opened[0] > 0.0 && opened[1] == 0.0);
+        assert!((opened[0] - 0.35 * 0.5 / 2.0).abs() < 1e-12);
+        let half = ward_signal(&closures, &b, b.closure_memory_weeks / 2, &stock);
+        assert!((half[0] - opened[0] / 2.0).abs() < 1e-9, "fades linearly");
+        assert_eq!(
+            ward_signal(&closures, &b, b.closure_memory_weeks, &stock)[0],
+            0.0
+        );
+        closures.list.push(record(156, 0, 3, &b));
+        let closed = ward_signal(&closures, &b, 156, &stock);
+        assert!(closed[0] < 0.0);
+        assert!((closed[0] + 0.35 * (0.5 + 0.5 * 3.0 / 20.0) / 2.0).abs() < 1e-6);
+        // The same closure in a ward with four times the venues signals a quarter as much.
+        closures.list.push(record(156, 1, 3, &b));
+        let both = ward_signal(&closures, &b, 156, &stock);
+        assert!((both[1] / both[0] - 0.25).abs() < 1e-6, "{both:?}");
+    }
 }

@@ -201,15 +201,21 @@ pub struct ChoiceSet {
     /// Whether the resident was out of work when the weights were computed (the weights' money
     /// pressure depends on it).
     pub out_of_work: bool,
-    /// The set's total pull (Σ weight × venue pull) the first week it had any: what the
-    /// places within reach offered when the resident was first counted. 0 until then.
-    pub first_pull: f32,
-    /// The last pull that differed from `first_pull`, and e^−(sociability × reach) for it:
-    /// the Poisson limit of the week's outings, kept while the places within reach stay as
-    /// they are, since reach costs a power and an exponential per resident.
-    pub reach_pull: f32,
+    /// The set's pull of each venue kind (Σ weight × venue pull over the kind's choices) the
+    /// first week the set had any pull at all: what the places within reach offered when the
+    /// resident was first counted. All 0 until then.
+    pub first_pull: [f32; KINDS],
+    /// The last pulls by kind that differed from `first_pull`, and what they give: the Poisson
+    /// limit of the week's outings, e^−(sociability × reach), and each kind's factor on its
+    /// choices' weights (see outings.rs). Kept while the places within reach stay as they are,
+    /// since they cost a power per kind and an exponential per resident.
+    pub reach_pull: [f32; KINDS],
     pub reach_limit: f64,
+    pub reach_scale: [f32; KINDS],
 }
+
+/// Venue kinds, for arrays indexed by [`VenueKind::index`].
+pub const KINDS: usize = VenueKind::ALL.len();
 
 impl Default for ChoiceSet {
     fn default() -> Self {
@@ -219,9 +225,10 @@ impl Default for ChoiceSet {
             len: 0,
             layout: u32::MAX,
             out_of_work: false,
-            first_pull: 0.0,
-            reach_pull: 0.0,
+            first_pull: [0.0; KINDS],
+            reach_pull: [0.0; KINDS],
             reach_limit: 1.0,
+            reach_scale: [1.0; KINDS],
         }
     }
 }
@@ -336,10 +343,15 @@ pub struct Venue {
     pub shut_until: u32,
     /// Running costs paid outside the council's venue budget until this recorded tick.
     pub funded_until: u32,
-    /// Consecutive weeks in which takings did not cover running costs.
-    pub loss_weeks: u32,
     /// Visits in each of the last four weeks (tick modulo 4).
     pub visits: [u32; RECENT_WEEKS],
+    /// The step at which the venue began to serve the ward ([`Clock::now`]); before the first
+    /// step (negative) for the town's venues at the start.
+    pub opened_step: i32,
+    /// A right-to-bid moratorium: the recorded tick it ends and the bidding group's id.
+    pub bid: Option<(u32, u16)>,
+    /// For a pub, this week's yearly closure hazard from its trade (pubs.rs); 0 otherwise.
+    pub closure_hazard: f32,
 }
 
 impl Venue {
@@ -714,18 +726,21 @@ pub struct CouncilState {
     pub assembly: Option<(i32, bool)>,
 }
 
-/// A closure remembered for belonging and council trust.
+/// A closure (or an opening) remembered for belonging and council trust.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ClosureRecord {
     pub tick: u32,
     pub ward: u16,
     pub owner: Owner,
+    /// How much the change signals, by how long the venue had served the ward (belonging.rs).
+    pub service_weight: f32,
 }
 
-/// Recent closures, oldest first.
+/// Recent closures and openings, oldest first.
 #[derive(Resource, Default, Serialize, Deserialize)]
 pub struct Closures {
     pub list: Vec<ClosureRecord>,
+    pub openings: Vec<ClosureRecord>,
 }
 
 /// Something that happened, for `events.csv`.

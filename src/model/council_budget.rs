@@ -10,7 +10,8 @@
 //! Heritage Lottery Fund 2016, State of UK Public Parks). When even `min_opening_share` of the
 //! hours cannot be paid for longer than `closure_grace_weeks`, the council venue with the
 //! fewest visits per pound closes (or passes to a community group under a right to bid), one at
-//! a time; venues opened with outside funding are left out while it lasts.
+//! a time; venues opened with outside funding are left out while it lasts, and so are libraries,
+//! a statutory service that closes at the observed rate instead (libraries.rs).
 //! `grant_share`, plus any extra grants an intervention pays, is shared among active groups by
 //! size. Austerity cuts scheduled by an intervention are applied here, as is a devolved budget,
 //! which adds to the discretionary budget. The council's
@@ -19,7 +20,7 @@
 
 use super::components::*;
 use super::venues::Ledger;
-use crate::scenario::{Owner, WEEKS_PER_YEAR};
+use crate::scenario::{Owner, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 
 /// Consultations a year that make opportunities "full" on their own.
@@ -88,6 +89,7 @@ pub fn council_budget(
                 .iter()
                 .filter_map(|&e| venues.get(e).ok())
                 .filter(|v| v.open && v.owner == Owner::Council && tick >= v.funded_until)
+                .filter(|v| v.kind != VenueKind::Library)
                 .map(|v| {
                     let per_pound = v.visits_last_4_weeks() as f32 / v.weekly_cost_gbp.max(1.0);
                     (per_pound, v.id)

@@ -272,7 +272,9 @@ fn new_venue(
         open: true,
         shut_until: 0,
         funded_until,
-        loss_weeks: 0,
         visits: [0; RECENT_WEEKS],
+        opened_step: step as i32,
+        bid: None,
+        closure_hazard: 0.0,
     }
 }

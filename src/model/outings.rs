@@ -1,26 +1,35 @@
 //! Step 3, outings: each resident decides how often to go out this week and where.
 //!
 //! Rule: a group member goes to their group's weekly meeting with chance `group_attendance`.
-//! Other outings number Poisson(sociability × (P / P₀)^loss_elasticity) in all (at most
-//! `max_per_week`), where P is the total pull of the resident's choice set this week without
-//! the friends term and P₀ its pull the first week it had any. Places that close take their
-//! visits with them rather than sending everyone to the pub instead (with loss_elasticity = 1
-//! a venue's visits do not depend on what else is open), and a new place brings visits of its
-//! own: social infrastructure makes contact, not just moves it (Klinenberg 2018). Each outing
-//! goes to a venue drawn from the resident's choice set with weight
+//! Other outings number Poisson(sociability × Σ_k W_k / P₀) in all (at most `max_per_week`).
+//! P_k is the pull of the resident's choices of venue kind k this week (without the friends
+//! term), P₀_k the same the first week the choice set had any pull, and P₀ = Σ_k P₀_k. A kind
+//! keeps what it drew at first, moved by how its pull changed, as far as its visits are not
+//! absorbed by the venues of that kind still in reach:
 //!
-//!   exp(preference[kind] − cost_weight × visit_cost × money_pressure) × (d + d0)^−γ
-//!     × exp(quality_weight × quality) × (1 + friends_weight × haunt score),
+//!   W_k = P₀_k · (P_k / P₀_k)^(1 − s_k),   W_k = P_k when P₀_k = 0,   W_k = 0 when P_k = 0,
 //!
-//! a softmax over the resident's own liking for the kind (a council venue's pull is scaled by
-//! the share of its usual hours the council can still open it; see council_budget.rs) (the kind's `preference`, shifted by
-//! life stage and personal taste; see town/residents.rs), cost, quality, friends met there
-//! recently and distance. The
-//! distance term makes contact fall as d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money
-//! pressure is (0.5 + deprivation), doubled for residents out of work: pubs cost money, and
-//! deprivation matters. A resident visits a venue at most once a week. The choice set holds the
-//! `nearest_per_kind` nearest open venues of each kind and is rebuilt only when a venue opens or
-//! closes.
+//! with `s_k` the kind's substitution share (`outings.<kind>_substitution`). When a venue
+//! closes, a share s_k of its visits moves to the venues of its kind still within reach and
+//! 1 − s_k is lost; when none is left in reach, every visit is lost; a new venue takes a share
+//! s_k of its custom from the others of its kind and brings the rest of its own. Pubs move
+//! most of their custom (ONS 2018, Economies of ale: the remaining pubs "appear to have soaked
+//! up the custom"), libraries about half (Brent's closures of 2011), community centres and
+//! welfare halls little (docs/evidence/places.md §1). Each outing goes to a venue drawn from
+//! the resident's choice set with weight
+//!
+//!   (W_k / P_k) × exp(preference[kind] − cost_weight × visit_cost × money_pressure)
+//!     × (d + d0)^−γ × exp(quality_weight × quality) × (1 + friends_weight × haunt score),
+//!
+//! so that each kind gets its share W_k of the week's outings, and within the kind a softmax
+//! over the resident's own liking for the kind (a council venue's pull is scaled by the share
+//! of its usual hours the council can still open it; see council_budget.rs) (the kind's
+//! `preference`, shifted by life stage and personal taste; see town/residents.rs), cost,
+//! quality, friends met there recently and distance. The distance term makes contact fall as
+//! d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money pressure is (0.5 + deprivation), doubled
+//! for residents out of work: pubs cost money, and deprivation matters. A resident visits a
+//! venue at most once a week. The choice set holds the `nearest_per_kind` nearest open venues
+//! of each kind and is rebuilt only when a venue opens or closes.
 
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
@@ -98,6 +107,7 @@ pub fn outings(
         })
         .collect();
     let friends_weight = o.friends_weight as f32;
+    let substitution = VenueKind::ALL.map(|k| substitution(o, k));
     let version = layout.version();
     let per_kind = nearest_per_kind(s);
     let grids = NearestGrids::new(&view);
@@ -138,32 +148,38 @@ pub fn outings(
                 }
             }
             let n = choices.len as usize;
-            // Each choice's weight this week without the friends term, and their total.
+            // Each choice's weight this week without the friends term, and each kind's pull.
             let mut weights = [0f32; MAX_CHOICES];
-            let mut pull = 0f32;
+            let mut pull = [0f32; KINDS];
             for ((w, &v), &base) in weights
                 .iter_mut()
                 .zip(&choices.venue[..n])
                 .zip(&choices.weight[..n])
             {
-                *w = base * view[v as usize].pull;
-                pull += *w;
+                let venue = &view[v as usize];
+                *w = base * venue.pull;
+                pull[venue.kind.index()] += *w;
             }
-            if choices.first_pull == 0.0 {
+            if choices.first_pull.iter().all(|&p| p == 0.0) {
                 choices.first_pull = pull;
             }
-            // e^−mean for the Poisson draw: cached while the places within reach are as they
-            // were first counted.
-            let limit = if choices.first_pull > 0.0 && pull != choices.first_pull {
+            // e^−mean for the Poisson draw and each kind's factor: cached while the places
+            // within reach are as they were first counted, or as they were last week.
+            let limit = if pull == choices.first_pull {
+                choices.reach_scale = [1.0; KINDS];
+                identity.poisson_limit
+            } else {
                 if pull != choices.reach_pull {
-                    let reach = libm::pow(f64::from(pull / choices.first_pull), o.loss_elasticity);
+                    let (reach, scale) = reach(&choices.first_pull, &pull, &substitution);
                     choices.reach_pull = pull;
+                    choices.reach_scale = scale;
                     choices.reach_limit = libm::exp(-f64::from(identity.sociability) * reach);
                 }
                 choices.reach_limit
-            } else {
-                identity.poisson_limit
             };
+            for (w, &v) in weights[..n].iter_mut().zip(&choices.venue[..n]) {
+                *w *= choices.reach_scale[view[v as usize].kind.index()];
+            }
             let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
             let others = wanted.saturating_sub(week.len as usize);
             let mut total = 0f32;
@@ -220,6 +236,47 @@ fn poisson_below<R: RngExt>(rng: &mut R, limit: f64) -> u32 {
         count += 1;
     }
     count
+}
+
+/// The share of a closed venue's visits that venues of its kind still in reach absorb.
+pub fn substitution(o: &crate::scenario::Outings, kind: VenueKind) -> f64 {
+    match kind {
+        VenueKind::Pub => o.pub_substitution,
+        VenueKind::Library => o.library_substitution,
+        VenueKind::CommunityCentre => o.community_centre_substitution,
+        VenueKind::WelfareHall => o.welfare_hall_substitution,
+        VenueKind::Park => o.park_substitution,
+        VenueKind::SportsClub => o.sports_club_substitution,
+        VenueKind::PlaceOfWorship => o.place_of_worship_substitution,
+    }
+}
+
+/// The reach of a choice set whose pull by kind was `first` when first counted and is `now`:
+/// Σ_k W_k / P₀ (the factor on the resident's mean outings), and each kind's W_k / P_k (the
+/// factor on its choices' weights, so that the kind draws W_k of the week's pull).
+fn reach(
+    first: &[f32; KINDS],
+    now: &[f32; KINDS],
+    substitution: &[f64; KINDS],
+) -> (f64, [f32; KINDS]) {
+    let total_first: f64 = first.iter().map(|&p| f64::from(p)).sum();
+    let mut kept = 0f64;
+    let mut scale = [1f32; KINDS];
+    for k in 0..KINDS {
+        let (p0, p) = (f64::from(first[k]), f64::from(now[k]));
+        let w = if p == 0.0 {
+            0.0
+        } else if p0 == 0.0 {
+            p
+        } else {
+            p0 * libm::pow(p / p0, 1.0 - substitution[k])
+        };
+        if p > 0.0 {
+            scale[k] = (w / p) as f32;
+        }
+        kept += w;
+    }
+    (kept / total_first.max(f64::MIN_POSITIVE), scale)
 }
 
 /// Venues of each kind in a choice set.
@@ -483,6 +540,75 @@ fn rebuild(
 mod tests {
     use super::*;
     use crate::rng::{Seeds, poisson};
+
+    /// Two kinds drew equally at first (pull 2 each); half of the first kind's pull is gone.
+    fn half_of_one_kind_gone(s: f64) -> (f64, [f32; KINDS]) {
+        let mut first = [0f32; KINDS];
+        let mut now = [0f32; KINDS];
+        (first[0], first[1]) = (2.0, 2.0);
+        (now[0], now[1]) = (1.0, 2.0);
+        reach(&first, &now, &[s; KINDS])
+    }
+
+    #[test]
+    fn with_full_substitution_a_closure_only_moves_visits() {
+        let (r, scale) = half_of_one_kind_gone(1.0);
+        assert_eq!(r, 1.0, "no outing lost");
+        assert_eq!(scale[0], 2.0, "the kind's remaining venues take its visits");
+        assert_eq!(scale[1], 1.0);
+    }
+
+    #[test]
+    fn with_no_substitution_a_closure_takes_its_visits_with_it() {
+        let (r, scale) = half_of_one_kind_gone(0.0);
+        assert!(
+            (r - 0.75).abs() < 1e-12,
+            "a quarter of the pull and the outings gone: {r}"
+        );
+        assert_eq!(scale, [1.0; KINDS]);
+    }
+
+    #[test]
+    fn partial_substitution_keeps_the_share_of_the_closed_visits() {
+        // With s = 0.7 the kind keeps 2 × 0.5^0.3 of its 2: about 81%, so of the quarter of
+        // all visits that were at the closed venue, about 62% are kept.
+        let (r, scale) = half_of_one_kind_gone(0.7);
+        let kept = 2.0 * 0.5f64.powf(0.3);
+        assert!((r - (kept + 2.0) / 4.0).abs() < 1e-12, "{r}");
+        assert!((f64::from(scale[0]) - kept).abs() < 1e-6, "{scale:?}");
+        assert!(r > 0.75 && r < 1.0);
+    }
+
+    #[test]
+    fn nothing_left_of_a_kind_loses_all_its_visits_whatever_the_substitution() {
+        let mut first = [0f32; KINDS];
+        first[0] = 2.0;
+        first[1] = 2.0;
+        let mut now = first;
+        now[0] = 0.0;
+        for s in [0.0, 0.5, 1.0] {
+            let (r, _) = reach(&first, &now, &[s; KINDS]);
+            assert_eq!(r, 0.5, "substitution {s}");
+        }
+    }
+
+    #[test]
+    fn a_kind_new_to_the_choice_set_brings_visits_of_its_own() {
+        let mut first = [0f32; KINDS];
+        first[0] = 2.0;
+        let mut now = first;
+        now[2] = 1.0;
+        let (r, scale) = reach(&first, &now, &[1.0; KINDS]);
+        assert_eq!(r, 1.5);
+        assert_eq!(scale[2], 1.0);
+    }
+
+    #[test]
+    fn each_kind_has_its_own_substitution_share() {
+        let o = crate::scenario::Outings::default();
+        let shares = VenueKind::ALL.map(|k| substitution(&o, k));
+        assert_eq!(shares, [0.7, 0.5, 0.3, 0.3, 0.8, 0.5, 0.6]);
+    }
 
     #[test]
     fn poisson_below_draws_as_poisson() {

@@ -211,11 +211,35 @@ section! {
         /// Most outings in one week.
         max_per_week: u32 = 8;
             whole(1, 14), "outings", "assumed";
-        /// How a resident's outings follow the pull of the places within reach: the weekly mean
-        /// is sociability × (pull now / pull when first counted)^this. 1: a closed venue's visits
-        /// are lost, not moved elsewhere, and a new one brings its own; 0: visits only move.
-        loss_elasticity: f64 = 1.0;
-            number(0.0, 2.0), "exponent", "Klinenberg 2018; Bolet 2021 (lost places mean lost contact; size assumed)";
+        /// Share of a closed pub's visits that go to pubs still within reach instead of being
+        /// lost (plausible range 0.5–0.9). The rest, and every visit when no pub is left in
+        /// reach, are lost; a new pub likewise takes this share of its custom from the others.
+        pub_substitution: f64 = 0.7;
+            SHARE, "share", "ONS 2018, Economies of ale (remaining pubs soaked up the custom: bound near 1); Touchpoints 2017 via Harpers (weekly pub-going fell 28% to 18%); central value assumed";
+        /// Share of a closed library's visits that go to libraries still within reach
+        /// (plausible range 0.35–0.6).
+        library_substitution: f64 = 0.5;
+            SHARE, "share", "Brent 2011-12 library visits (Wembley Matters 2012; Kilburn Times 2012), closed branches' share of visits assumed 30-45%";
+        /// Share of a closed community centre's visits that go to centres still within reach
+        /// (plausible range 0.1–0.5).
+        community_centre_substitution: f64 = 0.3;
+            SHARE, "share", "assumed: older and disabled users did not move (Can Do Communities 2016)";
+        /// Share of a closed welfare hall's visits that go to halls still within reach
+        /// (plausible range 0.1–0.5).
+        welfare_hall_substitution: f64 = 0.3;
+            SHARE, "share", "assumed: as community centres; often no alternative in reach (CISWO)";
+        /// Share of a closed park's visits that go to parks still within reach (plausible
+        /// range 0.6–0.9).
+        park_substitution: f64 = 0.8;
+            SHARE, "share", "assumed: walking and play move easily to other green space";
+        /// Share of a closed sports club's visits that go to clubs still within reach
+        /// (plausible range 0.3–0.7).
+        sports_club_substitution: f64 = 0.5;
+            SHARE, "share", "assumed: team members move to another club in reach; no data found";
+        /// Share of a closed place of worship's visits that go to others still within reach
+        /// (plausible range 0.4–0.8).
+        place_of_worship_substitution: f64 = 0.6;
+            SHARE, "share", "assumed: the parish system covers every area (Church Commissioners 2025); no attendance data found";
     }
 }
 
@@ -297,12 +321,26 @@ section! {
         /// c3: ward amenity, open venues per 1,000 residents relative to the town at the start.
         amenity_weight: f64 = 0.5;
             number(0.0, 10.0), "logit weight", "assumed";
-        /// c4: per closure in the ward in the closure memory, scaled by (1 + deprivation).
+        /// c4: weight of the ward's recent closures, each counted as a share of the ward's
+        /// venues at the start and by how long it had served the ward (sweep 0 to twice this).
         closure_weight: f64 = 0.35;
-            number(0.0, 10.0), "logit weight", "Bolet 2021 (closures as a signal of decline; sign, not size)";
-        /// How long a closure is remembered, weeks.
+            number(0.0, 10.0), "logit weight per ward's stock", "calibrated: losing a tenth of a ward's venues lowers its share belonging by 1-3 points in all (docs/evidence/places.md §6, an assumed bound from CLS national series; Bolet 2021 for the stock denominator)";
+        /// c5: weight of the ward's recent openings, counted as closures are.
+        opening_weight: f64 = 0.175;
+            number(0.0, 10.0), "logit weight per ward's stock", "assumed: half the closure weight (docs/evidence/places.md §6)";
+        /// How long a closure or an opening is remembered, weeks.
         closure_memory_weeks: u32 = 104;
-            whole(1, 1040), "weeks", "Bolet 2021 (closures as a signal of decline; sign, not size)";
+            whole(1, 1040), "weeks", "assumed (Bolet 2021 counts closures by year; sweep 52-208)";
+        /// Years of service after which a venue's closing counts fully.
+        service_years_for_full_signal: f64 = 20.0;
+            number(0.0, 200.0), "years", "assumed (10-40; docs/evidence/places.md §9: attachment grows with a place's history)";
+        /// What the closing or opening of a venue that has just opened counts, against one
+        /// that has served fully.
+        new_venue_signal: f64 = 0.5;
+            SHARE, "share", "assumed (docs/evidence/places.md §9)";
+        /// Years the town's venues at the start have served their wards.
+        service_years_at_start: f64 = 30.0;
+            number(0.0, 500.0), "years", "assumed (pubs, chapels and the welfare hall predate the pit closures)";
         /// Per decade of age over 16 (roots).
         age_weight_per_decade: f64 = 0.12;
             number(0.0, 5.0), "logit weight", "assumed";
@@ -386,9 +424,33 @@ section! {
         /// Whether a community right to bid (asset transfer) exists.
         community_right_to_bid: bool = false;
             FLAG, "-", "assumed";
-        /// A group's capacity needed to take over a closing venue.
+        /// A group's capacity needed to take over a closing venue (to bid for a pub, to raise
+        /// about 450,000 GBP from about 200 shareholders; Plunkett 2021).
         transfer_capacity_threshold: f64 = 0.6;
             SHARE, "share", "assumed";
+        /// Share of pubs listed as assets of community value, so that a right to bid applies
+        /// (plausible range 0.035–0.2).
+        acv_listed_share: f64 = 0.1;
+            SHARE, "share", "Plunkett 2022 (about 3.5% of UK pubs listed); assumed higher, 5-20%, in a town with active groups";
+        /// Chance that an eligible group triggers the full moratorium when a listed pub is
+        /// put up for sale.
+        moratorium_trigger_probability: f64 = 0.74;
+            SHARE, "share", "Plunkett 2022 (194 of 263 interim moratoria became full ones)";
+        /// Weeks a listed pub stays shut in a full moratorium while its community bids.
+        moratorium_weeks: u32 = 26;
+            whole(1, 520), "weeks", "Localism Act 2011; ACV Regulations 2012 (six months from the owner's notice)";
+        /// Chance that the community buys a pub in a full moratorium (plausible range
+        /// 0.05–0.15).
+        community_purchase_probability: f64 = 0.09;
+            SHARE, "share", "CLG Committee 2015 (11 acquisitions in 122 full moratoria)";
+        /// Chance that a council building the council would close passes to a capable group
+        /// by community asset transfer (plausible range 0.2–0.5).
+        asset_transfer_probability: f64 = 0.35;
+            SHARE, "share", "assumed; community-managed libraries were 12% of England's by the mid-2010s (Locality 2013)";
+        /// Yearly chance that a council library (not the town's last) closes while the council's
+        /// discretionary budget is below its start (plausible range 0.01–0.035).
+        library_closure_rate_per_year: f64 = 0.021;
+            SHARE, "rate per year", "CIPFA via The Bookseller: GB service points 4,356 (2009/10) to 3,583 (2018/19); data/targets/libraries.csv";
         /// Rise in external efficacy when the council visibly acts on one's input.
         efficacy_gain_when_acted: f64 = 0.06;
             SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
@@ -428,18 +490,19 @@ section! {
 section! {
     /// Venue economics (mechanism: economy).
     pub struct Economy {
-        /// A pub closes after this many consecutive loss-making weeks.
-        pub_loss_weeks: u32 = 26;
-            whole(1, 520), "weeks", "assumed";
-        /// Background closure hazard of a small pub, per year (ONS 2018: about 3%).
-        small_pub_closure_rate_per_year: f64 = 0.015;
-            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
-        /// Background closure hazard of a larger pub, per year.
-        large_pub_closure_rate_per_year: f64 = 0.008;
-            number(0.0, 1.0), "rate per year", "calibrated: ONS, Economies of ale, 2018";
-        /// Pubs with capacity below this are small.
-        small_pub_capacity: u32 = 90;
-            whole(0, 100_000), "people", "calibrated: ONS, Economies of ale, 2018";
+        /// Yearly closure hazard of a pub whose takings just cover its running costs; a pub
+        /// trading at margin m closes at this × exp(−pub_margin_sensitivity × m).
+        pub_closure_rate_at_break_even: f64 = 0.09;
+            number(0.0, 1.0), "rate per year", "calibrated: the no-intervention town loses pubs at about the ONS rate (Economies of ale, 2018: 1.8% a year 2001-18, 2.5% a year 2008-18; data/targets/pubs.csv)";
+        /// How strongly a pub's trading margin (takings / costs − 1, within [−1, 1]) moves its
+        /// closure hazard (plausible range 2–4).
+        pub_margin_sensitivity: f64 = 3.0;
+            number(0.0, 20.0), "per unit margin", "assumed: a tenth less spend raises a marginal pub's hazard by 20-50% (docs/evidence/places.md §2; no estimate found)";
+        /// Share of the town's spending that comes from the council's budget (local jobs and
+        /// contracts): spend per visit falls by this × the share of the budget cut (plausible
+        /// range 0.02–0.1).
+        council_share_of_local_spending: f64 = 0.04;
+            SHARE, "share", "assumed: a council budget of 9m GBP a year against local household income of very roughly 200-250m GBP";
         /// Spend per visit falls by this share times ward deprivation.
         spend_deprivation_discount: f64 = 0.3;
             SHARE, "share", "assumed";
@@ -468,6 +531,18 @@ section! {
         /// who took part in civic life that week).
         join_per_week: f64 = 0.004;
             number(0.0, 1.0), "probability per week", "assumed";
+        /// Yearly chance that an active group folds, with the council's budget steady
+        /// (plausible range 0.02–0.06).
+        fold_rate_per_year: f64 = 0.03;
+            SHARE, "rate per year", "Charity Commission 2024; Civil Society 2025 (about 2.5-3% of charities removed from the register a year; a lower bound for informal groups)";
+        /// New groups a year per active group, with the venues of the start open (plausible
+        /// range 0.02–0.04); in proportion to open venues.
+        formation_rate_per_year: f64 = 0.03;
+            number(0.0, 1.0), "groups per group per year", "Charity Commission 2024; Civil Society 2025 (about 3% added a year); dependence on venues assumed (Soteri-Proctor 2011)";
+        /// How much a council that has lost capacity (grants cut) raises the fold rate:
+        /// × (1 + this × lost share of the discretionary budget).
+        grant_dependence: f64 = 1.0;
+            number(0.0, 10.0), "multiplier", "assumed; grants to the voluntary sector halved 2009/10-2012/13 (NCVO 2022)";
         /// Volunteer hours a member gives per week.
         volunteer_hours_per_member: f64 = 1.5;
             number(0.0, 40.0), "hours per week", "assumed";

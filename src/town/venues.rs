@@ -45,8 +45,12 @@ pub fn place(s: &Scenario, seeds: Seeds) -> (Vec<Venue>, Vec<String>) {
                 open: true,
                 shut_until: 0,
                 funded_until: 0,
-                loss_weeks: 0,
                 visits: [0; RECENT_WEEKS],
+                opened_step: -((s.belonging.service_years_at_start
+                    * f64::from(crate::scenario::WEEKS_PER_YEAR))
+                .round() as i32),
+                bid: None,
+                closure_hazard: 0.0,
             });
         }
     }

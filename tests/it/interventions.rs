@@ -6,8 +6,7 @@ use cohesion::{Scenario, Seeds, Simulation};
 fn small(events: &str) -> Scenario {
     let text = format!(
         "[time]\nyears = 2\nwarmup_weeks = 20\n[town]\nresidents = 2000\n[economy]\n\
-         small_pub_closure_rate_per_year = 0.0\nlarge_pub_closure_rate_per_year = 0.0\n\
-         pub_loss_weeks = 520\n{events}"
+         pub_closure_rate_at_break_even = 0.0\n{events}"
     );
     Scenario::from_toml(&text, "test").unwrap()
 }
