@@ -8,8 +8,8 @@ use crate::model::components::*;
 use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
     economy::economy, encounters::encounters, gather::gather, groups::groups,
-    interventions::interventions, outings::outings, participation::participation, trust::trust,
-    turnover::turnover, week::new_week,
+    interventions::interventions, outings::outings, participation::participation,
+    politics::politics, trust::trust, turnover::turnover, week::new_week,
 };
 use crate::observe::{Observations, observe};
 use crate::rng::Seeds;
@@ -83,6 +83,7 @@ impl Simulation {
                     ChoiceSet::default(),
                     Outings::default(),
                     Departure::default(),
+                    Politics::default(),
                 ))
                 .id();
             slots.push(e);
@@ -160,6 +161,7 @@ impl Simulation {
         world.insert_resource(Buckets::default());
         world.insert_resource(Inbox::default());
         world.insert_resource(Closures::default());
+        world.insert_resource(PubHistory::default());
         world.insert_resource(EventLog::default());
         world.insert_resource(Observations::default());
         world.insert_resource(VenueHistory::default());
@@ -301,6 +303,7 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
         ("council_response", one(council_response)),
         ("economy", one(economy)),
         ("turnover", one(turnover)),
+        ("politics", one(politics)),
         ("observe", one(observe)),
     ]
 }

@@ -758,3 +758,27 @@ pub struct VenueLabels(pub Vec<String>);
 /// Each ward's most common identity traits, for drawing newcomers like their neighbours.
 #[derive(Resource, Clone, Serialize, Deserialize)]
 pub struct WardCultures(pub Vec<[u8; MAX_FEATURES]>);
+
+// ---------------------------------------------------------------- politics
+
+/// A resident's political outlook this week, written by the politics mechanism from the rest of
+/// their state (scratch: filled afresh every week before anything reads it).
+#[derive(Component, Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct Politics {
+    /// Probability of voting in a local election.
+    pub vote_local: f32,
+    /// Probability of supporting an anti-system (radical-right, Leave-style) party.
+    pub anti_system: f32,
+}
+
+/// Pubs open in each ward over the last `window` weeks, for the pub-loss signal: a ring indexed
+/// by step modulo `window`, each entry a row of wards.
+#[derive(Resource, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PubHistory {
+    pub window: u32,
+    pub wards: u32,
+    /// `counts[(step % window) * wards + ward]`: pubs open in the ward at that step.
+    pub counts: Vec<u16>,
+    /// Weeks recorded so far (at most `window` matter).
+    pub recorded: u32,
+}

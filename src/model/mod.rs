@@ -20,6 +20,7 @@ pub mod groups;
 pub mod interventions;
 pub mod outings;
 pub mod participation;
+pub mod politics;
 pub mod rules;
 pub mod trust;
 pub mod turnover;

@@ -131,6 +131,7 @@ pub struct Scenario {
     pub economy: Economy,
     pub groups: Groups,
     pub turnover: Turnover,
+    pub politics: Politics,
     /// Scheduled interventions, applied at the start of their week.
     pub events: Vec<Intervention>,
 }
@@ -406,6 +407,7 @@ impl Default for Scenario {
             economy: Economy::default(),
             groups: Groups::default(),
             turnover: Turnover::default(),
+            politics: Politics::default(),
             events: Vec::new(),
         }
     }

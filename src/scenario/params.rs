@@ -149,6 +149,7 @@ pub fn validate(s: &Scenario) -> Result<(), (String, String)> {
     s.economy.check("economy")?;
     s.groups.check("groups")?;
     s.turnover.check("turnover")?;
+    s.politics.check("politics")?;
     for (i, e) in s.events.iter().enumerate() {
         e.check(&format!("events[{i}]"))?;
     }

@@ -497,3 +497,69 @@ section! {
             whole(0, 16), "ties", "assumed";
     }
 }
+
+section! {
+    /// Political outcomes: local-election turnout and support for an anti-system (radical-right,
+    /// Leave-style) party (mechanism: politics). Each resident's two probabilities are logits of
+    /// their belonging, trust and efficacy, and of pub losses in their ward; nothing here feeds
+    /// back into the other mechanisms.
+    pub struct Politics {
+        /// v0: the turnout logit before any term.
+        turnout_intercept: f64 = -3.1;
+            number(-20.0, 20.0), "logit weight",
+            "calibrated: local-election turnout in coalfield councils 24-36% (Barnsley 2024, Doncaster 2021, Rotherham 2014, County Durham 2021)";
+        /// v1: weight of agency (mean of internal and external efficacy). 1 makes a rise of 0.1
+        /// in agency raise turnout by about 2 points near 30%.
+        turnout_agency_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Abreu & Jones 2021 (low efficacy, low turnout; sign); size assumed (1-3 points per 0.1 of efficacy: 0.5-1.5)";
+        /// v2: weight of generalised trust.
+        turnout_trust_weight: f64 = 0.5;
+            number(0.0, 10.0), "logit weight",
+            "Purdam & Ford 2018; Abreu & Jones 2021 (trust raises turnout; sign); size assumed (0-1)";
+        /// v3: weight of belonging.
+        turnout_belonging_weight: f64 = 0.5;
+            number(0.0, 10.0), "logit weight", "assumed (0-1)";
+        /// v4: added for a resident who took part in civic life in the last year.
+        turnout_participation_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Purdam & Ford 2018 (interest and civic duty raise turnout; sign); size assumed (0.5-1.5)";
+        /// v5: per decade of age over 16 (turnout rises with age).
+        turnout_age_weight_per_decade: f64 = 0.25;
+            number(0.0, 5.0), "logit weight",
+            "Purdam & Ford 2018; Ipsos MORI estimates in Guardian 2017 (young adults vote less; sign); size assumed (0.1-0.4)";
+        /// a0: the anti-system logit before any term.
+        anti_intercept: f64 = -4.75;
+            number(-20.0, 20.0), "logit weight",
+            "calibrated: about 10% of adults in the first year (assumed level: twice the 4.7% UKIP support of Fetzer 2019's Understanding Society sample, for a deprived Leave-voting town; range 5-15%)";
+        /// a1: weight of 1 − belonging (detachment from the place).
+        anti_belonging_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Bolet 2021 (loss of local social life, sign); size assumed (0-2)";
+        /// a2: weight of 1 − generalised trust.
+        anti_trust_weight: f64 = 1.5;
+            number(0.0, 10.0), "logit weight",
+            "Abreu & Jones 2021 (low trust, disengagement; sign); size assumed (0-3)";
+        /// a3: weight of 1 − council trust.
+        anti_council_trust_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight", "assumed (0-2)";
+        /// a4: weight of 1 − external efficacy ("officials don't care").
+        anti_efficacy_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Fetzer 2019 Tables 2 and 4 (cuts raise both 'officials don't care' and UKIP support; sign); size assumed (0-2)";
+        /// a5: added for a resident out of work.
+        anti_out_of_work_weight: f64 = 0.3;
+            number(-5.0, 5.0), "logit weight",
+            "Becker, Fetzer & Novy 2017 (low income and unemployment drive the Leave share; sign); size assumed (0-0.6)";
+        /// a6: weight of the ward's pub loss: (pubs open `pub_loss_window_weeks` ago − pubs open
+        /// now) / pubs open then, at least 0. One closure among a ward's two to four pubs raises
+        /// support by about 2-5 points.
+        anti_pub_loss_weight: f64 = 0.8;
+            number(0.0, 10.0), "logit weight",
+            "Bolet 2021 (+4.3 points per community-pub closure relative to the district's stock); sized so that one closure among a ward's two to four pubs gives +2 to +5 points, the cap the evidence note proposes for a town (assumed, 0-1.6)";
+        /// The window over which a ward's pub loss is measured, weeks.
+        pub_loss_window_weeks: u32 = 156;
+            whole(1, 1040), "weeks",
+            "Bolet 2021 (UK panel 2013-2016, three years); window assumed (52-260)";
+    }
+}
