@@ -10,7 +10,10 @@
 //!   closed in each of four wards alike in everything but deprivation;
 //! - a citizens' assembly acted on raises its members' external efficacy and council trust more
 //!   than their internal efficacy, with little change among everyone else (the Lisbon citizens'
-//!   assembly evidence).
+//!   assembly evidence);
+//! - austerity leaves the share who feel able to influence local decisions within 3 points, and
+//!   council trust within 0.05, of the baseline (Community Life Survey flat at 25-27% over
+//!   2013/14-2019/20; LGA polling steady): `austerity_2010` against `baseline` over 2019.
 //!
 //! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
 //! before then the same as in the full-length scenario. Used by `tests/it/stylised_facts.rs` and
@@ -89,6 +92,8 @@ const ONS_2020: &str = "ONS 2020, Social capital in the UK";
 const KLINENBERG_2018: &str = "Klinenberg 2018, Palaces for the People";
 const BOLET_2021: &str = "Bolet 2021, Comparative Political Studies 54(9)";
 const LISBON: &str = "Lisbon citizens' assembly evidence";
+const CLS_LGA: &str =
+    "Community Life Survey 2013/14-2019/20 (influence flat at 25-27%); LGA polling (trust steady)";
 
 /// A built-in scenario cut to end in 2019.
 fn to_year(name: &str) -> Scenario {
@@ -199,6 +204,27 @@ pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
             Want::Below,
             effect(&cmp, 1, 0, metric),
             0.0,
+        ));
+    }
+    for (metric, bound, claim) in [
+        (
+            "share_influence",
+            0.03,
+            "austerity keeps the share able to influence within 3 points of the baseline",
+        ),
+        (
+            "council_trust",
+            0.05,
+            "austerity keeps council trust within 0.05 of the baseline",
+        ),
+    ] {
+        facts.push(Fact::new(
+            claim,
+            CLS_LGA,
+            format!("austerity_2010 − baseline, {metric} over {YEAR}"),
+            Want::Near,
+            effect(&cmp, 1, 0, metric),
+            bound,
         ));
     }
     facts.push(Fact::new(

@@ -401,9 +401,21 @@ section! {
         /// Rise in council trust when the council visibly acts on one's input.
         council_trust_gain_when_acted: f64 = 0.04;
             SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
-        /// Fall in council trust per council closure or cut in one's ward, scaled by (1+deprivation).
-        council_trust_loss_per_closure: f64 = 0.04;
-            SHARE, "share", "assumed";
+        /// Fall in council trust when one's input is ignored.
+        council_trust_loss_when_ignored: f64 = 0.02;
+            SHARE, "share", "Climate Assembly UK follow-ups (an unanswered assembly lowers trust; sign); size assumed (0.5-1 × the gain)";
+        /// Fall in council trust, before blame is shared, when a council venue one used closes
+        /// (a cut in its hours counts as the share of hours lost).
+        council_trust_loss_per_cut: f64 = 0.04;
+            SHARE, "share", "assumed (0-0.08)";
+        /// Fall in external efficacy when a council venue one used closes (a cut in its hours
+        /// counts as the share of hours lost).
+        efficacy_loss_per_cut: f64 = 0.01;
+            SHARE, "share", "Fetzer 2019 Table 4 (a personal benefit cut: about 0.02 on a 0-1 scale, taken as an upper bound); size assumed (0-0.02)";
+        /// Share of the blame for a cut that residents lay on the council rather than central
+        /// government; scales the fall in council trust.
+        blame_council_share: f64 = 0.35;
+            SHARE, "share", "YouGov 2011 and 2014, Ipsos MORI for NLGN 2013 (26-29% blame the council, 29-42% central government); allocation of 'both' assumed (0.3-0.4)";
         /// How fast attitudes drift back to a resident's own anchor, per week.
         attitude_relaxation_per_week: f64 = 0.01;
             number(0.0, 1.0), "share per week", "assumed";
@@ -419,9 +431,30 @@ section! {
         /// Spread of anchors between residents.
         anchor_spread: f64 = 0.14;
             number(0.0, 0.5), "standard deviation", "assumed";
-        /// How much a council that has lost capacity lowers anchors (× lost share of budget).
-        capacity_anchor_weight: f64 = 0.25;
-            SHARE, "share", "assumed";
+        /// Share of residents' requests that fall within the council's powers when none are
+        /// devolved; devolved powers widen it: scope = this + (1 − this) × devolved powers.
+        request_scope_without_powers: f64 = 0.5;
+            SHARE, "share", "assumed (0.3-0.7)";
+        /// How much a council that has lost capacity fails to fund what it would act on: the
+        /// chance a request in scope is funded is 1 − this × (1 − capacity).
+        response_capacity_weight: f64 = 1.0;
+            SHARE, "share", "assumed (0.5-1)";
+        /// Consultations a year that on their own make the opportunities to take part full.
+        consultations_for_full_opportunity: f64 = 13.0;
+            number(1.0, 52.0), "events per year", "assumed (one a month or so; 6-26)";
+        /// Opportunities to take part per unit of participatory-budget share: a tenth of the
+        /// discretionary budget decided by residents adds as much as about two and a half
+        /// consultations a year (turnout in English participatory-budgeting votes is a few per
+        /// cent of residents).
+        opportunity_per_participatory_share: f64 = 2.0;
+            number(0.0, 20.0), "opportunities per share", "DCLG/SQW 2011 (participatory budgeting widens who takes part; sign); size assumed (1-3)";
+        /// Opportunities to take part per unit of devolved powers (more is decided locally).
+        opportunity_per_power: f64 = 0.2;
+            number(0.0, 5.0), "opportunities per unit of powers", "assumed (0-0.4)";
+        /// How much a council that has lost capacity offers fewer opportunities: they are scaled
+        /// by 1 − this × (1 − capacity).
+        opportunity_capacity_weight: f64 = 0.5;
+            SHARE, "share", "assumed (0.25-0.75)";
     }
 }
 

@@ -58,6 +58,11 @@ fn closures_hurt_belonging_more_where_deprivation_is_high() {
 }
 
 #[test]
+fn austerity_keeps_influence_and_council_trust_near_the_baseline() {
+    assert_facts("austerity keeps", 2);
+}
+
+#[test]
 fn an_assembly_acted_on_moves_external_efficacy_and_trust_not_internal() {
     assert_facts("assembly", 4);
 }
