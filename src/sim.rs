@@ -126,6 +126,7 @@ impl Simulation {
             next_cut_tick: 0,
             extra_grants: Vec::new(),
             devolved_budget_gbp: 0.0,
+            fiscal_autonomy: c.fiscal_autonomy,
             hours_cut: 0.0,
             assembly: None,
         });

@@ -710,6 +710,8 @@ pub struct CouncilState {
     pub extra_grants: Vec<(u32, f64)>,
     /// A devolved budget added to the discretionary budget, GBP a year.
     pub devolved_budget_gbp: f64,
+    /// Share of the budget that central cuts do not reach.
+    pub fiscal_autonomy: f64,
     /// How much of their usual hours the council's own venues lost this week (the fall in
     /// `opening_share` since last week, at least 0).
     pub hours_cut: f64,

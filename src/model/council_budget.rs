@@ -12,8 +12,9 @@
 //! fewest visits per pound closes (or passes to a community group under a right to bid), one at
 //! a time; venues opened with outside funding are left out while it lasts.
 //! `grant_share`, plus any extra grants an intervention pays, is shared among active groups by
-//! size. Austerity cuts scheduled by an intervention are applied here, as is a devolved budget,
-//! which adds to the discretionary budget.
+//! size. Austerity cuts scheduled by an intervention are applied here, to the share of the
+//! budget that fiscal autonomy does not shield (all of it unless devolution says otherwise), as
+//! is a devolved budget, which adds to the discretionary budget.
 //!
 //! What residents can get from the council, each lever on its own step:
 //! - opportunities to take part = (consultations a year / `consultations_for_full_opportunity`,
@@ -50,7 +51,7 @@ pub fn council_budget(
     }
     // Austerity: the cuts scheduled by an intervention.
     if !clock.warming_up() && c.cuts_left > 0 && tick >= c.next_cut_tick {
-        c.yearly_budget_gbp *= 1.0 - c.cut;
+        c.yearly_budget_gbp *= 1.0 - c.cut * (1.0 - c.fiscal_autonomy);
         c.statutory_share = (c.statutory_share + c.statutory_rise).min(0.95);
         c.cuts_left -= 1;
         c.next_cut_tick = tick + crate::scenario::WEEKS_PER_YEAR;

@@ -264,6 +264,7 @@ mod tests {
             next_cut_tick: 0,
             extra_grants: Vec::new(),
             devolved_budget_gbp: 0.0,
+            fiscal_autonomy: 0.0,
             hours_cut,
             assembly: None,
         };

@@ -303,6 +303,7 @@ openness = 0.5
 budget_gbp_per_year = 1.0
 participatory_budget_share = 0.1
 right_to_bid = true
+fiscal_autonomy = 0.2
 [[events]]
 kind = "citizens_assembly"
 year = 2012

@@ -455,6 +455,25 @@ section! {
         /// by 1 − this × (1 − capacity).
         opportunity_capacity_weight: f64 = 0.5;
             SHARE, "share", "assumed (0.25-0.75)";
+        /// Share of the budget that central cuts do not reach from when fiscal powers are
+        /// devolved (raised and kept locally): each austerity cut falls on 1 − this of it.
+        fiscal_autonomy: f64 = 0.0;
+            SHARE, "share", "scenario choice (IFS 2019: councils raised 70-80% of revenue locally by 2019-20, less where deprived; austerity's cuts are already net of that)";
+        /// Devolved powers that `big_bang = true` sets.
+        big_bang_powers: f64 = 0.8;
+            SHARE, "share", "scenario choice";
+        /// Council openness that `big_bang = true` sets.
+        big_bang_openness: f64 = 0.7;
+            SHARE, "share", "scenario choice";
+        /// Devolved budget that `big_bang = true` adds, GBP a year.
+        big_bang_budget_gbp: f64 = 1_000_000.0;
+            number(0.0, 1e10), "GBP per year", "scenario choice";
+        /// Participatory-budget share that `big_bang = true` sets.
+        big_bang_participatory_budget_share: f64 = 0.1;
+            SHARE, "share", "scenario choice";
+        /// Fiscal autonomy that `big_bang = true` sets.
+        big_bang_fiscal_autonomy: f64 = 0.0;
+            SHARE, "share", "scenario choice";
     }
 }
 
