@@ -10,7 +10,14 @@
 //!   closed in each of four wards alike in everything but deprivation;
 //! - a citizens' assembly acted on raises its members' external efficacy and council trust more
 //!   than their internal efficacy, with little change among everyone else (the Lisbon citizens'
-//!   assembly evidence).
+//!   assembly evidence);
+//! - austerity leaves the share who feel able to influence local decisions within 3 points, and
+//!   council trust within 0.05, of the baseline (Community Life Survey flat at 25-27% over
+//!   2013/14-2019/20; LGA polling steady): `austerity_2010` against `baseline` over 2019;
+//! - the same pub closures raise anti-system support more where deprivation is high (Bolet
+//!   2021): the matched wards, small;
+//! - voice without money raises external efficacy: `devolution_voice` against `austerity_2010`
+//!   over 2019, small.
 //!
 //! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
 //! before then the same as in the full-length scenario. Used by `tests/it/stylised_facts.rs` and
@@ -89,6 +96,12 @@ const ONS_2020: &str = "ONS 2020, Social capital in the UK";
 const KLINENBERG_2018: &str = "Klinenberg 2018, Palaces for the People";
 const BOLET_2021: &str = "Bolet 2021, Comparative Political Studies 54(9)";
 const LISBON: &str = "Lisbon citizens' assembly evidence";
+const CLS_LGA: &str =
+    "Community Life Survey 2013/14-2019/20 (influence flat at 25-27%); LGA polling (trust steady)";
+const VOICE: &str = "the seed essay's 'autonomy and voice' (chain: ODD §7.3, §7.9, §7.11)";
+
+/// Residents in the small towns of the political facts: enough for ward means, fast to run.
+pub const SMALL_TOWN: u32 = 1_500;
 
 /// A built-in scenario cut to end in 2019.
 fn to_year(name: &str) -> Scenario {
@@ -201,6 +214,27 @@ pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
             0.0,
         ));
     }
+    for (metric, bound, claim) in [
+        (
+            "share_influence",
+            0.03,
+            "austerity keeps the share able to influence within 3 points of the baseline",
+        ),
+        (
+            "council_trust",
+            0.05,
+            "austerity keeps council trust within 0.05 of the baseline",
+        ),
+    ] {
+        facts.push(Fact::new(
+            claim,
+            CLS_LGA,
+            format!("austerity_2010 − baseline, {metric} over {YEAR}"),
+            Want::Near,
+            effect(&cmp, 1, 0, metric),
+            bound,
+        ));
+    }
     facts.push(Fact::new(
         "rebuilding social infrastructure recovers belonging",
         KLINENBERG_2018,
@@ -213,7 +247,80 @@ pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
 
     facts.push(deprivation_fact(replicates, seed, threads));
     facts.extend(assembly_facts(replicates.min(4), seed));
+    facts.extend(political_facts(replicates, seed, threads));
     facts
+}
+
+/// The political facts, on small towns: the same pub closures raise anti-system support more
+/// where deprivation is high, and voice without money raises external efficacy.
+pub fn political_facts(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
+    let small = |mut s: Scenario| {
+        s.town.residents = SMALL_TOWN;
+        s
+    };
+    // The matched town at this size cannot keep twelve pubs, so pubs' closure hazard is
+    // off: the only closures are the four scheduled ones.
+    let matched = |closures| {
+        let mut s = small(matched_wards(closures));
+        s.economy.pub_closure_rate_at_break_even = 0.0;
+        s
+    };
+    let scenarios = vec![matched(false), matched(true)];
+    let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
+        .expect("the matched comparison is valid");
+    let wards = &cmp.plan.scenarios[0].town.wards;
+    let group = |deprivation: f64| -> Vec<u16> {
+        (0..wards.len() as u16)
+            .filter(|&w| wards[w as usize].deprivation == deprivation)
+            .collect()
+    };
+    let (high, low) = (group(0.8), group(0.3));
+    let (from, to) = (cmp.year_index(2012), cmp.year_index(2013));
+    let support = |run: &Run, group: &[u16]| {
+        let mut sum = 0.0;
+        for &w in group {
+            let years = &run.wards[&(w, "anti_system_support")];
+            sum += (from..=to).map(|y| years[y as usize]).sum::<f64>() / f64::from(to - from + 1);
+        }
+        sum / group.len() as f64
+    };
+    let bolet = Fact::new(
+        "the same closures raise anti-system support more in deprived wards",
+        BOLET_2021,
+        format!(
+            "one pub closed in each of four wards alike but for deprivation (0.8 against \
+             0.3), {SMALL_TOWN} residents, no other pub closures: (closures − none) in the \
+             deprived wards minus the same in the well-off ones, anti_system_support over 2012–13; chain: pub \
+             loss (§7.16) on residents whose trust, efficacy and work differ with \
+             deprivation (§7.7, §7.9, §7.11), no interaction term"
+        ),
+        Want::Above,
+        cmp.paired(1, 0, |r| support(r, &high) - support(r, &low)),
+        0.0,
+    );
+    drop(cmp);
+
+    let scenarios = ["austerity_2010", "devolution_voice"]
+        .iter()
+        .map(|n| small(to_year(n)))
+        .collect();
+    let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
+        .expect("the built-in comparison is valid");
+    let year = cmp.year_index(YEAR);
+    let voice = Fact::new(
+        "voice without money raises external efficacy",
+        VOICE,
+        format!(
+            "devolution_voice − austerity_2010, {SMALL_TOWN} residents, efficacy_external \
+             over {YEAR}; chain: powers, openness and participatory budgeting widen \
+             opportunities and the chance of being answered (§7.3), more take part (§7.9), \
+             more are answered (§7.11); no money"
+        ),
+        Want::Above,
+        cmp.paired(1, 0, |r: &Run| r.year_mean("efficacy_external", year)),
+        0.0,
+    );
+    vec![bolet, voice]
 }
 
 /// The same pub closures in matched wards: the fall in belonging over 2012–13 in the deprived

@@ -10,7 +10,7 @@
 //! nothing else; sums over residents are taken in fixed point by `observe`, so they add up the
 //! same in any order.
 
-use crate::model::components::{Attitudes, Civic, Memberships, Recent, TrustState};
+use crate::model::components::{Attitudes, Civic, Memberships, Politics, Recent, TrustState};
 use crate::scenario::VenueKind;
 
 /// What a metric covers.
@@ -31,6 +31,7 @@ pub struct ResidentView<'a> {
     pub recent: &'a Recent,
     pub civic: &'a Civic,
     pub memberships: &'a Memberships,
+    pub politics: &'a Politics,
     /// The current week (`Clock::now`).
     pub now: i32,
     /// The scenario's thresholds for "trusts most people", "belongs" and "can influence".
@@ -57,6 +58,9 @@ pub struct TownView {
 pub enum Compute {
     /// Per resident: a value in [0,1] (1 or 0 for a share).
     Resident(fn(&ResidentView) -> f32),
+    /// Per resident, a value in [0,1] and its weight: the town's (or ward's) figure is
+    /// Σ value × weight / Σ weight (a share of votes: support weighted by the chance to vote).
+    Weighted(fn(&ResidentView) -> f32, fn(&ResidentView) -> f32),
     /// For the town.
     Town(fn(&TownView) -> f64),
 }
@@ -93,7 +97,7 @@ impl Metric {
 
     /// Whether the metric is a share or mean over residents.
     pub fn over_residents(&self) -> bool {
-        matches!(self.compute, Compute::Resident(_))
+        matches!(self.compute, Compute::Resident(_) | Compute::Weighted(..))
     }
 }
 
@@ -247,6 +251,36 @@ pub const METRICS: &[Metric] = &[
         headline: 6,
         per_ward: true,
         compute: Compute::Resident(|r| flag(r.memberships.len > 0)),
+    },
+    Metric {
+        name: "turnout_local",
+        scope: Scope::Mean,
+        label: "Local-election turnout",
+        unit: "expected share of residents",
+        meaning: "expected share who would vote in a local election (mean of each resident's chance)",
+        headline: 9,
+        per_ward: true,
+        compute: Compute::Resident(|r| r.politics.vote_local),
+    },
+    Metric {
+        name: "anti_system_support",
+        scope: Scope::Mean,
+        label: "Anti-system support",
+        unit: "expected share of residents",
+        meaning: "expected share who support an anti-system (radical-right, Leave-style) party (mean of each resident's chance)",
+        headline: 0,
+        per_ward: true,
+        compute: Compute::Resident(|r| r.politics.anti_system),
+    },
+    Metric {
+        name: "anti_system_vote",
+        scope: Scope::Mean,
+        label: "Anti-system vote share",
+        unit: "expected share of votes",
+        meaning: "expected anti-system share of the votes in a local election: support weighted by each resident's chance of voting",
+        headline: 10,
+        per_ward: true,
+        compute: Compute::Weighted(|r| r.politics.anti_system, |r| r.politics.vote_local),
     },
     Metric {
         name: "venues_open",

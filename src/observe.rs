@@ -53,28 +53,33 @@ fn fixed(x: f32) -> i64 {
 /// How a resident metric is computed from one resident.
 type PerResident = fn(&ResidentView) -> f32;
 
-/// The resident metrics, in table order.
-fn resident_metrics() -> Vec<(&'static str, PerResident)> {
+/// The resident metrics, in table order, each with its weight if it has one.
+fn resident_metrics() -> Vec<(&'static str, PerResident, Option<PerResident>)> {
     METRICS
         .iter()
         .filter_map(|m| match m.compute {
-            Compute::Resident(f) => Some((m.name, f)),
+            Compute::Resident(f) => Some((m.name, f, None)),
+            Compute::Weighted(f, w) => Some((m.name, f, Some(w))),
             Compute::Town(_) => None,
         })
         .collect()
 }
 
+/// What observation reads of each resident.
+type Observed<'a> = (
+    &'a Resident,
+    &'a TrustState,
+    &'a Attitudes,
+    &'a Recent,
+    &'a Civic,
+    &'a Memberships,
+    &'a Ties,
+    &'a Politics,
+);
+
 #[allow(clippy::too_many_arguments)]
 pub fn observe(
-    residents: Query<(
-        &Resident,
-        &TrustState,
-        &Attitudes,
-        &Recent,
-        &Civic,
-        &Memberships,
-        &Ties,
-    )>,
+    residents: Query<Observed>,
     venues: Query<&Venue>,
     groups: Query<&Group>,
     council: Res<CouncilState>,
@@ -91,6 +96,8 @@ pub fn observe(
     let per_resident = resident_metrics();
     let m = per_resident.len();
     let mut sums = vec![0i64; n_wards * m];
+    // The sums of the weights of weighted metrics (unused for the others).
+    let mut weights = vec![0i64; n_wards * m];
     let mut counts = vec![0i64; n_wards];
     let mut ties_total: u64 = 0;
     let (trusting, belongs, influence) = (
@@ -98,7 +105,7 @@ pub fn observe(
         s.belonging.belonging_threshold as f32,
         s.participation.influence_threshold as f32,
     );
-    for (r, trust, attitudes, recent, civic, memberships, ties) in residents.iter() {
+    for (r, trust, attitudes, recent, civic, memberships, ties, politics) in residents.iter() {
         ties_total += u64::from(ties.len);
         let view = ResidentView {
             trust,
@@ -106,6 +113,7 @@ pub fn observe(
             recent,
             civic,
             memberships,
+            politics,
             now: clock.now(),
             trusting,
             belongs,
@@ -113,8 +121,20 @@ pub fn observe(
         };
         let w = r.ward as usize;
         counts[w] += 1;
-        for (sum, (_, f)) in sums[w * m..(w + 1) * m].iter_mut().zip(&per_resident) {
-            *sum += fixed(f(&view));
+        let row = w * m..(w + 1) * m;
+        for ((sum, weight), (_, f, by)) in sums[row.clone()]
+            .iter_mut()
+            .zip(&mut weights[row])
+            .zip(&per_resident)
+        {
+            match by {
+                None => *sum += fixed(f(&view)),
+                Some(by) => {
+                    let b = by(&view);
+                    *sum += fixed(f(&view) * b);
+                    *weight += fixed(b);
+                }
+            }
         }
     }
     let tick = clock.tick();
@@ -152,10 +172,22 @@ pub fn observe(
             town.community_owned += 1;
         }
     }
-    let mean = |sum: i64, n: i64| sum as f64 / SCALE / n.max(1) as f64;
-    for (i, (name, _)) in per_resident.iter().enumerate() {
+    // A mean over residents, or for a weighted metric the weighted mean (0 with no weight).
+    let mean = |i: usize, sum: i64, weight: i64, n: i64| {
+        if per_resident[i].2.is_some() {
+            if weight > 0 {
+                sum as f64 / weight as f64
+            } else {
+                0.0
+            }
+        } else {
+            sum as f64 / SCALE / n.max(1) as f64
+        }
+    };
+    for (i, (name, ..)) in per_resident.iter().enumerate() {
         let sum: i64 = (0..n_wards).map(|w| sums[w * m + i]).sum();
-        push(None, name, mean(sum, town.residents as i64));
+        let weight: i64 = (0..n_wards).map(|w| weights[w * m + i]).sum();
+        push(None, name, mean(i, sum, weight, town.residents as i64));
     }
     for metric in METRICS {
         if let Compute::Town(f) = metric.compute {
@@ -163,8 +195,13 @@ pub fn observe(
         }
     }
     for (w, view) in ward_views.iter().enumerate() {
-        for (i, (name, _)) in per_resident.iter().enumerate() {
-            push(Some(w as u16), name, mean(sums[w * m + i], counts[w]));
+        for (i, (name, ..)) in per_resident.iter().enumerate() {
+            let at = w * m + i;
+            push(
+                Some(w as u16),
+                name,
+                mean(i, sums[at], weights[at], counts[w]),
+            );
         }
         for metric in METRICS.iter().filter(|m| m.per_ward) {
             if let Compute::Town(f) = metric.compute {

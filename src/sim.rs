@@ -10,8 +10,8 @@ use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
     encounters::encounters, gather::gather, group_life::group_life, groups::groups,
     interventions::interventions, libraries::libraries, outings::outings,
-    participation::participation, pubs::pubs, right_to_bid::right_to_bid, trust::trust,
-    turnover::turnover, week::new_week,
+    participation::participation, politics::politics, pubs::pubs, right_to_bid::right_to_bid,
+    trust::trust, turnover::turnover, week::new_week,
 };
 use crate::observe::{Observations, observe};
 use crate::rng::Seeds;
@@ -107,6 +107,8 @@ impl Simulation {
             next_cut_tick: 0,
             extra_grants: Vec::new(),
             devolved_budget_gbp: 0.0,
+            fiscal_autonomy: c.fiscal_autonomy,
+            hours_cut: 0.0,
             assembly: None,
         });
         let mut pending: Vec<(u32, crate::scenario::Intervention)> = scenario
@@ -142,6 +144,7 @@ impl Simulation {
         world.insert_resource(Buckets::default());
         world.insert_resource(Inbox::default());
         world.insert_resource(Closures::default());
+        world.insert_resource(PubHistory::default());
         world.insert_resource(EventLog::default());
         world.insert_resource(Observations::default());
         world.insert_resource(VenueHistory::default());
@@ -286,6 +289,7 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
         ("pubs", one(pubs)),
         ("right_to_bid", one(right_to_bid)),
         ("turnover", one(turnover)),
+        ("politics", one(politics)),
         ("observe", one(observe)),
     ]
 }

@@ -10,7 +10,7 @@
 //!   indices from our ids to bevy entities (`SlotIndex::entities`, `VenueIndex`, `GroupIndex`),
 //!   refilled as the entities are spawned again in id order;
 //! - scratch: what a mechanism fills afresh every week before anything reads it (`Buckets`,
-//!   `Inbox`, each venue's `EncounterLog`). `Buckets::id_order` is the one piece carried from
+//!   `Inbox`, each venue's `EncounterLog`, each resident's `Politics`). `Buckets::id_order` is the one piece carried from
 //!   week to week, and it is by construction the slots in resident-id order, which gather
 //!   rebuilds from the slot ids when it finds it empty.
 //!
@@ -63,6 +63,7 @@ fn known_components() -> Vec<(TypeId, &'static str, usize)> {
         k::<Venue>("Venue"),
         k::<Group>("Group"),
         k::<EncounterLog>("EncounterLog (scratch)"),
+        k::<Politics>("Politics (scratch)"),
     ]
 }
 
@@ -89,6 +90,7 @@ fn known_resources() -> Vec<(TypeId, &'static str, usize)> {
         k::<Buckets>("Buckets (scratch)"),
         k::<Inbox>("Inbox (scratch)"),
         k::<Closures>("Closures"),
+        k::<PubHistory>("PubHistory"),
         k::<EventLog>("EventLog"),
         k::<Observations>("Observations"),
         k::<VenueHistory>("VenueHistory"),
@@ -207,7 +209,7 @@ struct SavedObservation<S> {
 
 /// The resources saved, in the order they are written.
 #[derive(Serialize, Deserialize)]
-struct Resources<C, P, W, L, U, N, Y, G, X, H> {
+struct Resources<C, P, W, L, U, N, Y, G, X, H, Q> {
     clock: C,
     council: P,
     /// Interventions still to come, as JSON (the scenario's event types are tagged enums,
@@ -222,6 +224,7 @@ struct Resources<C, P, W, L, U, N, Y, G, X, H> {
     closures: X,
     slot_ids: Vec<u32>,
     venue_history: H,
+    pub_history: Q,
 }
 
 /// A resident as saved: the fields of [`ResidentBundle`], in its order, borrowed from the world
@@ -273,6 +276,7 @@ impl<'a> SavedResident<'a> {
             choices,
             outings,
             departure,
+            politics: _,
         } = parts;
         let n = usize::from(choices.len).min(MAX_CHOICES);
         SavedResident {
@@ -355,6 +359,7 @@ impl<'a> SavedResident<'a> {
             choices,
             outings: outings.into_owned(),
             departure: departure.into_owned(),
+            politics: Politics::default(),
         })
     }
 }
@@ -419,6 +424,9 @@ pub fn write(sim: &Simulation, out: &mut impl Write) -> Result<(), String> {
         venue_history: world
             .get_resource::<VenueHistory>()
             .ok_or_else(|| res("VenueHistory"))?,
+        pub_history: world
+            .get_resource::<PubHistory>()
+            .ok_or_else(|| res("PubHistory"))?,
     };
     let events: Vec<SavedEvent<&str>> = world
         .get_resource::<EventLog>()
@@ -493,6 +501,7 @@ type OwnedResources = Resources<
     PeerSignals,
     Closures,
     VenueHistory,
+    PubHistory,
 >;
 
 type OwnedWhole = (
@@ -651,6 +660,7 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     world.insert_resource(Buckets::default());
     world.insert_resource(Inbox::default());
     world.insert_resource(resources.closures);
+    world.insert_resource(resources.pub_history);
     world.insert_resource(EventLog(events));
     world.insert_resource(Observations(observations));
     Ok(Simulation::from_world(

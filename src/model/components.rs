@@ -722,6 +722,11 @@ pub struct CouncilState {
     pub extra_grants: Vec<(u32, f64)>,
     /// A devolved budget added to the discretionary budget, GBP a year.
     pub devolved_budget_gbp: f64,
+    /// Share of the budget that central cuts do not reach.
+    pub fiscal_autonomy: f64,
+    /// How much of their usual hours the council's own venues lost this week (the fall in
+    /// `opening_share` since last week, at least 0).
+    pub hours_cut: f64,
     /// A citizens' assembly this step: (step, whether the council acts on it).
     pub assembly: Option<(i32, bool)>,
 }
@@ -773,3 +778,27 @@ pub struct VenueLabels(pub Vec<String>);
 /// Each ward's most common identity traits, for drawing newcomers like their neighbours.
 #[derive(Resource, Clone, Serialize, Deserialize)]
 pub struct WardCultures(pub Vec<[u8; MAX_FEATURES]>);
+
+// ---------------------------------------------------------------- politics
+
+/// A resident's political outlook this week, written by the politics mechanism from the rest of
+/// their state (scratch: filled afresh every week before anything reads it).
+#[derive(Component, Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct Politics {
+    /// Probability of voting in a local election.
+    pub vote_local: f32,
+    /// Probability of supporting an anti-system (radical-right, Leave-style) party.
+    pub anti_system: f32,
+}
+
+/// Pubs open in each ward over the last `window` weeks, for the pub-loss signal: a ring indexed
+/// by step modulo `window`, each entry a row of wards.
+#[derive(Resource, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PubHistory {
+    pub window: u32,
+    pub wards: u32,
+    /// `counts[(step % window) * wards + ward]`: pubs open in the ward at that step.
+    pub counts: Vec<u16>,
+    /// Weeks recorded so far (at most `window` matter).
+    pub recorded: u32,
+}

@@ -13,23 +13,26 @@
 //! a time; venues opened with outside funding are left out while it lasts, and so are libraries,
 //! a statutory service that closes at the observed rate instead (libraries.rs).
 //! `grant_share`, plus any extra grants an intervention pays, is shared among active groups by
-//! size. Austerity cuts scheduled by an intervention are applied here, as is a devolved budget,
-//! which adds to the discretionary budget. The council's
-//! capacity (discretionary budget relative to the start) scales its responsiveness and the
-//! opportunities it offers residents to take part.
+//! size. Austerity cuts scheduled by an intervention are applied here, to the share of the
+//! budget that fiscal autonomy does not shield (all of it unless devolution says otherwise), as
+//! is a devolved budget, which adds to the discretionary budget.
+//!
+//! What residents can get from the council, each lever on its own step:
+//! - opportunities to take part = (consultations a year / `consultations_for_full_opportunity`,
+//!   plus `opportunity_per_participatory_share` × participatory-budget share, plus
+//!   `opportunity_per_power` × devolved powers) × (1 − `opportunity_capacity_weight` ×
+//!   (1 − capacity)), at most 1;
+//! - the chance that a participant's input is acted on is the chance that it falls within the
+//!   council's powers (`request_scope_without_powers`, widened by devolved powers), that the
+//!   council is willing (openness), and that it can pay (1 − `response_capacity_weight` ×
+//!   (1 − capacity)), where capacity is the discretionary budget relative to the start, at
+//!   most 1. The budget reaches residents' efficacy and trust only through these and through
+//!   the venues it keeps open (see council response).
 
 use super::components::*;
 use super::venues::Ledger;
 use crate::scenario::{Owner, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
-
-/// Consultations a year that make opportunities "full" on their own.
-const CONSULTATIONS_FOR_FULL: f64 = 13.0;
-/// Opportunities per unit of participatory-budget share: a tenth of the discretionary budget
-/// decided by residents adds as much as about two and a half consultations a year. Turnout in
-/// English participatory-budgeting votes is a few per cent of residents, so it widens the
-/// door to taking part without opening it for everyone.
-const OPPORTUNITY_PER_PB_SHARE: f64 = 2.0;
 
 #[allow(clippy::too_many_arguments)]
 pub fn council_budget(
@@ -49,7 +52,7 @@ pub fn council_budget(
     }
     // Austerity: the cuts scheduled by an intervention.
     if !clock.warming_up() && c.cuts_left > 0 && tick >= c.next_cut_tick {
-        c.yearly_budget_gbp *= 1.0 - c.cut;
+        c.yearly_budget_gbp *= 1.0 - c.cut * (1.0 - c.fiscal_autonomy);
         c.statutory_share = (c.statutory_share + c.statutory_rise).min(0.95);
         c.cuts_left -= 1;
         c.next_cut_tick = tick + crate::scenario::WEEKS_PER_YEAR;
@@ -58,11 +61,16 @@ pub fn council_budget(
     let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share) + c.devolved_budget_gbp;
     c.discretionary_gbp = discretionary;
     c.capacity = (discretionary / c.discretionary_at_start_gbp.max(1.0)).min(1.0);
-    c.responsiveness = c.openness * c.capacity * (0.5 + 0.5 * c.devolved_powers);
-    c.opportunities = ((c.consultations_per_year / CONSULTATIONS_FOR_FULL
-        + OPPORTUNITY_PER_PB_SHARE * c.participatory_budget_share
-        + 0.2 * c.devolved_powers)
-        * (0.5 + 0.5 * c.capacity))
+    let k = &config.0.council;
+    let lost = 1.0 - c.capacity;
+    let in_scope =
+        k.request_scope_without_powers + (1.0 - k.request_scope_without_powers) * c.devolved_powers;
+    let funded = 1.0 - k.response_capacity_weight * lost;
+    c.responsiveness = in_scope * c.openness * funded;
+    c.opportunities = ((c.consultations_per_year / k.consultations_for_full_opportunity
+        + k.opportunity_per_participatory_share * c.participatory_budget_share
+        + k.opportunity_per_power * c.devolved_powers)
+        * (1.0 - k.opportunity_capacity_weight * lost))
         .min(1.0);
 
     // Council venues.
@@ -75,11 +83,13 @@ pub fn council_budget(
         .filter(|v| v.open && v.owner == Owner::Council && tick >= v.funded_until)
         .map(|v| f64::from(v.weekly_cost_gbp))
         .sum();
+    let opening_before = c.opening_share;
     c.opening_share = if running > 0.0 && !clock.warming_up() {
         (venue_budget / running).min(1.0)
     } else {
         1.0
     };
+    c.hours_cut = (opening_before - c.opening_share).max(0.0);
     let min_share = config.0.council.min_opening_share;
     if running * min_share > venue_budget && !clock.warming_up() {
         c.shortfall_weeks += 1;

@@ -7,8 +7,9 @@
 //! - `austerity` schedules real-terms cuts, which the council budget applies (the first at once).
 //! - `invest` opens new venues near the ward's centre, funded from outside for a while.
 //! - `fund_groups` adds grants for groups to the council's pot for some years.
-//! - `devolution` sets the council's powers, openness, devolved budget, participatory budget and
-//!   right to bid.
+//! - `devolution` sets the council's powers, openness, participatory budget, fiscal autonomy,
+//!   devolved budget and right to bid, each a lever of its own (the big-bang values are the
+//!   `council.big_bang_*` parameters).
 //! - `citizens_assembly` draws members by lot (the residents whose keyed draw is smallest); they
 //!   take part this week, and council response treats their input as the event says.
 //! - `lockdown` shuts venues for a number of weeks; `pub_costs` changes pubs' running costs.
@@ -22,12 +23,6 @@ use crate::rng::{Purpose, RngExt};
 use crate::scenario::interventions as iv;
 use crate::scenario::{Intervention, Owner, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
-
-/// Big-bang devolution: what `big_bang = true` sets for every key left out.
-const BIG_BANG_POWERS: f64 = 0.8;
-const BIG_BANG_OPENNESS: f64 = 0.7;
-const BIG_BANG_BUDGET_GBP: f64 = 1_000_000.0;
-const BIG_BANG_PARTICIPATORY_SHARE: f64 = 0.1;
 
 #[allow(clippy::too_many_arguments)]
 pub fn interventions(
@@ -147,30 +142,38 @@ pub fn interventions(
                 budget_gbp_per_year,
                 participatory_budget_share,
                 right_to_bid,
+                fiscal_autonomy,
                 ..
             }) => {
                 let pick = |given: Option<f64>, bang: f64, now: f64| {
                     given.unwrap_or(if *big_bang { bang } else { now })
                 };
+                let bang = &scenario.0.council;
                 let c = &mut *council;
-                c.devolved_powers = pick(*powers, BIG_BANG_POWERS, c.devolved_powers);
-                c.openness = pick(*openness, BIG_BANG_OPENNESS, c.openness);
-                c.devolved_budget_gbp += pick(*budget_gbp_per_year, BIG_BANG_BUDGET_GBP, 0.0);
+                c.devolved_powers = pick(*powers, bang.big_bang_powers, c.devolved_powers);
+                c.openness = pick(*openness, bang.big_bang_openness, c.openness);
+                c.devolved_budget_gbp += pick(*budget_gbp_per_year, bang.big_bang_budget_gbp, 0.0);
                 c.participatory_budget_share = pick(
                     *participatory_budget_share,
-                    BIG_BANG_PARTICIPATORY_SHARE,
+                    bang.big_bang_participatory_budget_share,
                     c.participatory_budget_share,
+                );
+                c.fiscal_autonomy = pick(
+                    *fiscal_autonomy,
+                    bang.big_bang_fiscal_autonomy,
+                    c.fiscal_autonomy,
                 );
                 c.community_right_to_bid =
                     right_to_bid.unwrap_or(*big_bang || c.community_right_to_bid);
                 format!(
                     "devolution{}: powers {:.2}, openness {:.2}, devolved budget £{:.0} a year, \
-                     participatory budget {:.2}, right to bid {}",
+                     participatory budget {:.2}, fiscal autonomy {:.2}, right to bid {}",
                     if *big_bang { " (big bang)" } else { "" },
                     c.devolved_powers,
                     c.openness,
                     c.devolved_budget_gbp,
                     c.participatory_budget_share,
+                    c.fiscal_autonomy,
                     c.community_right_to_bid
                 )
             }

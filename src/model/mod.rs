@@ -22,6 +22,7 @@ pub mod interventions;
 pub mod libraries;
 pub mod outings;
 pub mod participation;
+pub mod politics;
 pub mod pubs;
 pub mod right_to_bid;
 pub mod rules;

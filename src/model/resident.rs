@@ -31,6 +31,8 @@ pub struct ResidentBundle {
     pub choices: ChoiceSet,
     pub outings: Outings,
     pub departure: Departure,
+    /// Scratch: written afresh by the politics step every week before anything reads it.
+    pub politics: Politics,
 }
 
 impl ResidentBundle {
@@ -88,6 +90,7 @@ impl ResidentBundle {
             choices: ChoiceSet::default(),
             outings: Outings::default(),
             departure: Departure::default(),
+            politics: Politics::default(),
         }
     }
 
@@ -107,6 +110,7 @@ impl ResidentBundle {
             choices,
             outings,
             departure,
+            politics,
         } = self;
         *into.resident = resident;
         *into.identity = identity;
@@ -120,6 +124,7 @@ impl ResidentBundle {
         *into.choices = choices;
         *into.outings = outings;
         *into.departure = departure;
+        *into.politics = politics;
     }
 }
 
@@ -140,6 +145,7 @@ pub struct ResidentParts {
     pub choices: &'static mut ChoiceSet,
     pub outings: &'static mut Outings,
     pub departure: &'static mut Departure,
+    pub politics: &'static mut Politics,
 }
 
 #[cfg(test)]

@@ -31,6 +31,36 @@ pub const BUILTINS: &[Builtin] = &[
         toml: include_str!("../../scenarios/devolution_big_bang.toml"),
     },
     Builtin {
+        name: "devolution_money",
+        summary: "Austerity, then in 2017 a devolved budget of £1m a year and nothing else",
+        toml: include_str!("../../scenarios/devolution_money.toml"),
+    },
+    Builtin {
+        name: "devolution_powers",
+        summary: "Austerity, then in 2017 devolved powers (0.8) and nothing else",
+        toml: include_str!("../../scenarios/devolution_powers.toml"),
+    },
+    Builtin {
+        name: "devolution_openness",
+        summary: "Austerity, then in 2017 an open council (0.7) and nothing else",
+        toml: include_str!("../../scenarios/devolution_openness.toml"),
+    },
+    Builtin {
+        name: "devolution_participatory",
+        summary: "Austerity, then in 2017 participatory budgeting over a tenth of the discretionary budget",
+        toml: include_str!("../../scenarios/devolution_participatory.toml"),
+    },
+    Builtin {
+        name: "devolution_voice",
+        summary: "Austerity, then in 2017 powers, openness and participatory budgeting without money",
+        toml: include_str!("../../scenarios/devolution_voice.toml"),
+    },
+    Builtin {
+        name: "devolution_fiscal",
+        summary: "Austerity with half the budget out of reach of central cuts from 2010",
+        toml: include_str!("../../scenarios/devolution_fiscal.toml"),
+    },
+    Builtin {
         name: "community_ownership",
         summary: "Austerity with a community right to bid from 2012",
         toml: include_str!("../../scenarios/community_ownership.toml"),

@@ -101,10 +101,13 @@ intervention! {
 }
 
 intervention! {
-    /// Devolution: powers, openness, a devolved budget, participatory budgeting and a community
-    /// right to bid. Keys left out are unchanged; `big_bang = true` sets every one left out to
-    /// its big-bang value (powers 0.8, openness 0.7, +£1,000,000 a year, participatory budget
-    /// 0.1, right to bid).
+    /// Devolution, lever by lever: powers (what the council may decide), openness (whether it
+    /// acts on residents' input), participatory budgeting (residents decide a share of the
+    /// discretionary budget), fiscal autonomy (a share of the budget out of reach of central
+    /// cuts), money (a devolved budget) and a community right to bid. Keys left out are
+    /// unchanged; `big_bang = true` sets every one left out to its big-bang value
+    /// (`council.big_bang_*`: by default powers 0.8, openness 0.7, +£1,000,000 a year,
+    /// participatory budget 0.1, no fiscal autonomy, and a right to bid).
     pub struct Devolution {
         /// Whether every key left out takes its big-bang value.
         big_bang: bool = false;
@@ -129,6 +132,10 @@ intervention! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         right_to_bid: Option<bool> = None;
             FLAG, "-", "scenario choice";
+        /// Share of the budget that later central cuts do not reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fiscal_autonomy: Option<f64> = None;
+            SHARE, "share", "scenario choice";
     }
 }
 

@@ -132,6 +132,7 @@ pub struct Scenario {
     pub economy: Economy,
     pub groups: Groups,
     pub turnover: Turnover,
+    pub politics: Politics,
     /// Scheduled interventions, applied at the start of their week.
     pub events: Vec<Intervention>,
 }
@@ -407,6 +408,7 @@ impl Default for Scenario {
             economy: Economy::default(),
             groups: Groups::default(),
             turnover: Turnover::default(),
+            politics: Politics::default(),
             events: Vec::new(),
         }
     }

@@ -149,6 +149,7 @@ pub fn validate(s: &Scenario) -> Result<(), (String, String)> {
     s.economy.check("economy")?;
     s.groups.check("groups")?;
     s.turnover.check("turnover")?;
+    s.politics.check("politics")?;
     for (i, e) in s.events.iter().enumerate() {
         e.check(&format!("events[{i}]"))?;
     }
@@ -302,6 +303,7 @@ openness = 0.5
 budget_gbp_per_year = 1.0
 participatory_budget_share = 0.1
 right_to_bid = true
+fiscal_autonomy = 0.2
 [[events]]
 kind = "citizens_assembly"
 year = 2012

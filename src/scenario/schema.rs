@@ -395,6 +395,7 @@ pub fn rows() -> Vec<Row> {
     add("economy", Economy::KEYS);
     add("groups", Groups::KEYS);
     add("turnover", Turnover::KEYS);
+    add("politics", Politics::KEYS);
     for kind in interventions::KINDS {
         add(&format!("events.{}", kind.name), kind.keys);
     }

@@ -463,9 +463,21 @@ section! {
         /// Rise in council trust when the council visibly acts on one's input.
         council_trust_gain_when_acted: f64 = 0.04;
             SHARE, "share", "Lisbon citizens' assembly evidence (direction; size assumed)";
-        /// Fall in council trust per council closure or cut in one's ward, scaled by (1+deprivation).
-        council_trust_loss_per_closure: f64 = 0.04;
-            SHARE, "share", "assumed";
+        /// Fall in council trust when one's input is ignored.
+        council_trust_loss_when_ignored: f64 = 0.02;
+            SHARE, "share", "Climate Assembly UK follow-ups (an unanswered assembly lowers trust; sign); size assumed (0.5-1 × the gain)";
+        /// Fall in council trust, before blame is shared, when a council venue one used closes
+        /// (a cut in its hours counts as the share of hours lost).
+        council_trust_loss_per_cut: f64 = 0.04;
+            SHARE, "share", "assumed (0-0.08)";
+        /// Fall in external efficacy when a council venue one used closes (a cut in its hours
+        /// counts as the share of hours lost).
+        efficacy_loss_per_cut: f64 = 0.01;
+            SHARE, "share", "Fetzer 2019 Table 4 (a personal benefit cut: about 0.02 on a 0-1 scale, taken as an upper bound); size assumed (0-0.02)";
+        /// Share of the blame for a cut that residents lay on the council rather than central
+        /// government; scales the fall in council trust.
+        blame_council_share: f64 = 0.35;
+            SHARE, "share", "YouGov 2011 and 2014, Ipsos MORI for NLGN 2013 (26-29% blame the council, 29-42% central government); allocation of 'both' assumed (0.3-0.4)";
         /// How fast attitudes drift back to a resident's own anchor, per week.
         attitude_relaxation_per_week: f64 = 0.01;
             number(0.0, 1.0), "share per week", "assumed";
@@ -481,9 +493,49 @@ section! {
         /// Spread of anchors between residents.
         anchor_spread: f64 = 0.14;
             number(0.0, 0.5), "standard deviation", "assumed";
-        /// How much a council that has lost capacity lowers anchors (× lost share of budget).
-        capacity_anchor_weight: f64 = 0.25;
-            SHARE, "share", "assumed";
+        /// Share of residents' requests that fall within the council's powers when none are
+        /// devolved; devolved powers widen it: scope = this + (1 − this) × devolved powers.
+        request_scope_without_powers: f64 = 0.5;
+            SHARE, "share", "assumed (0.3-0.7)";
+        /// How much a council that has lost capacity fails to fund what it would act on: the
+        /// chance a request in scope is funded is 1 − this × (1 − capacity).
+        response_capacity_weight: f64 = 1.0;
+            SHARE, "share", "assumed (0.5-1)";
+        /// Consultations a year that on their own make the opportunities to take part full.
+        consultations_for_full_opportunity: f64 = 13.0;
+            number(1.0, 52.0), "events per year", "assumed (one a month or so; 6-26)";
+        /// Opportunities to take part per unit of participatory-budget share: a tenth of the
+        /// discretionary budget decided by residents adds as much as about two and a half
+        /// consultations a year (turnout in English participatory-budgeting votes is a few per
+        /// cent of residents).
+        opportunity_per_participatory_share: f64 = 2.0;
+            number(0.0, 20.0), "opportunities per share", "DCLG/SQW 2011 (participatory budgeting widens who takes part; sign); size assumed (1-3)";
+        /// Opportunities to take part per unit of devolved powers (more is decided locally).
+        opportunity_per_power: f64 = 0.2;
+            number(0.0, 5.0), "opportunities per unit of powers", "assumed (0-0.4)";
+        /// How much a council that has lost capacity offers fewer opportunities: they are scaled
+        /// by 1 − this × (1 − capacity).
+        opportunity_capacity_weight: f64 = 0.5;
+            SHARE, "share", "assumed (0.25-0.75)";
+        /// Share of the budget that central cuts do not reach from when fiscal powers are
+        /// devolved (raised and kept locally): each austerity cut falls on 1 − this of it.
+        fiscal_autonomy: f64 = 0.0;
+            SHARE, "share", "scenario choice (IFS 2019: councils raised 70-80% of revenue locally by 2019-20, less where deprived; austerity's cuts are already net of that)";
+        /// Devolved powers that `big_bang = true` sets.
+        big_bang_powers: f64 = 0.8;
+            SHARE, "share", "scenario choice";
+        /// Council openness that `big_bang = true` sets.
+        big_bang_openness: f64 = 0.7;
+            SHARE, "share", "scenario choice";
+        /// Devolved budget that `big_bang = true` adds, GBP a year.
+        big_bang_budget_gbp: f64 = 1_000_000.0;
+            number(0.0, 1e10), "GBP per year", "scenario choice";
+        /// Participatory-budget share that `big_bang = true` sets.
+        big_bang_participatory_budget_share: f64 = 0.1;
+            SHARE, "share", "scenario choice";
+        /// Fiscal autonomy that `big_bang = true` sets.
+        big_bang_fiscal_autonomy: f64 = 0.0;
+            SHARE, "share", "scenario choice";
     }
 }
 
@@ -570,5 +622,71 @@ section! {
         /// Ties a newcomer arrives with (neighbours, family).
         newcomer_ties: u32 = 2;
             whole(0, 16), "ties", "assumed";
+    }
+}
+
+section! {
+    /// Political outcomes: local-election turnout and support for an anti-system (radical-right,
+    /// Leave-style) party (mechanism: politics). Each resident's two probabilities are logits of
+    /// their belonging, trust and efficacy, and of pub losses in their ward; nothing here feeds
+    /// back into the other mechanisms.
+    pub struct Politics {
+        /// v0: the turnout logit before any term.
+        turnout_intercept: f64 = -3.1;
+            number(-20.0, 20.0), "logit weight",
+            "calibrated: local-election turnout in coalfield councils 24-36% (Barnsley 2024, Doncaster 2021, Rotherham 2014, County Durham 2021)";
+        /// v1: weight of agency (mean of internal and external efficacy). 1 makes a rise of 0.1
+        /// in agency raise turnout by about 2 points near 30%.
+        turnout_agency_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Abreu & Jones 2021 (low efficacy, low turnout; sign); size assumed (1-3 points per 0.1 of efficacy: 0.5-1.5)";
+        /// v2: weight of generalised trust.
+        turnout_trust_weight: f64 = 0.5;
+            number(0.0, 10.0), "logit weight",
+            "Purdam & Ford 2018; Abreu & Jones 2021 (trust raises turnout; sign); size assumed (0-1)";
+        /// v3: weight of belonging.
+        turnout_belonging_weight: f64 = 0.5;
+            number(0.0, 10.0), "logit weight", "assumed (0-1)";
+        /// v4: added for a resident who took part in civic life in the last year.
+        turnout_participation_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Purdam & Ford 2018 (interest and civic duty raise turnout; sign); size assumed (0.5-1.5)";
+        /// v5: per decade of age over 16 (turnout rises with age).
+        turnout_age_weight_per_decade: f64 = 0.25;
+            number(0.0, 5.0), "logit weight",
+            "Purdam & Ford 2018; Ipsos MORI estimates in Guardian 2017 (young adults vote less; sign); size assumed (0.1-0.4)";
+        /// a0: the anti-system logit before any term.
+        anti_intercept: f64 = -4.75;
+            number(-20.0, 20.0), "logit weight",
+            "calibrated: about 10% of adults in the first year (assumed level: twice the 4.7% UKIP support of Fetzer 2019's Understanding Society sample, for a deprived Leave-voting town; range 5-15%)";
+        /// a1: weight of 1 − belonging (detachment from the place).
+        anti_belonging_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Bolet 2021 (loss of local social life, sign); size assumed (0-2)";
+        /// a2: weight of 1 − generalised trust.
+        anti_trust_weight: f64 = 1.5;
+            number(0.0, 10.0), "logit weight",
+            "Abreu & Jones 2021 (low trust, disengagement; sign); size assumed (0-3)";
+        /// a3: weight of 1 − council trust.
+        anti_council_trust_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight", "assumed (0-2)";
+        /// a4: weight of 1 − external efficacy ("officials don't care").
+        anti_efficacy_weight: f64 = 1.0;
+            number(0.0, 10.0), "logit weight",
+            "Fetzer 2019 Tables 2 and 4 (cuts raise both 'officials don't care' and UKIP support; sign); size assumed (0-2)";
+        /// a5: added for a resident out of work.
+        anti_out_of_work_weight: f64 = 0.3;
+            number(-5.0, 5.0), "logit weight",
+            "Becker, Fetzer & Novy 2017 (low income and unemployment drive the Leave share; sign); size assumed (0-0.6)";
+        /// a6: weight of the ward's pub loss: (pubs open `pub_loss_window_weeks` ago − pubs open
+        /// now) / pubs open then, at least 0. One closure among a ward's two to four pubs raises
+        /// support by about 2-5 points.
+        anti_pub_loss_weight: f64 = 0.8;
+            number(0.0, 10.0), "logit weight",
+            "Bolet 2021 (+4.3 points per community-pub closure relative to the district's stock); sized so that one closure among a ward's two to four pubs gives +2 to +5 points, the cap the evidence note proposes for a town (assumed, 0-1.6)";
+        /// The window over which a ward's pub loss is measured, weeks.
+        pub_loss_window_weeks: u32 = 156;
+            whole(1, 1040), "weeks",
+            "Bolet 2021 (UK panel 2013-2016, three years); window assumed (52-260)";
     }
 }

@@ -38,6 +38,10 @@ fn first_year_matches_the_survey_figures() {
         ("share_influence", false, 0.20, 0.27),
         ("neighbour_contact", false, 0.65, 0.80),
         ("participation_year", true, 0.34, 0.41),
+        // Local-election turnout in coalfield councils (Barnsley 2024 to County Durham 2021).
+        ("turnout_local", false, 0.24, 0.36),
+        // Assumed level (ODD §7.16): 5-15% of adults.
+        ("anti_system_support", false, 0.05, 0.15),
     ];
     let mut failures = Vec::new();
     for (metric, last, lo, hi) in checks {

@@ -120,8 +120,8 @@ fn summaries_are_tidy_and_replicates_follow_the_seed_rule() {
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows.len(),
-        2 * 27 * 104,
-        "2 scenarios × 27 metrics × 104 weeks"
+        2 * 30 * 104,
+        "2 scenarios × 30 metrics × 104 weeks"
     );
     for r in &rows {
         assert_eq!(r.len(), 9);
@@ -222,9 +222,9 @@ fn the_report_is_self_contained() {
             "the report must not fetch anything through {attr}"
         );
     }
-    // Eight charts and the town map inline, every scenario described, the reproducing command
-    // in the footer.
-    assert_eq!(report.matches("<svg ").count(), 9);
+    // Ten charts (one per headline metric) and the town map inline, every scenario described,
+    // the reproducing command in the footer.
+    assert_eq!(report.matches("<svg ").count(), 11);
     assert!(report.contains("The town map"));
     assert!(report.contains("small_pubs"));
     assert!(

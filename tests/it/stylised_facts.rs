@@ -58,6 +58,21 @@ fn closures_hurt_belonging_more_where_deprivation_is_high() {
 }
 
 #[test]
+fn austerity_keeps_influence_and_council_trust_near_the_baseline() {
+    assert_facts("austerity keeps", 2);
+}
+
+#[test]
+fn closures_raise_anti_system_support_more_where_deprivation_is_high() {
+    assert_facts("raise anti-system support", 1);
+}
+
+#[test]
+fn voice_without_money_raises_external_efficacy() {
+    assert_facts("voice without money", 1);
+}
+
+#[test]
 fn an_assembly_acted_on_moves_external_efficacy_and_trust_not_internal() {
     assert_facts("assembly", 4);
 }
