@@ -301,7 +301,9 @@ mod tests {
                 open: true,
                 shut_until: 0,
                 funded_until: 0,
-                loss_weeks: 0,
+                opened_step: -1,
+                bid: None,
+                closure_hazard: 0.0,
                 visits: [0; RECENT_WEEKS],
             });
         }
