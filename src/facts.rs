@@ -6,8 +6,6 @@
 //!   capital in the UK, 2020): `austerity_2010` against `baseline` over 2019;
 //! - rebuilding social infrastructure recovers belonging (Klinenberg 2018):
 //!   `social_infrastructure` against `austerity_2010` over 2019;
-//! - the same closures lower belonging more where deprivation is high (Bolet 2021): one pub
-//!   closed in each of four wards alike in everything but deprivation;
 //! - a citizens' assembly acted on raises its members' external efficacy and council trust more
 //!   than their internal efficacy, with little change among everyone else (the Lisbon citizens'
 //!   assembly evidence);
@@ -245,7 +243,6 @@ pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
     ));
     drop(cmp);
 
-    facts.push(deprivation_fact(replicates, seed, threads));
     facts.extend(assembly_facts(replicates.min(4), seed));
     facts.extend(political_facts(replicates, seed, threads));
     facts
@@ -321,41 +318,6 @@ pub fn political_facts(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> 
         0.0,
     );
     vec![bolet, voice]
-}
-
-/// The same pub closures in matched wards: the fall in belonging over 2012–13 in the deprived
-/// wards minus that in the well-off ones, replicate by replicate.
-fn deprivation_fact(replicates: u32, seed: u64, threads: usize) -> Fact {
-    let scenarios = vec![matched_wards(false), matched_wards(true)];
-    let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
-        .expect("the matched comparison is valid");
-    let wards = &cmp.plan.scenarios[0].town.wards;
-    let group = |deprivation: f64| -> Vec<u16> {
-        (0..wards.len() as u16)
-            .filter(|&w| wards[w as usize].deprivation == deprivation)
-            .collect()
-    };
-    let (high, low) = (group(0.8), group(0.3));
-    let (from, to) = (cmp.year_index(2012), cmp.year_index(2013));
-    let belonging = |run: &Run, group: &[u16]| {
-        let mut sum = 0.0;
-        for &w in group {
-            let years = &run.wards[&(w, "belonging")];
-            sum += (from..=to).map(|y| years[y as usize]).sum::<f64>() / f64::from(to - from + 1);
-        }
-        sum / group.len() as f64
-    };
-    Fact::new(
-        "the same closures lower belonging more where deprivation is high",
-        BOLET_2021,
-        "one pub closed in each of four wards alike but for deprivation (0.8 against 0.3): \
-         (closures − none) in the deprived wards minus the same in the well-off ones, belonging \
-         over 2012–13"
-            .into(),
-        Want::Below,
-        cmp.paired(1, 0, |r| belonging(r, &high) - belonging(r, &low)),
-        0.0,
-    )
 }
 
 /// Each resident's (external efficacy, council trust, internal efficacy), by id.

@@ -53,11 +53,6 @@ fn social_infrastructure_recovers_belonging() {
 }
 
 #[test]
-fn closures_hurt_belonging_more_where_deprivation_is_high() {
-    assert_facts("deprivation is high", 1);
-}
-
-#[test]
 fn austerity_keeps_influence_and_council_trust_near_the_baseline() {
     assert_facts("austerity keeps", 2);
 }
