@@ -160,10 +160,11 @@ fn summaries_are_tidy_and_replicates_follow_the_seed_rule() {
         .iter()
         .find(|r| r[1] == "venues_open" && r[2] == "2011")
         .unwrap();
-    assert_eq!(
-        venues[6].parse::<f64>().unwrap(),
-        -2.0,
-        "two parks closed: {venues:?}"
+    // Two parks closed; pubs trade on the custom that moves with them, so a pub may close too.
+    let fewer = venues[6].parse::<f64>().unwrap();
+    assert!(
+        (-4.0..=-2.0).contains(&fewer),
+        "two parks closed, and perhaps a pub: {venues:?}"
     );
 
     // Replicate 2 of the comparison is `cohesion run --seed 5 --replicate 2`, to the byte.
