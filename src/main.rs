@@ -12,13 +12,15 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The `sweep`, `merge` and `calibrate` commands.
+/// The `sweep`, `merge`, `calibrate` and `branch` commands.
 mod cli {
+    pub mod branch;
     pub mod calibrate;
     pub mod drive;
     pub mod sweep;
 }
 
+use cli::branch as branch_command;
 use cli::calibrate as calibrate_command;
 use cli::sweep as sweep_command;
 
@@ -102,6 +104,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Continue a finished run from the start of a year under changed levers: "pause in
+    /// 2015, pull a lever".
+    Branch(branch_command::BranchArgs),
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///
     /// Rerunning the same command finishes an interrupted sweep (finished runs are kept).
@@ -319,6 +324,7 @@ fn main() -> ExitCode {
                 json,
             )
         }
+        Some(Command::Branch(args)) => ExitCode::from(branch_command::branch(args)),
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
         Some(Command::Calibrate(args)) => calibrate_command::calibrate(args),
         Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
@@ -481,6 +487,7 @@ fn run_command(
         target,
         force,
         summarise,
+        branch: None,
     };
     run_request(request, threads, checkpoint_every, false, json)
 }

@@ -297,6 +297,7 @@ impl Jobs {
                 target: Target::Dir(dir.to_path_buf()),
                 force: false,
                 summarise: Vec::new(),
+                branch: None,
             };
             let mut last = 0.0;
             let finished = run_keeping(&request, self.threads, |sim| {

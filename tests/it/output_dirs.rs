@@ -112,6 +112,7 @@ fn the_default_job_replaces_only_its_own_files() {
         target: cohesion::output::Target::DefaultOutputs(outputs.clone()),
         force: false,
         summarise: Vec::new(),
+        branch: None,
     };
     cohesion::run::run(&old, 2, |_| {}).unwrap();
     assert!(outputs.join("metrics.csv").exists());
