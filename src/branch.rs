@@ -18,6 +18,7 @@
 //! Architecture invariant: reads the parent's files, never writes or changes them; results are
 //! written through `run::write_results`, like a run's.
 
+use crate::model::components::{EventLog, Wards};
 use crate::output::{self, Target};
 use crate::run::{RunError, RunRequest, RunSummary, write_results};
 use crate::scenario::WEEKS_PER_YEAR;
@@ -219,6 +220,25 @@ fn read_stages(records: &[StageRecord], manifest: &Path) -> Result<Vec<Stage>, R
     Ok(stages)
 }
 
+/// The scenario `base` becomes from `year` on under the changes file `path`, and the file's
+/// text. The branch is named `BASE+STEM` (the base's name and the file's stem) unless the
+/// changes give a `name`.
+pub fn read_changes(
+    base: &Scenario,
+    path: &Path,
+    year: i32,
+) -> Result<(Scenario, String), crate::ScenarioError> {
+    let origin = path.display().to_string();
+    let text =
+        crate::limits::read_text(path).map_err(|m| crate::ScenarioError::plain(&origin, m))?;
+    let stem = path
+        .file_stem()
+        .map_or("changes".into(), |s| s.to_string_lossy().into_owned());
+    let name = format!("{}+{stem}", base.name);
+    let scenario = crate::scenario::changes::apply(base, &text, &origin, year, &name)?;
+    Ok((scenario, text))
+}
+
 /// Checks that `branch` keeps `base`'s town and years, which a fork cannot change. `Err`
 /// names the part that changed.
 pub fn same_town(base: &Scenario, branch: &Scenario) -> Result<(), String> {
@@ -249,8 +269,7 @@ pub struct BranchPlan {
 
 impl BranchPlan {
     /// Reads the parent run in `parent_dir` and the changes in `changes_file`, and makes the
-    /// branch at the start of `year`. The branch is named `PARENT+CHANGES` (the parent's
-    /// scenario and the changes file's stem) unless the changes give a `name`.
+    /// branch at the start of `year` (named as [`read_changes`] says).
     pub fn new(
         parent_dir: &Path,
         year: i32,
@@ -267,16 +286,10 @@ impl BranchPlan {
                 parent_dir.display()
             )));
         }
-        let origin = changes_file.display().to_string();
-        let changes = crate::limits::read_text(changes_file)
-            .map_err(|m| RunError::Scenario(crate::ScenarioError::plain(&origin, m)))?;
         let (mut stages, base) = parent.history_at(year);
-        let stem = changes_file
-            .file_stem()
-            .map_or("changes".into(), |s| s.to_string_lossy().into_owned());
-        let name = format!("{}+{stem}", base.name);
-        let scenario = crate::scenario::changes::apply(&base, &changes, &origin, year, &name)
-            .map_err(RunError::Scenario)?;
+        let (scenario, changes) =
+            read_changes(&base, changes_file, year).map_err(RunError::Scenario)?;
+        let origin = changes_file.display().to_string();
         stages.push(Stage {
             from_year: Some(year),
             scenario,
@@ -362,21 +375,18 @@ fn check_shared(dir: &Path, name: &str, ours: &str, fork_tick: u32) -> Result<()
     Ok(())
 }
 
-/// Runs the branch: the parent's history again up to the fork, checked against the parent's
-/// files, then the branch's scenario to the end; writes a run directory whose manifest holds
-/// the branch's record. `progress` is called after every week.
-pub fn run(
-    plan: &BranchPlan,
-    threads: usize,
+/// Simulates a history: `stages[0]` from the start, switching to each later stage at the first
+/// week of its year. `at_fork(sim, year)` is called at each fork before the switch (to check
+/// the shared past), `progress` after every week. Returns the finished simulation.
+pub fn simulate<E>(
+    stages: &[Stage],
+    seeds: Seeds,
+    mut at_fork: impl FnMut(&Simulation, i32) -> Result<(), E>,
     mut progress: impl FnMut(&Simulation),
-) -> Result<RunSummary, RunError> {
-    output::check_target(&plan.target, plan.force, &output::RUN_ENTRIES)
-        .map_err(RunError::Output)?;
-    let started = Instant::now();
-    let seeds = plan.parent.seeds;
-    let first = &plan.stages[0].scenario;
+) -> Result<Simulation, E> {
+    let first = &stages[0].scenario;
     let mut sim = Simulation::new(first, seeds);
-    for stage in &plan.stages[1..] {
+    for stage in &stages[1..] {
         let Some(year) = stage.from_year else {
             continue;
         };
@@ -384,27 +394,42 @@ pub fn run(
         while sim.steps_done() < at && sim.step() {
             progress(&sim);
         }
-        if year == plan.year {
-            let wards = &sim
-                .world()
-                .resource::<crate::model::components::Wards>()
-                .names;
-            let start = first.time.start_year;
-            let fork_tick = at - first.time.warmup_weeks;
-            let metrics = output::csv::metrics(sim.observations(), wards, start);
-            check_shared(&plan.parent.dir, "metrics.csv", &metrics, fork_tick)?;
-            let log = &sim
-                .world()
-                .resource::<crate::model::components::EventLog>()
-                .0;
-            let events = output::csv::events(log, wards, start);
-            check_shared(&plan.parent.dir, "events.csv", &events, fork_tick)?;
-        }
+        at_fork(&sim, year)?;
         sim.fork(&stage.scenario);
     }
     while sim.step() {
         progress(&sim);
     }
+    Ok(sim)
+}
+
+/// Runs the branch: the parent's history again up to the fork, checked against the parent's
+/// files, then the branch's scenario to the end; writes a run directory whose manifest holds
+/// the branch's record. `progress` is called after every week.
+pub fn run(
+    plan: &BranchPlan,
+    threads: usize,
+    progress: impl FnMut(&Simulation),
+) -> Result<RunSummary, RunError> {
+    output::check_target(&plan.target, plan.force, &output::RUN_ENTRIES)
+        .map_err(RunError::Output)?;
+    let started = Instant::now();
+    let seeds = plan.parent.seeds;
+    let first = &plan.stages[0].scenario;
+    let check = |sim: &Simulation, year: i32| {
+        if year != plan.year {
+            return Ok(());
+        }
+        let wards = &sim.world().resource::<Wards>().names;
+        let start = first.time.start_year;
+        let fork_tick = step_of(first, year) - first.time.warmup_weeks;
+        let metrics = output::csv::metrics(sim.observations(), wards, start);
+        check_shared(&plan.parent.dir, "metrics.csv", &metrics, fork_tick)?;
+        let log = &sim.world().resource::<EventLog>().0;
+        let events = output::csv::events(log, wards, start);
+        check_shared(&plan.parent.dir, "events.csv", &events, fork_tick)
+    };
+    let sim = simulate(&plan.stages, seeds, check, progress)?;
     let request = RunRequest {
         scenario: plan.scenario().clone(),
         seed: seeds.master,

@@ -335,3 +335,107 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn compare_sets_branches_side_by_side_from_the_shared_past() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    parent(dir);
+    ok(
+        dir,
+        &[
+            "compare",
+            "parent.toml",
+            "library.toml",
+            "--branch-at",
+            "2012",
+            "--replicates",
+            "2",
+            "--seed",
+            "7",
+            "--out",
+            "cmp",
+        ],
+    );
+    // runs.csv: scenario,replicate,tick,year,week,metric,value.
+    let text = fs::read_to_string(dir.join("cmp/runs.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let series = |scenario: &str, replicate: &str| -> Vec<(i32, String)> {
+        rows.iter()
+            .filter(|f| f[0] == scenario && f[1] == replicate)
+            .map(|f| (f[3].parse().unwrap(), format!("{},{},{}", f[2], f[5], f[6])))
+            .collect()
+    };
+    for r in ["0", "1"] {
+        let (before, after): (Vec<_>, Vec<_>) = series("parent", r)
+            .into_iter()
+            .partition(|(y, _)| *y < 2012);
+        let (b_before, b_after): (Vec<_>, Vec<_>) = series("parent+library", r)
+            .into_iter()
+            .partition(|(y, _)| *y < 2012);
+        assert!(!before.is_empty());
+        assert_eq!(before, b_before, "replicate {r} before the fork");
+        assert_ne!(after, b_after, "replicate {r} from the fork on");
+    }
+    // Replicate 1 of the branch is `cohesion branch` of replicate 1 of the run.
+    ok(
+        dir,
+        &[
+            "run",
+            "parent.toml",
+            "--seed",
+            "7",
+            "--replicate",
+            "1",
+            "--out",
+            "r1",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "branch",
+            "r1",
+            "--at",
+            "2012",
+            "--scenario",
+            "library.toml",
+            "--out",
+            "b1",
+        ],
+    );
+    let metrics = fs::read_to_string(dir.join("b1/metrics.csv")).unwrap();
+    let town: Vec<(i32, String)> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[3] == "all")
+        .map(|f| (f[1].parse().unwrap(), format!("{},{},{}", f[0], f[4], f[5])))
+        .collect();
+    let mut from_compare = series("parent+library", "1");
+    let mut town = town;
+    from_compare.sort();
+    town.sort();
+    assert_eq!(from_compare, town);
+    let m = manifest(&dir.join("cmp"));
+    assert_eq!(m["branch_at"], 2012);
+    let out = cohesion(
+        dir,
+        &[
+            "compare",
+            "parent.toml",
+            "library.toml",
+            "--branch-at",
+            "2020",
+            "--out",
+            "bad",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--branch-at 2020 is outside"));
+    assert!(!dir.join("bad").exists());
+}
