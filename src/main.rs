@@ -106,6 +106,17 @@ enum Command {
     },
     /// Continue a finished run from the start of a year under changed levers: "pause in
     /// 2015, pull a lever".
+    ///
+    /// The branch is the parent run up to the end of YEAR-1, byte for byte (its metrics.csv
+    /// and events.csv rows before YEAR are the parent's), and from the first week of YEAR runs
+    /// the parent's scenario with the changes in CHANGES.toml: keys given there replace the
+    /// parent's, [[events]] given there (in YEAR or later) are added to the parent's, and the
+    /// parent's own interventions still to come happen as planned. [town] and [time] cannot
+    /// change. The seed and replicate are the parent's; the manifest records the parent, the
+    /// year and the changes. RUN_DIR may itself be a branch.
+    ///
+    /// Example: `cohesion run austerity_2010 --out runs/cuts`, then `cohesion branch runs/cuts
+    /// --at 2015 --scenario library.toml --out runs/library`.
     Branch(branch_command::BranchArgs),
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///

@@ -8,20 +8,6 @@ use std::path::PathBuf;
 
 /// The command's arguments.
 #[derive(clap::Args)]
-#[command(
-    long_about = "Continues a finished run from its state at the start of YEAR under changed \
-                  levers, and writes the branch as a run of its own.\n\n\
-                  The branch is the parent's run up to the end of YEAR-1, byte for byte (its \
-                  metrics.csv and events.csv rows before YEAR are the parent's), and from the \
-                  first week of YEAR runs the parent's scenario with the changes in \
-                  CHANGES.toml: keys given there replace the parent's, [[events]] given there \
-                  (in YEAR or later) are added to the parent's, and the parent's own \
-                  interventions still to come happen as planned. [town] and [time] cannot \
-                  change. The seed and replicate are the parent's. RUN_DIR may itself be a \
-                  branch.\n\n\
-                  Example:\n  cohesion run austerity_2010 --out runs/cuts\n  \
-                  cohesion branch runs/cuts --at 2015 --scenario library.toml --out runs/library"
-)]
 pub struct BranchArgs {
     /// A finished run's directory (from `cohesion run` or `cohesion branch`).
     #[arg(value_name = "RUN_DIR")]
