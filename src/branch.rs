@@ -197,6 +197,42 @@ impl Parent {
     }
 }
 
+/// Refuses an output directory that is the parent run's directory or lies inside it: a branch
+/// never writes into its parent.
+pub fn outside_parent(out: &Path, parent: &Path) -> Result<(), RunError> {
+    let Ok(parent_dir) = parent.canonicalize() else {
+        return Ok(()); // Missing: reading the parent says so.
+    };
+    // The nearest part of `out` that exists, made canonical, with the rest joined back on.
+    let mut probe = out.to_path_buf();
+    let mut rest = Vec::new();
+    let full = loop {
+        if let Ok(found) = probe.canonicalize() {
+            break rest.iter().rev().fold(found, |p: PathBuf, n| p.join(n));
+        }
+        match (probe.file_name(), probe.parent()) {
+            (Some(name), Some(up)) => {
+                rest.push(name.to_owned());
+                probe = if up.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    up.to_path_buf()
+                };
+            }
+            _ => return Ok(()),
+        }
+    };
+    if full.starts_with(&parent_dir) {
+        return Err(RunError::Branch(format!(
+            "--out {} is inside the parent run {}; a branch never writes into its parent, so \
+             choose an --out beside it",
+            out.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The stages recorded in a branch's manifest, read and checked against their hashes.
 fn read_stages(records: &[StageRecord], manifest: &Path) -> Result<Vec<Stage>, RunError> {
     let mut stages = Vec::with_capacity(records.len());
@@ -452,4 +488,102 @@ pub fn stage_records(stages: &[Stage]) -> Vec<StageRecord> {
             scenario: s.scenario.to_toml(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::components::CouncilState;
+
+    fn town() -> Scenario {
+        Scenario::from_toml(
+            "name = \"t\"\n[time]\nyears = 3\nwarmup_weeks = 4\n[town]\nresidents = 400\n\
+             [[events]]\nkind = \"close\"\nyear = 2011\nweek = 3\nvenue_kind = \"library\"\ncount = 1\n\
+             [[events]]\nkind = \"austerity\"\nyear = 2012\nyears = 1\ncut_per_year = 0.1\n",
+            "t.toml",
+        )
+        .unwrap()
+    }
+
+    fn stages(first: &Scenario, fork: Option<(i32, &Scenario)>) -> Vec<Stage> {
+        let mut stages = vec![Stage {
+            from_year: None,
+            scenario: first.clone(),
+        }];
+        if let Some((year, s)) = fork {
+            stages.push(Stage {
+                from_year: Some(year),
+                scenario: s.clone(),
+            });
+        }
+        stages
+    }
+
+    fn outputs(stages: &[Stage], seeds: Seeds) -> (String, String) {
+        let sim = simulate(stages, seeds, |_, _| Ok::<(), ()>(()), |_| {}).unwrap();
+        let out = sim.into_output();
+        (
+            output::csv::metrics(&out.observations, &out.ward_names, 2010),
+            output::csv::events(&out.events, &out.ward_names, 2010),
+        )
+    }
+
+    #[test]
+    fn a_fork_that_changes_nothing_is_the_run_itself() {
+        let s = town();
+        let seeds = Seeds::new(11);
+        let plain = outputs(&stages(&s, None), seeds);
+        for year in [2010, 2011, 2012] {
+            assert_eq!(
+                outputs(&stages(&s, Some((year, &s))), seeds),
+                plain,
+                "{year}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fork_sets_the_council_settings_it_changes_and_only_those() {
+        let s = town();
+        let mut open = s.clone();
+        open.council.openness = 0.95;
+        let seeds = Seeds::new(11);
+        let mut at_fork = None;
+        let sim = simulate(
+            &stages(&s, Some((2011, &open))),
+            seeds,
+            |sim, _| {
+                at_fork = Some(sim.world().resource::<CouncilState>().clone());
+                Ok::<(), ()>(())
+            },
+            |_| {},
+        )
+        .unwrap();
+        let before = at_fork.unwrap();
+        assert_eq!(before.openness, s.council.openness);
+        let after = sim.world().resource::<CouncilState>();
+        assert_eq!(after.openness, 0.95);
+        assert_eq!(after.venue_share, before.venue_share);
+        // The austerity still to come happened in the branch: the budget was cut.
+        assert!(after.yearly_budget_gbp < before.yearly_budget_gbp);
+    }
+
+    #[test]
+    fn the_history_at_a_year_keeps_the_forks_before_it() {
+        let s = town();
+        let mut a = s.clone();
+        a.name = "a".into();
+        let parent = Parent {
+            dir: PathBuf::from("p"),
+            seeds: Seeds::new(1),
+            stages: stages(&s, Some((2011, &a))),
+            manifest_sha256: String::new(),
+        };
+        let (kept, base) = parent.history_at(2010);
+        assert_eq!((kept.len(), base.name.as_str()), (1, "t"));
+        let (kept, base) = parent.history_at(2011);
+        assert_eq!((kept.len(), base.name.as_str()), (1, "a"));
+        let (kept, base) = parent.history_at(2012);
+        assert_eq!((kept.len(), base.name.as_str()), (2, "a"));
+    }
 }

@@ -51,6 +51,9 @@ pub fn branch(args: BranchArgs) -> u8 {
         };
         return fail(&e.to_string(), code);
     }
+    if let Err(e) = cohesion::branch::outside_parent(&args.out, &args.parent) {
+        return fail(&e.to_string(), e.exit_code() as u8);
+    }
     let mut plan = match BranchPlan::new(&args.parent, args.at, &args.scenario, target, args.force)
     {
         Ok(plan) => plan,

@@ -291,7 +291,11 @@ fn bad_input_is_refused_with_status_2_and_nothing_written() {
         .concat(),
         "--set `town.residents=500`",
     );
-    // Not a run: an empty folder, a run's charts folder.
+    let mut inside = args("2012", "library.toml");
+    inside[7] = "parent/out";
+    refused(&inside, "inside the parent run");
+    assert!(!dir.join("parent/out").exists());
+    // Not a run: an empty folder.
     fs::create_dir(dir.join("empty")).unwrap();
     let mut not_a_run = args("2012", "library.toml");
     not_a_run[1] = "empty";
