@@ -116,7 +116,8 @@ impl Parent {
                 format!(
                     "was written by cohesion {version}; this is cohesion {}, which may not \
                      reproduce its past byte for byte. Run the parent again with this version \
-                     (the command is in its manifest), then branch it",
+                     (its scenario.toml with the seed and replicate its manifest names), then \
+                     branch it",
                     crate::ENGINE_VERSION
                 ),
             ));
@@ -250,8 +251,26 @@ fn read_stages(records: &[StageRecord], manifest: &Path) -> Result<Vec<Stage>, R
             scenario,
         });
     }
-    if stages.is_empty() {
+    let Some(first) = stages.first().map(|s| s.scenario.clone()) else {
         return Err(refuse(manifest, "`branch.stages` is empty"));
+    };
+    let (start, last) = (
+        first.time.start_year,
+        first.time.start_year + first.time.years as i32 - 1,
+    );
+    let mut after = start - 1;
+    for (i, stage) in stages.iter().enumerate().skip(1) {
+        let year = stage.from_year.unwrap_or(start - 1);
+        if year <= after || year > last || same_town(&first, &stage.scenario).is_err() {
+            return Err(refuse(
+                manifest,
+                format!(
+                    "branch.stages[{i}] does not continue the stages before it (its year must \
+                     follow theirs within {start}–{last}, with the same town and years)"
+                ),
+            ));
+        }
+        after = year;
     }
     Ok(stages)
 }
