@@ -19,12 +19,13 @@
 //! everything computed here is the same on any number of threads.
 
 use crate::Scenario;
+use crate::branch::Stage;
 use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
 use crate::rng::Seeds;
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::sim::RunOutput;
+use crate::sim::{RunOutput, Simulation};
 use crate::stats::Estimate;
 use crate::townmap::{TownMap, run_recording};
 use rayon::prelude::*;
@@ -40,6 +41,10 @@ pub struct ComparePlan {
     pub seed: u64,
     /// Years to report effects at, besides the final year.
     pub effects_years: Vec<i32>,
+    /// With a year, the scenarios after the first are its branches (`--branch-at`): replicate
+    /// `r` of each runs replicate `r` of the first up to the start of that year, then goes on
+    /// under its own scenario (see `crate::branch`), so every future starts from the same past.
+    pub branch_at: Option<i32>,
 }
 
 /// Why a comparison cannot be made as asked.
@@ -88,6 +93,22 @@ impl ComparePlan {
             }
         }
         let (lo, hi) = self.years();
+        if let Some(year) = self.branch_at {
+            if year < lo || year > hi {
+                return Err(PlanError(format!(
+                    "--branch-at {year} is outside the simulated years {lo}–{hi}"
+                )));
+            }
+            for s in &self.scenarios[1..] {
+                if let Err(part) = crate::branch::same_town(first, s) {
+                    return Err(PlanError(format!(
+                        "`{}` is a branch of `{}` but changes its [{part}]; a branch keeps the \
+                         town and years it was forked from",
+                        s.name, first.name
+                    )));
+                }
+            }
+        }
         for &y in &self.effects_years {
             if y < lo || y > hi {
                 return Err(PlanError(format!(
@@ -300,7 +321,12 @@ pub fn simulate(
                     master: plan.seed,
                     replicate: r,
                 };
-                let (output, map) = run_recording(scenario, seeds, |_| {});
+                let (output, map) = match plan.branch_at {
+                    Some(year) if s > 0 => {
+                        branch_recording(&plan.scenarios[0], scenario, year, seeds)
+                    }
+                    _ => run_recording(scenario, seeds, |_| {}),
+                };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(n, total, &scenario.name, r);
                 Run::new(s, r, output, map)
@@ -316,6 +342,30 @@ pub fn simulate(
     };
     cmp.effects = effects(&cmp);
     Ok(cmp)
+}
+
+/// A run of `branch` forked from `parent` at the start of `year`, with what it recorded.
+fn branch_recording(
+    parent: &Scenario,
+    branch: &Scenario,
+    year: i32,
+    seeds: Seeds,
+) -> (RunOutput, TownMap) {
+    let stages = [
+        Stage {
+            from_year: None,
+            scenario: parent.clone(),
+        },
+        Stage {
+            from_year: Some(year),
+            scenario: branch.clone(),
+        },
+    ];
+    let checks_nothing = |_: &Simulation, _| Ok::<(), std::convert::Infallible>(());
+    let Ok(sim) = crate::branch::simulate(&stages, seeds, checks_nothing, |_| {});
+    let mut out = sim.into_output();
+    let map = std::mem::take(&mut out.map);
+    (out, map)
 }
 
 /// Mean, sd and interval over replicates of every town-level metric at every tick.

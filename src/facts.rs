@@ -181,6 +181,7 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
         replicates,
         seed,
         effects_years: Vec::new(),
+        branch_at: None,
     }
 }
 

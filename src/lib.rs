@@ -4,6 +4,7 @@
 //! ([`sim`]) → the weekly tick of the mechanisms ([`model`]) → observations ([`observe`]) →
 //! files ([`output`]). Every run is seeded and byte-reproducible on any number of threads.
 
+pub mod branch;
 pub mod calibrate;
 pub mod calibration;
 pub mod checkpoint;

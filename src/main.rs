@@ -9,16 +9,18 @@ use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The `sweep`, `merge` and `calibrate` commands.
+/// The `sweep`, `merge`, `calibrate` and `branch` commands.
 mod cli {
+    pub mod branch;
     pub mod calibrate;
     pub mod drive;
     pub mod sweep;
 }
 
+use cli::branch as branch_command;
 use cli::calibrate as calibrate_command;
 use cli::sweep as sweep_command;
 
@@ -102,6 +104,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Continue a finished run from the start of a year under changed levers: "pause in
+    /// 2015, pull a lever".
+    ///
+    /// The branch is the parent run up to the end of YEAR-1, byte for byte (its metrics.csv
+    /// and events.csv rows before YEAR are the parent's), and from the first week of YEAR runs
+    /// the parent's scenario with the changes in CHANGES.toml: keys given there replace the
+    /// parent's, [[events]] given there (in YEAR or later) are added to the parent's, and the
+    /// parent's own interventions still to come happen as planned. [town] and [time] cannot
+    /// change. The seed and replicate are the parent's; the manifest records the parent, the
+    /// year and the changes. RUN_DIR may itself be a branch.
+    ///
+    /// Example: `cohesion run austerity_2010 --out runs/cuts`, then `cohesion branch runs/cuts
+    /// --at 2015 --scenario library.toml --out runs/library`.
+    Branch(branch_command::BranchArgs),
     /// Run a parameter sweep: every point × replicate of a sweep file, resumable.
     ///
     /// Rerunning the same command finishes an interrupted sweep (finished runs are kept).
@@ -130,10 +146,20 @@ enum Command {
     /// Replicate r of every scenario uses the random streams keyed by (seed, r), so replicate
     /// r of each scenario starts from the same town; effects on headline metrics are paired
     /// differences from the first scenario, with 95% intervals.
+    ///
+    /// With --branch-at YEAR the first argument is a scenario and the rest are changes files
+    /// (as `cohesion branch` reads them): each is a branch of the first from the start of
+    /// YEAR, sharing its past replicate by replicate: `cohesion compare austerity_2010
+    /// library.toml hub.toml --branch-at 2015`.
     Compare {
-        /// Scenario files (TOML) or built-in names; the first is the reference.
+        /// Scenario files (TOML) or built-in names; the first is the reference. With
+        /// --branch-at, the first is a scenario and the rest are changes files.
         #[arg(required = true)]
         scenarios: Vec<String>,
+        /// Compare futures from a shared past: the scenarios after the first are changes files,
+        /// each a branch of the first from the start of this year.
+        #[arg(long, value_name = "YEAR")]
+        branch_at: Option<i32>,
         /// Replicates per scenario.
         #[arg(long, default_value_t = DEFAULT_REPLICATES)]
         replicates: u32,
@@ -232,11 +258,13 @@ fn main() -> ExitCode {
             target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
             force: false,
             effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
+            branch_at: None,
             set: Vec::new(),
             json: false,
         }),
         Some(Command::Compare {
             scenarios,
+            branch_at,
             replicates,
             seed,
             threads,
@@ -267,6 +295,7 @@ fn main() -> ExitCode {
                 target,
                 force,
                 effects_years,
+                branch_at,
                 set,
                 json,
             })
@@ -319,6 +348,7 @@ fn main() -> ExitCode {
                 json,
             )
         }
+        Some(Command::Branch(args)) => ExitCode::from(branch_command::branch(args)),
         Some(Command::Sweep(args)) => sweep_command::sweep(args),
         Some(Command::Calibrate(args)) => calibrate_command::calibrate(args),
         Some(Command::Merge { dir, allow_partial }) => sweep_command::merge(&dir, allow_partial),
@@ -481,6 +511,7 @@ fn run_command(
         target,
         force,
         summarise,
+        branch: None,
     };
     run_request(request, threads, checkpoint_every, false, json)
 }
@@ -605,6 +636,7 @@ struct CompareArgs {
     target: Target,
     force: bool,
     effects_years: Vec<i32>,
+    branch_at: Option<i32>,
     set: Vec<String>,
     json: bool,
 }
@@ -619,10 +651,50 @@ fn compare_command_line(args: &CompareArgs) -> String {
         let years: Vec<String> = args.effects_years.iter().map(|y| y.to_string()).collect();
         words.push(format!("--effects-year {}", years.join(",")));
     }
+    if let Some(year) = args.branch_at {
+        words.push(format!("--branch-at {year}"));
+    }
     for item in &args.set {
         words.push(format!("--set {item}"));
     }
     words.join(" ")
+}
+
+/// The scenarios of a comparison, each changed by `--set`; with `--branch-at`, the first and
+/// its branches, made from the changes files that follow it.
+fn compare_scenarios(args: &CompareArgs) -> Result<Vec<Scenario>, String> {
+    let load = |name: &str| {
+        let scenario = Scenario::load(name).map_err(|e| e.to_string())?;
+        cli::drive::apply(scenario, &args.set)
+    };
+    let Some(year) = args.branch_at else {
+        return args.names.iter().map(|n| load(n)).collect();
+    };
+    let first = load(&args.names[0])?;
+    let (lo, hi) = (
+        first.time.start_year,
+        first.time.start_year + first.time.years as i32 - 1,
+    );
+    if year < lo || year > hi {
+        return Err(format!(
+            "--branch-at {year} is outside the years of {} ({lo}–{hi})",
+            first.name
+        ));
+    }
+    if args.names.len() < 2 {
+        return Err(format!(
+            "--branch-at {year}: give the scenario to branch from, then one or more changes \
+             files: cohesion compare {} CHANGES.toml... --branch-at {year}",
+            args.names[0]
+        ));
+    }
+    let mut scenarios = vec![first];
+    for name in &args.names[1..] {
+        let (branch, _) = cohesion::branch::read_changes(&scenarios[0], Path::new(name), year)
+            .map_err(|e| e.to_string())?;
+        scenarios.push(branch);
+    }
+    Ok(scenarios)
 }
 
 fn compare_command(args: CompareArgs) -> ExitCode {
@@ -631,22 +703,16 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     if let Err(e) = check_out(&args.target, args.force, &entries, &input_files(&names)) {
         return fail(&e.to_string(), output_exit_code(&e));
     }
-    let mut scenarios = Vec::with_capacity(args.names.len());
-    for name in &args.names {
-        let scenario = match Scenario::load(name) {
-            Ok(s) => s,
-            Err(e) => return fail(&e.to_string(), 2),
-        };
-        match cli::drive::apply(scenario, &args.set) {
-            Ok(s) => scenarios.push(s),
-            Err(m) => return fail(&m, 2),
-        }
-    }
+    let scenarios = match compare_scenarios(&args) {
+        Ok(s) => s,
+        Err(m) => return fail(&m, 2),
+    };
     let plan = ComparePlan {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         effects_years: args.effects_years.clone(),
+        branch_at: args.branch_at,
     };
     if let Err(e) = plan.check() {
         return fail(&e.to_string(), 2);

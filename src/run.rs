@@ -20,6 +20,8 @@ pub struct RunRequest {
     pub force: bool,
     /// Also write `summary.csv`: the run summarised by these sweep metrics, as a sweep would.
     pub summarise: Vec<crate::sweep::spec::Metric>,
+    /// For a branch (`cohesion branch`): its parent and history, recorded in the manifest.
+    pub branch: Option<crate::branch::BranchRecord>,
 }
 
 /// Why a run did not happen or did not finish. `exit_code` says how the CLI should exit.
@@ -29,6 +31,8 @@ pub enum RunError {
     /// A comparison that cannot be made as asked.
     Plan(PlanError),
     Output(OutputError),
+    /// A run that cannot be branched as asked (its parent, the fork year).
+    Branch(String),
     /// A checkpoint that cannot be written, found or used.
     Checkpoint(crate::checkpoint::CheckpointError),
     /// Stopped on request (SIGTERM, SIGINT) after writing a checkpoint; resume from the
@@ -42,6 +46,7 @@ impl RunError {
         match self {
             RunError::Scenario(_)
             | RunError::Plan(_)
+            | RunError::Branch(_)
             | RunError::Output(OutputError::Refused(_)) => 2,
             RunError::Output(OutputError::Io(..)) => 1,
             RunError::Checkpoint(e) => e.exit_code(),
@@ -55,6 +60,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::Scenario(e) => write!(f, "{e}"),
             RunError::Plan(e) => write!(f, "{e}"),
+            RunError::Branch(m) => write!(f, "{m}"),
             RunError::Output(e) => write!(f, "{e}"),
             RunError::Checkpoint(e) => write!(f, "{e}"),
             RunError::Stopped(saved, dir) => write!(
@@ -161,6 +167,7 @@ pub fn write_results(
         &map,
         &timings,
         &extra,
+        req.branch.as_ref(),
     )
     .map_err(RunError::Output)?;
     timings.wall_seconds = started.elapsed().as_secs_f64();

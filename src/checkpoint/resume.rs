@@ -118,6 +118,7 @@ pub fn find(dir: &Path) -> Result<Resumable, RunError> {
             target: Target::Dir(results),
             force: record.force,
             summarise: record.summarise,
+            branch: None,
         },
         checkpoint_every: record.checkpoint_every,
     })

@@ -315,13 +315,30 @@ pub fn events_csv(cmp: &Comparison) -> String {
 }
 
 /// The moments every chart marks: each scheduled intervention of each scenario, as a fractional
-/// calendar year, with the kinds that start then, belonging to that scenario's line alone.
+/// calendar year, with the kinds that start then, belonging to that scenario's line alone. In a
+/// comparison of branches (`--branch-at`), the fork year is marked across the chart, and a
+/// branch's line marks only the interventions the first scenario does not have.
 pub fn markers(cmp: &Comparison) -> Vec<Marker> {
     let start = f64::from(cmp.plan.years().0);
     let mut all = Vec::new();
+    if let Some(year) = cmp.plan.branch_at {
+        all.push(Marker {
+            year: f64::from(year),
+            label: "branches part".to_owned(),
+            series: None,
+        });
+    }
+    let reference = cmp
+        .plan
+        .scenarios
+        .first()
+        .map_or(&[][..], |s| &s.events[..]);
     for (i, s) in cmp.plan.scenarios.iter().enumerate() {
+        let inherited = |e: &&crate::scenario::Intervention| {
+            i > 0 && cmp.plan.branch_at.is_some() && reference.contains(*e)
+        };
         let mut at: BTreeMap<u32, Vec<&'static str>> = BTreeMap::new();
-        for e in &s.events {
+        for e in s.events.iter().filter(|e| !inherited(e)) {
             let (year, week) = e.when();
             if let Some(tick) = s.tick_of(year, week) {
                 let kinds = at.entry(tick).or_default();
@@ -449,6 +466,9 @@ struct Manifest<'a> {
     replicates: u32,
     seed_rule: &'static str,
     reference: &'a str,
+    /// With `--branch-at`: the year the scenarios after the first branch from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch_at: Option<i32>,
     effects_years: Vec<i32>,
     start_year: i32,
     years: u32,
@@ -478,6 +498,7 @@ fn manifest(
         replicates: plan.replicates,
         seed_rule: COMPARE_SEED_RULE,
         reference: plan.scenarios.first().map_or("", |s| s.name.as_str()),
+        branch_at: plan.branch_at,
         effects_years: plan.report_years(),
         start_year: plan.years().0,
         years: plan.scenarios.first().map_or(0, |s| s.time.years),

@@ -37,6 +37,9 @@ struct Manifest<'a> {
     warmup_weeks: u32,
     reproducibility: &'static str,
     default_run: bool,
+    /// For a branch: its parent, fork year, changes and history (absent for other runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a crate::branch::BranchRecord>,
     files: BTreeMap<String, String>,
     scenario: &'a Scenario,
 }
@@ -53,6 +56,7 @@ pub fn build(
     scenario: &Scenario,
     seeds: Seeds,
     default_run: bool,
+    branch: Option<&crate::branch::BranchRecord>,
 ) -> std::io::Result<String> {
     let mut hashes = BTreeMap::new();
     for f in files {
@@ -72,6 +76,7 @@ pub fn build(
         warmup_weeks: scenario.time.warmup_weeks,
         reproducibility: REPRODUCIBILITY,
         default_run,
+        branch,
         files: hashes,
         scenario,
     };

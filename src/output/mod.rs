@@ -506,10 +506,13 @@ pub fn write_run(
     map: &TownMap,
     timings: &Timings,
     extra: &[(String, String)],
+    branch: Option<&crate::branch::BranchRecord>,
 ) -> Result<PathBuf, OutputError> {
     check_target(target, force, &RUN_ENTRIES)?;
     let staging = stage(target)?;
-    let result = write_staged(&staging, scenario, seeds, out, map, timings, target, extra);
+    let result = write_staged(
+        &staging, scenario, seeds, out, map, timings, target, extra, branch,
+    );
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -633,6 +636,7 @@ fn write_staged(
     timings: &Timings,
     target: &Target,
     extra: &[(String, String)],
+    branch: Option<&crate::branch::BranchRecord>,
 ) -> Result<(), OutputError> {
     let write = |name: &str, bytes: &[u8]| {
         fs::write(dir.join(name), bytes).map_err(io_err(dir.join(name).display().to_string()))
@@ -674,6 +678,7 @@ fn write_staged(
         scenario,
         seeds,
         matches!(target, Target::DefaultOutputs(_)),
+        branch,
     )
     .map_err(io_err("hashing the results"))?;
     write(TIMINGS, manifest::timings_json(timings).as_bytes())?;

@@ -11,6 +11,7 @@
 //! text into a validated [`Scenario`] or into a [`ScenarioError`] that names file, line and key.
 
 mod builtin;
+pub mod changes;
 mod document;
 mod error;
 pub mod interventions;

@@ -297,6 +297,7 @@ impl Jobs {
                 target: Target::Dir(dir.to_path_buf()),
                 force: false,
                 summarise: Vec::new(),
+                branch: None,
             };
             let mut last = 0.0;
             let finished = run_keeping(&request, self.threads, |sim| {
@@ -325,6 +326,7 @@ impl Jobs {
                 replicates: p.replicates,
                 seed: p.seed,
                 effects_years: Vec::new(),
+                branch_at: None,
             };
             self.set_progress(id, 0.0, format!("replicate 1 of {}", p.replicates));
             // One run at a time, each on every core.

@@ -6,6 +6,7 @@
 mod common;
 
 mod bad_input;
+mod branch;
 mod calibrate;
 mod calibration;
 mod checkpoint;

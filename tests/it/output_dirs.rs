@@ -89,6 +89,7 @@ fn compare_into_default(outputs: &std::path::Path) -> Result<(), cohesion::run::
         replicates: 2,
         seed: 3,
         effects_years: Vec::new(),
+        branch_at: None,
     };
     let target = cohesion::output::Target::DefaultOutputs(outputs.to_path_buf());
     cohesion::run::compare(&plan, &target, false, "test", 2, |_, _, _, _| {}).map(|_| ())
@@ -112,6 +113,7 @@ fn the_default_job_replaces_only_its_own_files() {
         target: cohesion::output::Target::DefaultOutputs(outputs.clone()),
         force: false,
         summarise: Vec::new(),
+        branch: None,
     };
     cohesion::run::run(&old, 2, |_| {}).unwrap();
     assert!(outputs.join("metrics.csv").exists());
