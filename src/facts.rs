@@ -170,6 +170,7 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
         replicates,
         seed,
         effects_years: Vec::new(),
+        contrasts: Vec::new(),
     }
 }
 

@@ -36,6 +36,9 @@ const TEACHING: [&str; 4] = [
 const TEACHING_REPLICATES: u32 = 4;
 /// The teaching comparison also reports effects at the end of the decade of cuts.
 const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
+/// The teaching comparison's named contrast: the README's headline, new social infrastructure
+/// against the cuts alone.
+const TEACHING_CONTRASTS: [&str; 1] = ["social_infrastructure:austerity_2010"];
 /// The port `serve` listens on when not given.
 const DEFAULT_PORT: u16 = 8765;
 /// Replicates of `compare` when not given.
@@ -154,6 +157,11 @@ enum Command {
         /// is always reported.
         #[arg(long = "effects-year", value_delimiter = ',')]
         effects_years: Vec<i32>,
+        /// Also report scenario A against scenario B, paired replicate by replicate, in
+        /// effects.csv (rows with reference B) and the report (repeatable): --contrast
+        /// social_infrastructure:austerity_2010.
+        #[arg(long = "contrast", value_name = "A:B")]
+        contrasts: Vec<String>,
         /// Change a parameter by name in every scenario, checked as a sweep's [set] is
         /// (repeatable): --set council.openness=0.6.
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -232,6 +240,7 @@ fn main() -> ExitCode {
             target: Target::DefaultOutputs(PathBuf::from(DEFAULT_OUTPUTS)),
             force: false,
             effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
+            contrasts: TEACHING_CONTRASTS.iter().map(|c| c.to_string()).collect(),
             set: Vec::new(),
             json: false,
         }),
@@ -243,6 +252,7 @@ fn main() -> ExitCode {
             out,
             force,
             effects_years,
+            contrasts,
             set,
             json,
         }) => {
@@ -267,6 +277,7 @@ fn main() -> ExitCode {
                 target,
                 force,
                 effects_years,
+                contrasts,
                 set,
                 json,
             })
@@ -605,6 +616,7 @@ struct CompareArgs {
     target: Target,
     force: bool,
     effects_years: Vec<i32>,
+    contrasts: Vec<String>,
     set: Vec<String>,
     json: bool,
 }
@@ -618,6 +630,9 @@ fn compare_command_line(args: &CompareArgs) -> String {
     if !args.effects_years.is_empty() {
         let years: Vec<String> = args.effects_years.iter().map(|y| y.to_string()).collect();
         words.push(format!("--effects-year {}", years.join(",")));
+    }
+    for item in &args.contrasts {
+        words.push(format!("--contrast {item}"));
     }
     for item in &args.set {
         words.push(format!("--set {item}"));
@@ -642,12 +657,19 @@ fn compare_command(args: CompareArgs) -> ExitCode {
             Err(m) => return fail(&m, 2),
         }
     }
-    let plan = ComparePlan {
+    let mut plan = ComparePlan {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         effects_years: args.effects_years.clone(),
+        contrasts: Vec::new(),
     };
+    for text in &args.contrasts {
+        match plan.parse_contrast(text) {
+            Ok(pair) => plan.contrasts.push(pair),
+            Err(e) => return fail(&e.to_string(), 2),
+        }
+    }
     if let Err(e) = plan.check() {
         return fail(&e.to_string(), 2);
     }
@@ -714,16 +736,16 @@ fn compare_command(args: CompareArgs) -> ExitCode {
                 t.threads,
                 t.resident_ticks / t.simulate_seconds.max(1e-9) / 1e6
             );
-            for s in 1..plan.scenarios.len() {
+            for (s, r) in plan.effect_pairs() {
                 let parts: Vec<String> = ["belonging", "trust", "agency", "venues_open"]
                     .iter()
-                    .filter_map(|m| cmp.effect(s, m, last))
+                    .filter_map(|m| cmp.contrast(s, r, m, last))
                     .map(|e| format!("{} {:+.3}", e.metric, e.diff.mean))
                     .collect();
                 text.push_str(&format!(
                     "{last}, {} vs {}: {}\n",
                     plan.scenarios[s].name,
-                    plan.scenarios[0].name,
+                    plan.scenarios[r].name,
                     parts.join(", ")
                 ));
             }

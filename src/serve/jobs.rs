@@ -325,6 +325,7 @@ impl Jobs {
                 replicates: p.replicates,
                 seed: p.seed,
                 effects_years: Vec::new(),
+                contrasts: Vec::new(),
             };
             self.set_progress(id, 0.0, format!("replicate 1 of {}", p.replicates));
             // One run at a time, each on every core.
