@@ -52,8 +52,9 @@ const DEFAULT_REPLICATES: u32 = 8;
     long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
                   week by week, as its pubs, library, halls and council change.\n\n\
                   With no command, runs the teaching comparison (baseline, austerity_2010, \
-                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42) into \
-                  outputs/ and writes outputs/report.html."
+                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42; \
+                  social_infrastructure also against austerity_2010) into outputs/ and writes \
+                  outputs/report.html."
 )]
 struct Cli {
     #[command(subcommand)]
