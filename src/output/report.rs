@@ -772,7 +772,7 @@ fn what_happened(cmp: &Comparison, s: usize, year: i32) -> String {
 /// precision.
 fn survey_sentences(cmp: &Comparison, a: usize, b: usize, year: i32) -> String {
     let index = cmp.year_index(year);
-    let mut out = String::from("<p>In the survey's own terms:</p>\n<ul>\n");
+    let mut out = format!("<p>Over {year}, in the survey's own terms:</p>\n<ul>\n");
     for m in story::SURVEY_MEASURES {
         let d = cmp.paired(a, b, |r| r.year_mean(m.metric, index));
         let _ = writeln!(out, "<li>{}</li>", escape(&story::against_survey(&m, &d)));

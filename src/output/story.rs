@@ -78,14 +78,23 @@ pub fn level(m: &Metric, x: f64) -> String {
 
 /// A paired difference with its interval: "+2.5 points of 100 (95% interval +1.9 to +3.1)";
 /// with one replicate, no interval.
+/// Differences that would all read 0.0 get two decimals, so that a small clear effect is not
+/// printed as nothing.
 pub fn effect(m: &Metric, d: &Estimate) -> String {
     let scale = if per_hundred(m) { 100.0 } else { 1.0 };
-    let mut out = difference(m, d.mean);
-    if d.n >= 2 && d.ci_low.is_finite() && d.ci_high.is_finite() {
+    let with_interval = d.n >= 2 && d.ci_low.is_finite() && d.ci_high.is_finite();
+    let largest = if with_interval {
+        d.mean.abs().max(d.ci_low.abs()).max(d.ci_high.abs())
+    } else {
+        d.mean.abs()
+    } * scale;
+    let decimals = if largest < 0.05 { 2 } else { 1 };
+    let mut out = format!("{} {}", signed(d.mean * scale, decimals), unit_words(m));
+    if with_interval {
         out.push_str(&format!(
             " (95% interval {} to {})",
-            signed(d.ci_low * scale, 1),
-            signed(d.ci_high * scale, 1)
+            signed(d.ci_low * scale, decimals),
+            signed(d.ci_high * scale, decimals)
         ));
     }
     out
@@ -665,6 +674,11 @@ mod tests {
             "+2.0 points of 100"
         );
         assert_eq!(clarity(&d), "clear of zero");
+        let small = Estimate::of(&[0.0002, 0.0003, 0.00025]);
+        assert_eq!(
+            effect(belonging, &small),
+            "+0.03 points of 100 (95% interval +0.01 to +0.04)"
+        );
         assert_eq!(
             level_range(belonging, 0.372, 0.437),
             "37.2 to 43.7 points of 100"
