@@ -12,7 +12,8 @@
 //! standard deviation and a 95% Student-t interval for the mean (`summary`). For each headline
 //! metric and each chosen year, a replicate's value is its mean over that year's 52 weeks; the
 //! effect of a scenario is the mean of its paired differences from the reference (the first
-//! scenario), with a 95% Student-t interval (`effects`).
+//! scenario), with a 95% Student-t interval (`effects`); named contrasts (`A:B`) are the same
+//! paired differences with `B` in the reference's place.
 //!
 //! Runs are spread over a pool of threads, one run per thread at a time; each run is
 //! byte-reproducible on its own and results are gathered in (scenario, replicate) order, so
@@ -45,6 +46,9 @@ pub struct ComparePlan {
     /// `r` of each runs replicate `r` of the first up to the start of that year, then goes on
     /// under its own scenario (see `crate::branch`), so every future starts from the same past.
     pub branch_at: Option<i32>,
+    /// Named comparisons besides those against the reference: `(a, b)` reports scenario `a`
+    /// against scenario `b` (indices into `scenarios`), paired replicate by replicate.
+    pub contrasts: Vec<(usize, usize)>,
 }
 
 /// Why a comparison cannot be made as asked.
@@ -89,6 +93,21 @@ impl ComparePlan {
                     s.name,
                     s.time.start_year,
                     s.time.start_year + s.time.years as i32 - 1
+                )));
+            }
+        }
+        for &(a, b) in &self.contrasts {
+            let n = self.scenarios.len();
+            if a >= n || b >= n {
+                return Err(PlanError(format!(
+                    "a contrast names scenario {} of {n}",
+                    a.max(b) + 1
+                )));
+            }
+            if a == b {
+                return Err(PlanError(format!(
+                    "--contrast {0}:{0} sets `{0}` against itself; name two different scenarios",
+                    self.scenarios[a].name
                 )));
             }
         }
@@ -141,6 +160,53 @@ impl ComparePlan {
     /// Number of runs.
     pub fn runs(&self) -> usize {
         self.scenarios.len() * self.replicates as usize
+    }
+
+    /// The index of the scenario named `name`, if there is one.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.scenarios.iter().position(|s| s.name == name)
+    }
+
+    /// Reads a contrast written `A:B` (scenario names) into indices. The error names what is
+    /// wrong and the scenarios there are.
+    pub fn parse_contrast(&self, text: &str) -> Result<(usize, usize), PlanError> {
+        let names = || {
+            self.scenarios
+                .iter()
+                .map(|s| format!("`{}`", s.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some((a, b)) = text.split_once(':') else {
+            return Err(PlanError(format!(
+                "--contrast `{text}` must be two scenario names joined by a colon, \
+                 A:B (A against B); the scenarios are {}",
+                names()
+            )));
+        };
+        let find = |n: &str| {
+            self.index_of(n.trim()).ok_or_else(|| {
+                PlanError(format!(
+                    "--contrast `{text}`: no scenario in this comparison is named `{}`; the \
+                     scenarios are {}",
+                    n.trim(),
+                    names()
+                ))
+            })
+        };
+        Ok((find(a)?, find(b)?))
+    }
+
+    /// The pairs effects are reported for, `(scenario, reference)`: every scenario against the
+    /// first, then the named contrasts, each once.
+    pub fn effect_pairs(&self) -> Vec<(usize, usize)> {
+        let mut pairs: Vec<(usize, usize)> = (1..self.scenarios.len()).map(|s| (s, 0)).collect();
+        for &c in &self.contrasts {
+            if !pairs.contains(&c) {
+                pairs.push(c);
+            }
+        }
+        pairs
     }
 }
 
@@ -238,10 +304,12 @@ pub struct SummaryRow {
     pub estimate: Estimate,
 }
 
-/// One row of `effects.csv`: scenario minus reference at a year, from paired replicates.
+/// One row of `effects.csv`: scenario minus reference at a year, from paired replicates. The
+/// reference is the first scenario, or the second of a named contrast.
 #[derive(Clone, Debug)]
 pub struct EffectRow {
     pub scenario: usize,
+    pub reference: usize,
     pub metric: &'static str,
     pub year: i32,
     pub mean: f64,
@@ -263,11 +331,17 @@ impl Comparison {
         self.runs.iter().filter(move |r| r.scenario == s)
     }
 
-    /// The effect of scenario `s` on `metric` at `year`, if reported.
+    /// The effect of scenario `s` against the reference (the first) on `metric` at `year`, if
+    /// reported.
     pub fn effect(&self, s: usize, metric: &str, year: i32) -> Option<&EffectRow> {
+        self.contrast(s, 0, metric, year)
+    }
+
+    /// The effect of scenario `a` against scenario `b` on `metric` at `year`, if reported.
+    pub fn contrast(&self, a: usize, b: usize, metric: &str, year: i32) -> Option<&EffectRow> {
         self.effects
             .iter()
-            .find(|e| e.scenario == s && e.metric == metric && e.year == year)
+            .find(|e| e.scenario == a && e.reference == b && e.metric == metric && e.year == year)
     }
 
     /// Scenario `a` minus scenario `b`, replicate by replicate, for the per-run value `value`
@@ -393,10 +467,11 @@ fn summarise(plan: &ComparePlan, runs: &[Run]) -> Vec<SummaryRow> {
     rows
 }
 
-/// Paired differences from the reference scenario at each reported year.
+/// Paired differences from the reference scenario at each reported year, then those of the
+/// named contrasts.
 fn effects(cmp: &Comparison) -> Vec<EffectRow> {
     let mut rows = Vec::new();
-    for s in 1..cmp.plan.scenarios.len() {
+    for (s, reference) in cmp.plan.effect_pairs() {
         for metric in headline().map(|m| m.name) {
             for year in cmp.plan.report_years() {
                 let index = cmp.year_index(year);
@@ -404,11 +479,12 @@ fn effects(cmp: &Comparison) -> Vec<EffectRow> {
                 let mean = |s| Estimate::of(&cmp.runs_of(s).map(value).collect::<Vec<_>>()).mean;
                 rows.push(EffectRow {
                     scenario: s,
+                    reference,
                     metric,
                     year,
                     mean: mean(s),
-                    reference_mean: mean(0),
-                    diff: cmp.paired(s, 0, value),
+                    reference_mean: mean(reference),
+                    diff: cmp.paired(s, reference, value),
                 });
             }
         }

@@ -182,6 +182,7 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
         seed,
         effects_years: Vec::new(),
         branch_at: None,
+        contrasts: Vec::new(),
     }
 }
 

@@ -38,6 +38,9 @@ const TEACHING: [&str; 4] = [
 const TEACHING_REPLICATES: u32 = 4;
 /// The teaching comparison also reports effects at the end of the decade of cuts.
 const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
+/// The teaching comparison's named contrast: the README's headline, new social infrastructure
+/// against the cuts alone.
+const TEACHING_CONTRASTS: [&str; 1] = ["social_infrastructure:austerity_2010"];
 /// The port `serve` listens on when not given.
 const DEFAULT_PORT: u16 = 8765;
 /// Replicates of `compare` when not given.
@@ -51,8 +54,9 @@ const DEFAULT_REPLICATES: u32 = 8;
     long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
                   week by week, as its pubs, library, halls and council change.\n\n\
                   With no command, runs the teaching comparison (baseline, austerity_2010, \
-                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42) into \
-                  outputs/ and writes outputs/report.html."
+                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42; \
+                  social_infrastructure also against austerity_2010) into outputs/ and writes \
+                  outputs/report.html."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -180,6 +184,11 @@ enum Command {
         /// is always reported.
         #[arg(long = "effects-year", value_delimiter = ',')]
         effects_years: Vec<i32>,
+        /// Also report scenario A against scenario B, paired replicate by replicate, in
+        /// effects.csv (rows with reference B) and the report (repeatable): --contrast
+        /// social_infrastructure:austerity_2010.
+        #[arg(long = "contrast", value_name = "A:B")]
+        contrasts: Vec<String>,
         /// Change a parameter by name in every scenario, checked as a sweep's [set] is
         /// (repeatable): --set council.openness=0.6.
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -259,6 +268,7 @@ fn main() -> ExitCode {
             force: false,
             effects_years: TEACHING_EFFECTS_YEARS.to_vec(),
             branch_at: None,
+            contrasts: TEACHING_CONTRASTS.iter().map(|c| c.to_string()).collect(),
             set: Vec::new(),
             json: false,
         }),
@@ -271,6 +281,7 @@ fn main() -> ExitCode {
             out,
             force,
             effects_years,
+            contrasts,
             set,
             json,
         }) => {
@@ -296,6 +307,7 @@ fn main() -> ExitCode {
                 force,
                 effects_years,
                 branch_at,
+                contrasts,
                 set,
                 json,
             })
@@ -637,6 +649,7 @@ struct CompareArgs {
     force: bool,
     effects_years: Vec<i32>,
     branch_at: Option<i32>,
+    contrasts: Vec<String>,
     set: Vec<String>,
     json: bool,
 }
@@ -653,6 +666,9 @@ fn compare_command_line(args: &CompareArgs) -> String {
     }
     if let Some(year) = args.branch_at {
         words.push(format!("--branch-at {year}"));
+    }
+    for item in &args.contrasts {
+        words.push(format!("--contrast {item}"));
     }
     for item in &args.set {
         words.push(format!("--set {item}"));
@@ -707,13 +723,20 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         Ok(s) => s,
         Err(m) => return fail(&m, 2),
     };
-    let plan = ComparePlan {
+    let mut plan = ComparePlan {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         effects_years: args.effects_years.clone(),
         branch_at: args.branch_at,
+        contrasts: Vec::new(),
     };
+    for text in &args.contrasts {
+        match plan.parse_contrast(text) {
+            Ok(pair) => plan.contrasts.push(pair),
+            Err(e) => return fail(&e.to_string(), 2),
+        }
+    }
     if let Err(e) = plan.check() {
         return fail(&e.to_string(), 2);
     }
@@ -780,16 +803,16 @@ fn compare_command(args: CompareArgs) -> ExitCode {
                 t.threads,
                 t.resident_ticks / t.simulate_seconds.max(1e-9) / 1e6
             );
-            for s in 1..plan.scenarios.len() {
+            for (s, r) in plan.effect_pairs() {
                 let parts: Vec<String> = ["belonging", "trust", "agency", "venues_open"]
                     .iter()
-                    .filter_map(|m| cmp.effect(s, m, last))
+                    .filter_map(|m| cmp.contrast(s, r, m, last))
                     .map(|e| format!("{} {:+.3}", e.metric, e.diff.mean))
                     .collect();
                 text.push_str(&format!(
                     "{last}, {} vs {}: {}\n",
                     plan.scenarios[s].name,
-                    plan.scenarios[0].name,
+                    plan.scenarios[r].name,
                     parts.join(", ")
                 ));
             }

@@ -8,7 +8,9 @@
 //! - `summary.csv`: `scenario,metric,tick,year,mean,sd,ci_low,ci_high,n`, every town-level
 //!   metric at every week, over replicates;
 //! - `effects.csv`: `scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n`,
-//!   each headline metric's paired difference from the reference scenario;
+//!   each headline metric's paired difference from the reference scenario, then from the
+//!   second scenario of each named contrast (`--contrast A:B`: rows with `scenario` A and
+//!   `reference` B);
 //! - `runs.csv`: `scenario,replicate,tick,year,week,metric,value`, every run's town-level series;
 //! - `wards.csv`: `scenario,replicate,year,ward,metric,value`, every run's yearly ward means;
 //! - `events.csv`: `scenario,replicate,tick,year,kind,venue,ward,detail`;
@@ -204,7 +206,6 @@ pub fn summary_csv(cmp: &Comparison) -> String {
 
 /// `effects.csv`.
 pub fn effects_csv(cmp: &Comparison) -> String {
-    let reference = cmp.plan.scenarios.first().map_or("", |s| s.name.as_str());
     let mut out =
         String::from("scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n\n");
     for row in &cmp.effects {
@@ -214,7 +215,7 @@ pub fn effects_csv(cmp: &Comparison) -> String {
             field(&cmp.plan.scenarios[row.scenario].name),
             row.metric,
             row.year,
-            field(reference),
+            field(&cmp.plan.scenarios[row.reference].name),
             number_or_na(row.mean),
             number_or_na(row.reference_mean),
             number_or_na(row.diff.mean),
@@ -470,6 +471,8 @@ struct Manifest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     branch_at: Option<i32>,
     effects_years: Vec<i32>,
+    /// Named contrasts, `A:B` (A against B).
+    contrasts: Vec<String>,
     start_year: i32,
     years: u32,
     scenarios: Vec<ScenarioEntry>,
@@ -500,6 +503,11 @@ fn manifest(
         reference: plan.scenarios.first().map_or("", |s| s.name.as_str()),
         branch_at: plan.branch_at,
         effects_years: plan.report_years(),
+        contrasts: plan
+            .contrasts
+            .iter()
+            .map(|&(a, b)| format!("{}:{}", plan.scenarios[a].name, plan.scenarios[b].name))
+            .collect(),
         start_year: plan.years().0,
         years: plan.scenarios.first().map_or(0, |s| s.time.years),
         scenarios: plan

@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod map;
 pub mod report;
 pub mod sobol_chart;
+pub mod story;
 pub mod sweep_charts;
 pub mod terminal;
 

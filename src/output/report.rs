@@ -6,6 +6,7 @@
 //! e-mail or a USB stick. Like every other result but `timings.json`, its bytes depend only on
 //! the engine version, the scenarios, the seed and the number of replicates.
 
+use super::story;
 use crate::compare::{Comparison, EffectRow};
 use crate::metrics::{Metric, headline};
 use crate::scenario::interventions as iv;
@@ -97,9 +98,10 @@ pub fn describe(event: &Intervention) -> String {
             ward,
             ..
         }) => format!(
-            "{when}: {} of the town's {} close{}.",
+            "{when}: {} of the town's {} close{}{}.",
             count,
             venue_kind.label().to_lowercase(),
+            if *count == 1 { "s" } else { "" },
             ward.as_deref()
                 .map_or(String::new(), |w| format!(" in {w}"))
         ),
@@ -236,16 +238,15 @@ pub fn describe(event: &Intervention) -> String {
     }
 }
 
-/// A difference as a reader says it, with its interval and whether it is clear of zero.
-fn effect_words(e: &EffectRow, count: bool) -> String {
+/// A difference for the effects table: ×100 for shares and 0–1 means, as counted for venues;
+/// with its interval.
+fn effect_words(e: &EffectRow) -> String {
     let d = &e.diff;
-    let fmt = |x: f64| {
-        if count {
-            format!("{x:+.1}")
-        } else {
-            format!("{x:+.3}")
-        }
+    let scale = match crate::metrics::metric(e.metric) {
+        Some(m) if m.unit != "venues" => 100.0,
+        _ => 1.0,
     };
+    let fmt = |x: f64| story::signed(x * scale, 1);
     if d.n < 2 || !d.ci_low.is_finite() {
         return fmt(d.mean);
     }
@@ -266,12 +267,13 @@ fn verdict(d: &crate::stats::Estimate) -> &'static str {
     }
 }
 
-/// A difference in a metric's own units: three decimals for shares, one for counts.
+/// The size of a difference in the metric's words, without its sign ("2.5 points of 100").
 fn amount(metric: &str, x: f64) -> String {
-    if metric == "venues_open" {
-        format!("{:.1}", x.abs())
-    } else {
-        format!("{:.3}", x.abs())
+    match crate::metrics::metric(metric) {
+        Some(m) => story::difference(m, x.abs())
+            .trim_start_matches('+')
+            .to_string(),
+        None => format!("{:.3}", x.abs()),
     }
 }
 
@@ -444,64 +446,91 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     let n = plan.replicates;
     let town = scenarios.first().map(|s| s.town.residents).unwrap_or(0);
     let mut h = String::with_capacity(1 << 20);
+    let title = if scenarios.len() == 1 {
+        format!(
+            "What if? One future for a former pit town, {first_year}–{last_year}: {}",
+            reference
+        )
+    } else {
+        format!(
+            "What if? {} futures for a former pit town, {first_year}–{last_year}",
+            scenarios.len()
+        )
+    };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>What if? {} futures for a former pit town, {first_year}–{last_year}</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        scenarios.len()
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&title)
     );
+    let design = if scenarios.len() == 1 {
+        if n == 1 {
+            "The scenario below was run once, from one generated town.".to_string()
+        } else {
+            format!(
+                "The scenario below was run {}, each from a different generated town; the \
+                 bands in the charts show how much the town's path owes to that draw.",
+                plural(n, "time", "times")
+            )
+        }
+    } else {
+        format!(
+            "Each scenario below does something different to the town and its council, and \
+             each was run {} from the same starting towns, so the differences between them are \
+             the policies' doing, not luck.",
+            plural(n, "time", "times")
+        )
+    };
     let _ = write!(
         h,
-        "<p class=\"kicker\">cohesion · a replicated comparison</p>\n\
-         <h1>What if? {} futures for a former pit town, {first_year}–{last_year}</h1>\n\
-         <p class=\"lede\">A town that lost its pit is simulated week by week: about {} adults \
-         who go to the pub, the library, the welfare hall and the park, meet people they know \
-         there, join the brass band or the residents' association, and come to trust — or \
-         not — each other and the council. The places where people meet are the town's social \
-         infrastructure; when they close, the chances to meet go with them. Each scenario \
-         below does something different to the town and its council, and each was run {} \
-         from the same starting towns, so the differences between them are the policies' \
-         doing, not luck.</p>\n",
-        scenarios.len(),
+        "<p class=\"kicker\">cohesion · {}</p>\n<h1>{}</h1>\n<p class=\"lede\">A town that lost \
+         its pit is simulated week by week: about {} adults who go to the pub, the library, the \
+         welfare hall and the park, meet people they know there, join the brass band or the \
+         residents' association, and come to trust — or not — each other and the council. The \
+         places where people meet are the town's social infrastructure; when they close, the \
+         chances to meet go with them. {design}</p>\n",
+        if scenarios.len() == 1 {
+            "one scenario"
+        } else {
+            "a replicated comparison"
+        },
+        escape(&title),
         grouped(u64::from(town)),
-        plural(n, "time", "times"),
     );
 
     h.push_str(&story(cmp));
+    h.push_str(&contrasts(cmp));
 
     // The scenarios.
-    h.push_str("<h2>The scenarios</h2>\n");
-    for (i, s) in scenarios.iter().enumerate() {
-        let colour = SWATCHES[i % SWATCHES.len()];
-        let _ = write!(
-            h,
-            "<div class=\"scenario\" style=\"border-left-color: {colour}\">\n<h3>{}{}</h3>\n\
-             <p>{}</p>\n",
-            escape(&s.name),
-            if i == 0 {
-                " <small>(the reference)</small>"
-            } else {
-                ""
-            },
-            escape(s.description.trim())
-        );
-        h.push_str(&event_list(s));
-        h.push_str("</div>\n");
-    }
+    h.push_str(&scenario_section(cmp));
 
     // The headline charts.
-    let _ = write!(
-        h,
-        "<h2>What happened</h2>\n<p>Each line is a scenario's mean over its {n} \
-         replicates; the shaded band around it is the 95% confidence interval for that mean, \
-         and shows how much the level varies from one generated town to another. Dashed \
-         vertical lines mark when interventions begin. Because replicate <i>r</i> of every \
-         scenario starts from the same town, the differences between scenarios are measured \
-         more precisely than the overlapping bands suggest: the sentence under each chart, and \
-         the table further down, give them with their own intervals.</p>\n"
-    );
+    if scenarios.len() == 1 {
+        let _ = write!(
+            h,
+            "<h2>Over time</h2>\n<p>The line is the scenario's mean over its {}; {} Dashed \
+             vertical lines mark when interventions begin.</p>\n",
+            plural(n, "replicate", "replicates"),
+            if n >= 2 {
+                "the shaded band around it is the 95% confidence interval for that mean, and \
+                 shows how much the level varies from one generated town to another."
+            } else {
+                "with one replicate there is no band."
+            }
+        );
+    } else {
+        let _ = write!(
+            h,
+            "<h2>Over time</h2>\n<p>Each line is a scenario's mean over its {n} \
+             replicates; the shaded band around it is the 95% confidence interval for that \
+             mean, and shows how much the level varies from one generated town to another. \
+             Dashed vertical lines mark when interventions begin. Because replicate <i>r</i> of \
+             every scenario starts from the same town, the differences between scenarios are \
+             measured more precisely than the overlapping bands suggest: the sentence under each \
+             chart, and the table further down, give them with their own intervals.</p>\n"
+        );
+    }
     for Metric {
         name: metric,
         label,
@@ -534,13 +563,21 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
         "<h2>The town map</h2>\n<p>Where the town's meeting places are, and which of them \
          survived: each ward is shaded by its residents' mean belonging in {first_year} and in \
          {last_year}; a filled marker is a venue open at that moment, a hollow one with a cross \
-         has closed. The map shows the first replicate of each scenario.</p>\n<figure>\n{}\n\
+         has closed. The map shows the first replicate of {}.</p>\n<figure>\n{}\n\
          </figure>\n",
+        if scenarios.len() == 1 {
+            "the scenario"
+        } else {
+            "each scenario"
+        },
         inline_svg(charts_dir, "map", "The town map")?
     );
 
     // The effects table.
     h.push_str(&effects_table(cmp, reference));
+
+    // The survey's precision.
+    h.push_str(&survey_section());
 
     // How to read it.
     let _ = write!(
@@ -550,17 +587,39 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
          capital, social infrastructure and political efficacy, and set out in the model's ODD \
          description (<code>docs/ODD.md</code>) — are roughly right. Its first year is \
          calibrated to survey figures for coalfield England (the Community Life Survey and \
-         ONS); what happens after is the mechanisms' doing.</p>\n<p>Replicate <i>r</i> of every \
-         scenario starts from the same generated town and draws the same random numbers until \
-         its policies make it differ (common random numbers), so each effect is the mean of \
-         {n} paired differences, with a 95% Student-t interval. An interval that includes zero \
-         means the {n} replicates cannot tell the scenario from {ref_} at that point; more \
-         replicates narrow it.</p>\n<p>All data behind this page is beside it: \
-         <code>summary.csv</code> (means and intervals by week), <code>effects.csv</code>, \
-         every run's series in <code>runs.csv</code> and <code>wards.csv</code>, and every \
-         opening, closure and intervention in <code>events.csv</code>.</p>\n</div>\n",
-        ref_ = escape(reference)
+         ONS); what happens after is the mechanisms' doing.</p>\n"
     );
+    if scenarios.len() >= 2 {
+        let _ = write!(
+            h,
+            "<p>Replicate <i>r</i> of every scenario starts from the same generated town and \
+             draws the same random numbers until its policies make it differ (common random \
+             numbers), so each effect is the mean of {n} paired differences, with a 95% \
+             Student-t interval. An interval that includes zero means the {n} replicates cannot \
+             tell the two scenarios apart at that point; more replicates narrow it.</p>\n<p>All \
+             data behind this page is beside it: <code>summary.csv</code> (means and intervals \
+             by week), <code>effects.csv</code> (every difference above, against {ref_} and in \
+             each comparison asked for), every run's series in <code>runs.csv</code> and \
+             <code>wards.csv</code>, and every opening, closure, transfer and intervention in \
+             <code>events.csv</code>.</p>\n</div>\n",
+            ref_ = escape(reference)
+        );
+    } else {
+        let _ = write!(
+            h,
+            "<p>With one scenario there is nothing to set it against: the report gives its \
+             levels, with {}, and what happened to its venues and council. To ask \"what \
+             if?\", run it beside another scenario.</p>\n<p>All data behind this page is \
+             beside it: <code>summary.csv</code> (means and intervals by week), every run's \
+             series in <code>runs.csv</code> and <code>wards.csv</code>, and every opening, \
+             closure, transfer and intervention in <code>events.csv</code>.</p>\n</div>\n",
+            if n >= 2 {
+                "95% intervals for the mean over its replicates"
+            } else {
+                "no intervals, as it was run once"
+            }
+        );
+    }
 
     // The footer.
     let _ = write!(
@@ -587,6 +646,261 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     Ok(h)
 }
 
+/// "What each scenario does, and what came of it": a block per scenario.
+fn scenario_section(cmp: &Comparison) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    let base = story::base();
+    let mut out = String::from(if scenarios.len() == 1 {
+        "<h2>What the scenario does, and what came of it</h2>\n"
+    } else {
+        "<h2>What each scenario does, and what came of it</h2>\n"
+    });
+    let last = cmp.plan.years().1;
+    let reference_counts = story::mechanisms(cmp, 0);
+    for (i, s) in scenarios.iter().enumerate() {
+        let colour = SWATCHES[i % SWATCHES.len()];
+        let _ = write!(
+            out,
+            "<div class=\"scenario\" style=\"border-left-color: {colour}\">\n<h3>{}{}</h3>\n\
+             <p>{}</p>\n<p><b>What it does.</b> Its interventions:</p>\n",
+            escape(&s.name),
+            if i == 0 && scenarios.len() > 1 {
+                " <small>(the reference)</small>"
+            } else {
+                ""
+            },
+            escape(s.description.trim())
+        );
+        out.push_str(&event_list(s));
+        out.push_str(&parameter_list(s, &base));
+        out.push_str(&what_happened(cmp, i, last));
+        let mine = story::mechanisms(cmp, i);
+        let reference = (i > 0).then(|| (scenarios[0].name.as_str(), &reference_counts));
+        out.push_str("<p><b>What drove it</b>, counted from <code>events.csv</code>:</p>\n<ul>\n");
+        for line in story::mechanism_sentences(&mine, reference) {
+            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+        }
+        out.push_str("</ul>\n</div>\n");
+    }
+    out
+}
+
+/// The parameters a scenario sets differently from the baseline's values, by dotted key.
+fn parameter_list(s: &Scenario, base: &Scenario) -> String {
+    let changes = story::changed_parameters(s, base);
+    if changes.is_empty() {
+        return "<p>Its parameters: every one has the baseline's value.</p>\n".into();
+    }
+    let mut out = format!(
+        "<p>Its parameters: {} set differently from the baseline's values (<code>cohesion \
+         params</code> says what each means):</p>\n<ul>\n",
+        if changes.len() == 1 {
+            "one is".to_string()
+        } else {
+            format!("{} are", changes.len())
+        }
+    );
+    for c in &changes {
+        let _ = writeln!(
+            out,
+            "<li><code>{}</code>: {} → {}</li>",
+            escape(&c.key),
+            escape(&c.from),
+            escape(&c.to)
+        );
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// What happened to scenario `s` over the final year: its levels (the reference, or a scenario
+/// on its own), or its paired differences from the reference, metric by metric.
+fn what_happened(cmp: &Comparison, s: usize, year: i32) -> String {
+    let scenarios = &cmp.plan.scenarios;
+    let index = cmp.year_index(year);
+    let mut out = String::new();
+    if s == 0 {
+        let _ = writeln!(
+            out,
+            "<p><b>What happened.</b> Over {year}, the mean of its {}:</p>\n<ul>",
+            plural(cmp.plan.replicates, "run", "runs")
+        );
+        for m in headline() {
+            let values: Vec<f64> = cmp.runs_of(0).map(|r| r.year_mean(m.name, index)).collect();
+            let e = crate::stats::Estimate::of(&values);
+            let interval = if e.n >= 2 && e.ci_low.is_finite() {
+                format!(
+                    " (95% interval {})",
+                    story::level_range(m, e.ci_low, e.ci_high)
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "<li>{}: {}{interval}.</li>",
+                escape(m.label),
+                escape(&story::level(m, e.mean))
+            );
+        }
+        out.push_str("</ul>\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "<p><b>What happened.</b> Over {year}, against <b>{}</b>, replicate by replicate:</p>\n<ul>",
+        escape(&scenarios[0].name)
+    );
+    for m in headline() {
+        let Some(e) = cmp.effect(s, m.name, year) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "<li>{}: {} — {}.</li>",
+            escape(m.label),
+            escape(&story::effect(m, &e.diff)),
+            story::clarity(&e.diff)
+        );
+    }
+    out.push_str("</ul>\n");
+    out.push_str(&survey_sentences(cmp, s, 0, year));
+    out
+}
+
+/// The shares the survey measures, `a` against `b` over `year`, each beside the survey's
+/// precision.
+fn survey_sentences(cmp: &Comparison, a: usize, b: usize, year: i32) -> String {
+    let index = cmp.year_index(year);
+    let mut out = format!("<p>Over {year}, in the survey's own terms:</p>\n<ul>\n");
+    for m in story::SURVEY_MEASURES {
+        let d = cmp.paired(a, b, |r| r.year_mean(m.metric, index));
+        let _ = writeln!(out, "<li>{}</li>", escape(&story::against_survey(&m, &d)));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// The comparisons asked for (`--contrast A:B`), in sentences.
+fn contrasts(cmp: &Comparison) -> String {
+    let plan = &cmp.plan;
+    if plan.contrasts.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<h2>The comparisons asked for</h2>\n<p>Each is one scenario against another, paired \
+         replicate by replicate as the effects against the reference are.</p>\n",
+    );
+    for &(a, b) in &plan.contrasts {
+        let (name_a, name_b) = (&plan.scenarios[a].name, &plan.scenarios[b].name);
+        let _ = writeln!(
+            out,
+            "<h3>{} against {}</h3>",
+            escape(name_a),
+            escape(name_b)
+        );
+        for year in plan.report_years() {
+            let mut clear = Vec::new();
+            let mut unclear = Vec::new();
+            for m in headline() {
+                let Some(e) = cmp.contrast(a, b, m.name, year) else {
+                    continue;
+                };
+                let text = format!("{} {}", m.label.to_lowercase(), story::effect(m, &e.diff));
+                if e.diff.above_zero() || e.diff.below_zero() {
+                    clear.push(text);
+                } else {
+                    unclear.push(text);
+                }
+            }
+            let mut sentence = format!("Over {year}, under {name_a} rather than {name_b}: ");
+            if clear.is_empty() {
+                sentence.push_str("no headline measure differs clearly");
+            } else {
+                sentence.push_str(&clear.join("; "));
+            }
+            if !unclear.is_empty() {
+                sentence.push_str(&format!(
+                    "{}{}",
+                    if clear.is_empty() {
+                        " ("
+                    } else {
+                        "; not clear of zero: "
+                    },
+                    unclear.join("; ")
+                ));
+                if clear.is_empty() {
+                    sentence.push(')');
+                }
+            }
+            sentence.push('.');
+            let _ = writeln!(out, "<p>{}</p>", escape(&sentence));
+        }
+        let (ma, mb) = (story::mechanisms(cmp, a), story::mechanisms(cmp, b));
+        out.push_str(&survey_sentences(cmp, a, b, plan.years().1));
+        let _ = writeln!(
+            out,
+            "<p>What drove the difference, counted from <code>events.csv</code> for {}:</p>\n<ul>",
+            escape(name_a)
+        );
+        for line in story::mechanism_sentences(&ma, Some((name_b, &mb))) {
+            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+        }
+        out.push_str("</ul>\n");
+    }
+    out
+}
+
+/// How precise the survey is, measure by measure, from `data/targets/cls_england.csv`.
+fn survey_section() -> String {
+    let mut out = format!(
+        "<h2>How precise is the survey?</h2>\n<p>The model's shares are read against the \
+         Community Life Survey (England). Its precision, where <code>data/targets/{}</code> \
+         gives a sample size or standard error, is the half-width of a 95% interval, \
+         1.96·√(p(1−p)/n), for one year's figure; a difference between two independent samples \
+         of that size is √2 times as uncertain. Where the file gives neither, none is \
+         stated.</p>\n<table>\n<thead><tr><th>survey measure</th><th>model metric</th>\
+         <th>latest figure</th><th>sample</th><th>±95%, one year</th><th>±95%, a \
+         difference</th></tr></thead>\n<tbody>\n",
+        story::SURVEY_FILE
+    );
+    for m in story::SURVEY_MEASURES {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td><code>{}</code></td>",
+            m.measure, m.metric
+        );
+        match story::precision(m.measure) {
+            Some(p) => {
+                let _ = writeln!(
+                    out,
+                    "<td>{:.0}% ({}, line {})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    p.value * 100.0,
+                    escape(&p.period),
+                    p.line,
+                    p.n.map_or("not given".into(), story::thousands),
+                    p.margin.map_or("not given".into(), |x| format!(
+                        "{} points",
+                        story::plain(x, 1)
+                    )),
+                    p.margin_of_difference()
+                        .map_or("not given".into(), |x| format!(
+                            "{} points",
+                            story::plain(x, 1)
+                        )),
+                );
+            }
+            None => out.push_str("<td colspan=\"4\">no row</td></tr>\n"),
+        }
+    }
+    out.push_str(
+        "</tbody>\n</table>\n<p>The survey publishes its percentages rounded to whole numbers \
+         (<code>data/targets/README.md</code>), so every figure also carries ±0.5 points of \
+         rounding.</p>\n",
+    );
+    out
+}
+
 /// The scenario's events as a list, or a line saying there are none.
 fn event_list(s: &Scenario) -> String {
     if s.events.is_empty() {
@@ -611,8 +925,10 @@ fn effects_table(cmp: &Comparison, reference: &str) -> String {
         let _ = write!(
             out,
             "<h2>Effects in {year}</h2>\n<p>Each cell is the scenario's mean minus \
-             {}'s over {year}, with the 95% interval of the paired difference. Coloured cells \
-             are clear of zero.</p>\n<table>\n<thead><tr><th>metric</th>",
+             {}'s over {year}, with the 95% interval of the paired difference, in points of 100 \
+             for the 0–1 means, percentage points for the shares and venues for venues \
+             (<code>effects.csv</code> holds the same differences on the 0–1 scale). Coloured \
+             cells are clear of zero.</p>\n<table>\n<thead><tr><th>metric</th>",
             escape(reference)
         );
         for s in scenarios.iter().skip(1) {
@@ -639,7 +955,7 @@ fn effects_table(cmp: &Comparison, reference: &str) -> String {
                         let _ = write!(
                             out,
                             "<td class=\"{class}\">{}</td>",
-                            escape(&effect_words(e, metric == "venues_open"))
+                            escape(&effect_words(e))
                         );
                     }
                     None => out.push_str("<td></td>"),

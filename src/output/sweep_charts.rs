@@ -9,7 +9,10 @@
 //!   hypercube, Morris) draws one dot with an interval bar per sampled parameter set.
 //! - [`write_heatmap`]: a two-parameter grid, one cell per pair of levels, coloured on the
 //!   viridis scale (perceptually uniform, readable by colour-blind readers) and annotated with
-//!   its value; cells without runs are hatched grey.
+//!   its value and ± its 95% interval; cells without runs are hatched grey.
+//!
+//! An axis whose parameter is money (`story::is_money_key`: `council.yearly_budget_gbp`) is
+//! labelled in pounds as a reader says them: £3.0m, £250k, £2,800.
 //! - [`write_morris_chart`]: the μ*–σ chart of a Morris screening (Morris 1991; μ* as in
 //!   Campolongo, Cariboni & Saltelli 2007), with the reference line σ = μ*.
 //!
@@ -125,11 +128,14 @@ pub fn write_param_chart(
     register_fonts();
     let lines: Vec<Line> = lines.iter().map(|line| Line::new(line, log_x)).collect();
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.x));
-    let x = if log_x {
+    let mut x = if log_x {
         log_axis(xs)
     } else {
         linear_axis(xs, X_PAD, false)
     };
+    if !log_x && super::story::is_money_key(x_desc) {
+        x.labels = TickLabels::Money;
+    }
     let ys = lines.iter().flat_map(|l| {
         l.points.iter().flat_map(|p| {
             let (lo, hi) = p.interval.unwrap_or((p.mean, p.mean));
@@ -154,8 +160,10 @@ pub fn write_param_chart(
 /// column/row per level, labelled with the level's value (tidy formatting: no float noise like
 /// 0.30000000000000004; integers without decimals). Each cell is coloured on a perceptually
 /// uniform sequential scale (viridis-like, colour-blind safe) between the min and max of the
-/// present values and annotated with its value (3 significant decimals), text colour chosen
-/// for contrast. A colour bar with `value_desc` and its min/max ticks sits at the right.
+/// present values and annotated with its value (3 significant decimals) and, where
+/// `half_widths[yi][xi]` holds it, ± the half-width of its 95% interval ("0.334 ±0.004"); text
+/// colour chosen for contrast. `half_widths` may be empty. A colour bar with `value_desc` and
+/// its min/max ticks sits at the right. Say in `title` how many runs each cell holds.
 ///
 /// Writes `NAME.png` and `NAME.svg` (1200×700) into `dir`, which must exist, and returns their
 /// names. Columns run left to right and rows bottom to top in ascending order of their levels,
@@ -175,22 +183,26 @@ pub fn write_heatmap(
     xs: &[f64],
     ys: &[f64],
     values: &[Vec<Option<f64>>],
+    half_widths: &[Vec<Option<f64>>],
 ) -> io::Result<[String; 2]> {
     register_fonts();
     let columns = sorted_levels(xs);
     let rows = sorted_levels(ys);
-    let cells: Vec<Vec<Option<f64>>> = rows
-        .iter()
-        .map(|&(yi, _)| {
-            columns
-                .iter()
-                .map(|&(xi, _)| {
-                    let value = values.get(yi).and_then(|row| row.get(xi)).copied();
-                    value.flatten().filter(|v| v.is_finite())
-                })
-                .collect()
-        })
-        .collect();
+    let pick = |table: &[Vec<Option<f64>>]| -> Vec<Vec<Option<f64>>> {
+        rows.iter()
+            .map(|&(yi, _)| {
+                columns
+                    .iter()
+                    .map(|&(xi, _)| {
+                        let value = table.get(yi).and_then(|row| row.get(xi)).copied();
+                        value.flatten().filter(|v| v.is_finite())
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let cells = pick(values);
+    let half_widths = pick(half_widths);
     let range = extent(cells.iter().flatten().flatten().copied());
     let (width, height) = heatmap_room();
     let heatmap = Heatmap {
@@ -198,9 +210,10 @@ pub fn write_heatmap(
         x_desc,
         y_desc,
         value_desc,
-        x: level_axis(&columns, width, true),
-        y: level_axis(&rows, height, false),
+        x: level_axis(&columns, width, true, super::story::is_money_key(x_desc)),
+        y: level_axis(&rows, height, false, super::story::is_money_key(y_desc)),
         cells,
+        half_widths,
         range,
     };
     write_png_and_svg(dir, name, SIZE, &heatmap)
@@ -591,10 +604,20 @@ fn sorted_levels(levels: &[f64]) -> Vec<(usize, f64)> {
     sorted
 }
 
-/// A categorical axis: level `i` at `i`, each half a unit from the ends. When the labels would
-/// crowd the `room_px` available, only every second, third… level is labelled.
-fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool) -> Axis {
-    let names: Vec<String> = levels.iter().map(|&(_, v)| tidy_number(v)).collect();
+/// A categorical axis: level `i` at `i`, each half a unit from the ends, labelled tidily or, for
+/// `money`, in pounds (£3.0m). When the labels would crowd the `room_px` available, only every
+/// second, third… level is labelled.
+fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool, money: bool) -> Axis {
+    let names: Vec<String> = levels
+        .iter()
+        .map(|&(_, v)| {
+            if money {
+                super::story::money_exact(v)
+            } else {
+                tidy_number(v)
+            }
+        })
+        .collect();
     let tick_font = font(TICK_LABEL_PX).into_font();
     let widest = names
         .iter()
@@ -634,6 +657,8 @@ struct Heatmap<'a> {
     x: Axis,
     y: Axis,
     cells: Vec<Vec<Option<f64>>>,
+    /// The half-width of each cell's 95% interval, where known, shown beside its value.
+    half_widths: Vec<Vec<Option<f64>>>,
     /// Smallest and largest present value, or None if no cell has runs.
     range: Option<(f64, f64)>,
 }
@@ -750,8 +775,13 @@ impl Figure for Heatmap<'_> {
                     let style = TextStyle::from(font(px).into_font())
                         .color(&ink)
                         .pos(Pos::new(HPos::Center, VPos::Center));
-                    root.draw(&Text::new(three_significant(v), centre, style))
-                        .map_err(io_error)?;
+                    let half = self.half_widths.get(row).and_then(|r| r.get(column));
+                    root.draw(&Text::new(
+                        cell_text(v, half.copied().flatten()),
+                        centre,
+                        style,
+                    ))
+                    .map_err(io_error)?;
                 }
             }
         }
@@ -773,13 +803,16 @@ impl Heatmap<'_> {
     /// The largest font size, from the tick-label size down to [`MIN_CELL_TEXT_PX`], at which
     /// every annotation fits inside a cell of the size of `cell`; None if none does.
     fn annotation_px(&self, cell: Rect) -> Option<f64> {
-        let texts: Vec<String> = self
-            .cells
-            .iter()
-            .flatten()
-            .flatten()
-            .map(|&v| three_significant(v))
-            .collect();
+        let texts: Vec<String> =
+            self.cells
+                .iter()
+                .zip(&self.half_widths)
+                .flat_map(|(values, halves)| {
+                    values.iter().enumerate().filter_map(|(i, v)| {
+                        v.map(|v| cell_text(v, halves.get(i).copied().flatten()))
+                    })
+                })
+                .collect();
         let mut px = TICK_LABEL_PX;
         while px >= MIN_CELL_TEXT_PX {
             let face = font(px).into_font();
@@ -950,6 +983,15 @@ fn text_colour_on(background: RGBColor) -> RGBColor {
         BLACK
     } else {
         WHITE
+    }
+}
+
+/// A heatmap cell's annotation: its value, and ± the half-width of its 95% interval when known
+/// ("0.334 ±0.004").
+fn cell_text(v: f64, half_width: Option<f64>) -> String {
+    match half_width {
+        Some(h) if h.is_finite() => format!("{} ±{}", three_significant(v), three_significant(h)),
+        _ => three_significant(v),
     }
 }
 
@@ -1488,6 +1530,7 @@ mod tests {
             xs,
             ys,
             values,
+            &[],
         )
         .unwrap()
     }

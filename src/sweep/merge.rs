@@ -467,7 +467,15 @@ fn draw_charts(
                         levels(b)
                             .into_iter()
                             .map(|lb| ParamLine {
-                                label: format!("{} = {}", record.params[b], Level::Num(lb).text()),
+                                label: format!(
+                                    "{} = {}",
+                                    record.params[b],
+                                    if crate::output::story::is_money_key(&record.params[b]) {
+                                        crate::output::story::money_exact(lb)
+                                    } else {
+                                        Level::Num(lb).text()
+                                    }
+                                ),
                                 points: (0..record.points)
                                     .filter(|&p| record.point_values[p][b].as_f64() == lb)
                                     .filter(|&p| estimates[p][m].n > 0)
@@ -514,7 +522,8 @@ fn draw_charts(
             if grid_axes.len() == 2 && sampled.is_empty() {
                 let (ax, ay) = (grid_axes[1], grid_axes[0]);
                 let (xs, ys) = (levels(ax), levels(ay));
-                let values: Vec<Vec<Option<f64>>> = ys
+                // Each cell's estimate over its runs, where it has any.
+                let cell: Vec<Vec<Option<Estimate>>> = ys
                     .iter()
                     .map(|&y| {
                         xs.iter()
@@ -525,23 +534,42 @@ fn draw_charts(
                                             && record.point_values[p][ay].as_f64() == y
                                     })
                                     .filter(|&p| estimates[p][m].n > 0)
-                                    .map(|p| estimates[p][m].mean)
+                                    .map(|p| estimates[p][m])
                             })
                             .collect()
                     })
                     .collect();
+                let table = |f: &dyn Fn(&Estimate) -> f64| -> Vec<Vec<Option<f64>>> {
+                    cell.iter()
+                        .map(|row| row.iter().map(|e| e.as_ref().map(f)).collect())
+                        .collect()
+                };
+                let values = table(&|e| e.mean);
+                let half_widths = table(&|e| e.ci_high - e.mean);
+                let runs: Vec<usize> = cell.iter().flatten().flatten().map(|e| e.n).collect();
+                let per_cell = match (runs.iter().min(), runs.iter().max()) {
+                    (Some(1), Some(1)) => "1 run per cell, no interval".to_string(),
+                    (Some(lo), Some(hi)) if lo == hi => {
+                        format!("{lo} runs per cell, mean ± 95% interval")
+                    }
+                    (Some(lo), Some(hi)) => {
+                        format!("{lo} to {hi} runs per cell, mean ± 95% interval")
+                    }
+                    _ => "no runs".to_string(),
+                };
                 let name = format!("{column}_heatmap");
                 written.extend(
                     sweep_charts::write_heatmap(
                         staging,
                         &name,
-                        &format!("{}: {}", spec.name, metric.describe()),
+                        &format!("{}: {} ({per_cell})", spec.name, metric.name),
                         &record.params[ax],
                         &record.params[ay],
                         &metric.describe(),
                         &xs,
                         &ys,
                         &values,
+                        &half_widths,
                     )
                     .map_err(chart_err)?,
                 );

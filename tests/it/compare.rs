@@ -329,6 +329,29 @@ fn bad_comparisons_are_refused_before_anything_runs() {
         &["compare", "small.toml", "--replicates", "0", "--out", "bad"],
         "--replicates",
     );
+    // A contrast must name two different scenarios of the comparison; the error lists them.
+    for (contrast, says) in [
+        (
+            "small:nowhere",
+            "no scenario in this comparison is named `nowhere`",
+        ),
+        ("small:small", "against itself"),
+        ("small", "joined by a colon"),
+    ] {
+        refused(
+            dir,
+            &[
+                "compare",
+                "small.toml",
+                "small_pubs.toml",
+                "--contrast",
+                contrast,
+                "--out",
+                "bad",
+            ],
+            says,
+        );
+    }
     fs::create_dir(dir.join("taken")).unwrap();
     fs::write(dir.join("taken/results.csv"), "mine").unwrap();
     let out = cohesion(dir, &["compare", "small.toml", "--out", "taken"]);
@@ -338,4 +361,133 @@ fn bad_comparisons_are_refused_before_anything_runs() {
         fs::read_to_string(dir.join("taken/results.csv")).unwrap(),
         "mine"
     );
+}
+
+/// `small`, `small_pubs` (two parks close) and `small_bid` (a community right to bid and dearer
+/// pubs), written into `dir`.
+fn three_scenarios(dir: &Path) {
+    scenarios(dir);
+    let small = SMALL.replace("years = 3", "years = 2");
+    let bid = small.replace("name = \"small\"", "name = \"small_bid\"")
+        + "\n[council]\ncommunity_right_to_bid = true\n\n[venues.pub]\nweekly_cost_gbp = 3200.0\n";
+    fs::write(dir.join("small_bid.toml"), bid).unwrap();
+}
+
+/// effects.csv's rows as (scenario, metric, year, reference, diff).
+fn effect_rows(dir: &Path) -> Vec<(String, String, String, String, f64)> {
+    let text = fs::read_to_string(dir.join("effects.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].to_string(),
+                f[3].to_string(),
+                f[6].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_contrast_is_written_to_effects_and_told_in_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    three_scenarios(tmp.path());
+    let out = cohesion(
+        tmp.path(),
+        &[
+            "compare",
+            "small.toml",
+            "small_pubs.toml",
+            "small_bid.toml",
+            "--replicates",
+            "2",
+            "--contrast",
+            "small_bid:small_pubs",
+            "--out",
+            "cmp",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tmp.path().join("cmp");
+    let rows = effect_rows(&dir);
+    // 8 headline metrics at the final year: two scenarios against the reference, one contrast.
+    assert_eq!(rows.len(), 8 * 3);
+    let contrast: Vec<_> = rows
+        .iter()
+        .filter(|r| r.0 == "small_bid" && r.3 == "small_pubs")
+        .collect();
+    assert_eq!(contrast.len(), 8, "{rows:?}");
+    // Paired differences add up: (bid − pubs) = (bid − small) − (pubs − small), replicate by
+    // replicate and so in the mean.
+    for metric in ["belonging", "venues_open", "agency"] {
+        let find = |s: &str, r: &str| {
+            rows.iter()
+                .find(|x| x.0 == s && x.3 == r && x.1 == metric)
+                .unwrap()
+                .4
+        };
+        let (bp, bs, ps) = (
+            find("small_bid", "small_pubs"),
+            find("small_bid", "small"),
+            find("small_pubs", "small"),
+        );
+        assert!((bp - (bs - ps)).abs() < 1e-6, "{metric}: {bp} {bs} {ps}");
+    }
+    // Parks close in small_pubs and not in small_bid: two more venues open.
+    let venues = contrast.iter().find(|r| r.1 == "venues_open").unwrap().4;
+    assert!(venues >= 2.0, "{venues}");
+
+    let report = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("<h2>The comparisons asked for</h2>"));
+    assert!(report.contains("<h3>small_bid against small_pubs</h3>"));
+    assert!(
+        report.contains("Over 2011, under small_bid rather than small_pubs: "),
+        "the contrast is told in a sentence"
+    );
+    let said = format!("venues open +{venues:.1} venues");
+    assert!(report.contains(&said), "the contrast's numbers: {said}");
+    // The scenario's paragraph names every parameter it changes, with old and new values.
+    assert!(report.contains("<code>council.community_right_to_bid</code>: false → true"));
+    assert!(report.contains("<code>venues.pub.weekly_cost_gbp</code>: 2800 → 3200"));
+    // What drove it, counted from events.csv: the library and the two parks small_pubs closes on schedule.
+    assert!(report.contains("3 closed as the scenario schedules (libraries 1, parks 2)"));
+    // The survey's precision, from the target rows, not from memory.
+    assert!(report.contains("How precise is the survey?"));
+    assert!(report.contains("cls_england.csv line"));
+    assert!(report.contains("--contrast small_bid:small_pubs"));
+    let manifest = fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"small_bid:small_pubs\""), "{manifest}");
+}
+
+#[test]
+fn a_report_of_one_scenario_speaks_of_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    scenarios(tmp.path());
+    let out = cohesion(
+        tmp.path(),
+        &["compare", "small.toml", "--replicates", "2", "--out", "one"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = fs::read_to_string(tmp.path().join("one/report.html")).unwrap();
+    assert!(report.contains("One future for a former pit town"));
+    for plural in [
+        "futures",
+        "differences between",
+        "effects.csv",
+        "cannot tell",
+        "The story in brief",
+        "(the reference)",
+    ] {
+        assert!(
+            !report.contains(plural),
+            "a one-scenario report says {plural:?}"
+        );
+    }
+    // Its levels, with intervals, and what happened to its venues.
+    assert!(report.contains("What happened.</b> Over 2011, the mean of its 2 runs"));
+    assert!(report.contains("Venues closed per run (mean of 2 replicates)"));
+    assert!(report.contains("<code>time.years</code>: 15 → 2"));
 }

@@ -299,7 +299,13 @@ fn a_run_made_on_the_page_reproduces_with_the_cli() {
     download(&server, &job, "scenario.toml", &got);
     let summary = download(&server, &job, "summary.csv", &got);
     let report = download(&server, &job, "report.html", &got);
-    assert!(std::fs::read_to_string(report).unwrap().contains(&command));
+    let text = std::fs::read_to_string(report).unwrap();
+    assert!(text.contains(&command));
+    // A run of one scenario is told as one, and points only at files the server offers.
+    assert!(text.contains("One future for a former pit town"));
+    for said in ["futures", "differences between", "effects.csv"] {
+        assert!(!text.contains(said), "the server's report says {said:?}");
+    }
     let mut args: Vec<&str> = command.split(' ').skip(1).collect();
     args.extend(["--out", "compared"]);
     let out = cohesion(&got, &args);
