@@ -313,10 +313,25 @@ fn merged_text(dir: &Path, m: &merge::Merged) -> String {
         m.files.len(),
         if m.files.iter().any(|f| f == "sensitivity.csv") {
             ", sensitivity.csv"
+        } else if m.files.iter().any(|f| f == "oat.csv") {
+            ", oat.csv, conclusions.csv"
         } else {
             ""
         }
     );
+    for (conclusion, at_base, flips) in &m.flips {
+        let base = match at_base {
+            Some(true) => "holds at base",
+            Some(false) => "does not hold at base",
+            None => "not measured at base",
+        };
+        let moved = if flips.is_empty() {
+            "and at every move".to_string()
+        } else {
+            format!("and flips at {}", flips.join(", "))
+        };
+        text.push_str(&format!("{conclusion}: {base} {moved}\n"));
+    }
     for (metric, ranks) in &m.ranking {
         let top: Vec<String> = ranks
             .iter()
