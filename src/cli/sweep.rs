@@ -320,17 +320,17 @@ fn merged_text(dir: &Path, m: &merge::Merged) -> String {
         }
     );
     for (conclusion, at_base, flips) in &m.flips {
-        let base = match at_base {
-            Some(true) => "holds at base",
-            Some(false) => "does not hold at base",
-            None => "not measured at base",
+        let verdict = match (at_base, flips.is_empty()) {
+            (None, _) => "not measured at base (runs missing)".to_string(),
+            (Some(true), true) => "holds at base and at every move".to_string(),
+            (Some(false), true) => "does not hold at base, nor at any move".to_string(),
+            (Some(h), false) => format!(
+                "{} at base, and flips at {}",
+                if *h { "holds" } else { "does not hold" },
+                flips.join(", ")
+            ),
         };
-        let moved = if flips.is_empty() {
-            "and at every move".to_string()
-        } else {
-            format!("and flips at {}", flips.join(", "))
-        };
-        text.push_str(&format!("{conclusion}: {base} {moved}\n"));
+        text.push_str(&format!("{conclusion}: {verdict}\n"));
     }
     for (metric, ranks) in &m.ranking {
         let top: Vec<String> = ranks
