@@ -313,10 +313,25 @@ fn merged_text(dir: &Path, m: &merge::Merged) -> String {
         m.files.len(),
         if m.files.iter().any(|f| f == "sensitivity.csv") {
             ", sensitivity.csv"
+        } else if m.files.iter().any(|f| f == "oat.csv") {
+            ", oat.csv, conclusions.csv"
         } else {
             ""
         }
     );
+    for (conclusion, at_base, flips) in &m.flips {
+        let verdict = match (at_base, flips.is_empty()) {
+            (None, _) => "not measured at base (runs missing)".to_string(),
+            (Some(true), true) => "holds at base and at every move".to_string(),
+            (Some(false), true) => "does not hold at base, nor at any move".to_string(),
+            (Some(h), false) => format!(
+                "{} at base, and flips at {}",
+                if *h { "holds" } else { "does not hold" },
+                flips.join(", ")
+            ),
+        };
+        text.push_str(&format!("{conclusion}: {verdict}\n"));
+    }
     for (metric, ranks) in &m.ranking {
         let top: Vec<String> = ranks
             .iter()

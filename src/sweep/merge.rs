@@ -24,6 +24,8 @@ pub const SUMMARY: &str = "summary.csv";
 pub const SENSITIVITY: &str = "sensitivity.csv";
 pub const CHARTS: &str = "charts";
 pub const MANIFEST: &str = "manifest.json";
+pub const OAT: &str = "oat.csv";
+pub const CONCLUSIONS: &str = "conclusions.csv";
 
 /// What a merge found and wrote.
 #[derive(Clone, Debug)]
@@ -37,6 +39,9 @@ pub struct Merged {
     pub files: Vec<String>,
     /// For a Morris design: per metric column, parameters by μ* (largest first).
     pub ranking: Vec<(String, Vec<(String, f64)>)>,
+    /// For a one-at-a-time design: per conclusion, whether it holds at the base point and
+    /// the moves (`param × factor`) at which it flips.
+    pub flips: Vec<(String, Option<bool>, Vec<String>)>,
 }
 
 /// Merges the runs in `dir`. Unless `allow_partial`, a missing, duplicated or foreign run file
@@ -177,6 +182,22 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
         fs::remove_file(dir.join(SENSITIVITY)).map_err(io(SENSITIVITY))?;
     }
 
+    // oat.csv and conclusions.csv (one-at-a-time).
+    let mut flips = Vec::new();
+    for name in [OAT, CONCLUSIONS] {
+        if record.oat.is_none() && dir.join(name).exists() {
+            fs::remove_file(dir.join(name)).map_err(io(name))?;
+        }
+    }
+    if let Some(layout) = &record.oat {
+        let (oat_csv, conclusions_csv, found) = oat_tables(&record, layout, &runs, &metrics);
+        write_atomic(&dir.join(OAT), oat_csv.as_bytes())?;
+        files.push(OAT.to_string());
+        write_atomic(&dir.join(CONCLUSIONS), conclusions_csv.as_bytes())?;
+        files.push(CONCLUSIONS.to_string());
+        flips = found;
+    }
+
     files.extend(write_charts(
         dir,
         &record,
@@ -232,7 +253,119 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
         problems,
         files,
         ranking,
+        flips,
     })
+}
+
+/// The one-at-a-time tables: `oat.csv` (each moved point's effect on each metric),
+/// `conclusions.csv` (each conclusion at each slot) and, per conclusion, where it flips.
+#[allow(clippy::type_complexity)]
+fn oat_tables(
+    record: &Record,
+    layout: &super::oat::OatLayout,
+    runs: &[RunResult],
+    metrics: &[String],
+) -> (String, String, Vec<(String, Option<bool>, Vec<String>)>) {
+    let values: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| r.metrics.iter().map(|m| m.1).collect())
+        .collect();
+    let paired: Vec<super::oat::RunValues> = runs
+        .iter()
+        .zip(&values)
+        .map(|(r, v)| (r.point, r.replicate, v.as_slice()))
+        .collect();
+    let slots = layout.slots();
+    // A slot's move as columns: param, factor, moved value, base value, clamped.
+    let slot_of = |s: usize, slot: usize| -> (String, String, String, String, String) {
+        let p = s * slots + slot;
+        match layout.points.get(p).and_then(|q| q.moved) {
+            None => (
+                "(base)".into(),
+                "1".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ),
+            Some((a, f)) => (
+                field(&record.params[a]),
+                Level::Num(f).text(),
+                record.point_values[p][a].text(),
+                Level::Num(layout.base[s][a]).text(),
+                layout.points[p].clamped.to_string(),
+            ),
+        }
+    };
+    let mut oat = String::from(
+        "scenario,param,factor,base_value,value,clamped,metric,n,metric_base,metric_moved,\
+         difference,difference_low,difference_high\n",
+    );
+    for e in super::oat::effects(layout, &paired, metrics.len()) {
+        let point = &layout.points[e.point];
+        let Some((a, f)) = point.moved else { continue };
+        let s = point.scenario;
+        oat.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&layout.scenarios[s]),
+            field(&record.params[a]),
+            Level::Num(f).text(),
+            Level::Num(layout.base[s][a]).text(),
+            record.point_values[e.point][a].text(),
+            point.clamped,
+            metrics[e.metric],
+            e.difference.n,
+            blank_nan(e.base.mean),
+            blank_nan(e.moved.mean),
+            blank_nan(e.difference.mean),
+            blank_nan(e.difference.ci_low),
+            blank_nan(e.difference.ci_high)
+        ));
+    }
+    let list = &record.identity.spec.conclusions;
+    let verdicts = super::oat::conclusions(
+        layout,
+        list,
+        |c| metrics.iter().position(|m| *m == c.metric),
+        &paired,
+    );
+    let mut text = String::from(
+        "conclusion,metric,scenario,against,param,factor,value,n,contrast,contrast_low,\
+         contrast_high,holds,flips\n",
+    );
+    let mut flips: Vec<(String, Option<bool>, Vec<String>)> = list
+        .iter()
+        .map(|c| (c.name.clone(), None, Vec::new()))
+        .collect();
+    for v in &verdicts {
+        let c = &list[v.conclusion];
+        // The moved value in the conclusion's scenario.
+        let s = layout
+            .scenarios
+            .iter()
+            .position(|n| *n == c.scenario)
+            .unwrap_or(0);
+        let (param, factor, value, _, _) = slot_of(s, v.slot);
+        text.push_str(&format!(
+            "{},{},{},{},{param},{factor},{value},{},{},{},{},{},{}\n",
+            field(&c.name),
+            field(&c.metric),
+            field(&c.scenario),
+            field(&c.against),
+            v.contrast.n,
+            blank_nan(v.contrast.mean),
+            blank_nan(v.contrast.ci_low),
+            blank_nan(v.contrast.ci_high),
+            v.holds.map_or(String::new(), |h| h.to_string()),
+            v.flips
+        ));
+        let entry = &mut flips[v.conclusion];
+        if v.slot == 0 {
+            entry.1 = v.holds;
+        } else if v.flips {
+            entry.2.push(format!("{param} × {factor}"));
+        }
+    }
+    (oat, text, flips)
 }
 
 #[derive(Serialize)]
@@ -280,7 +413,7 @@ fn collect(dir: &Path, record: &Record) -> Result<Collected, SweepError> {
         let expected_seed = (result.point < record.points && result.replicate < record.replicates)
             .then(|| {
                 let k = u64::from(result.replicate) * record.points as u64 + result.point as u64;
-                super::plan::run_seed(record.identity.spec.seed, k)
+                super::plan::seed_of(&record.identity.spec, record.points as u64, k)
             });
         if result.sweep_sha256 != record.sweep_sha256 || expected_seed != Some(result.seed) {
             problems.push(format!("{RUNS_DIR}/{name} is not a run of this sweep"));
@@ -408,7 +541,9 @@ fn draw_charts(
     let grid_axes: Vec<usize> = spec.grid_axes().map(|(i, _)| i).collect();
     let sampled: Vec<usize> = spec.sampled_axes().map(|(i, _)| i).collect();
 
-    if !record.morris.is_empty() {
+    if record.oat.is_some() {
+        // A one-at-a-time design is read from `oat.csv` and `conclusions.csv`.
+    } else if !record.morris.is_empty() {
         for (m, stats) in morris_stats.iter().enumerate() {
             let points: Vec<MorrisPoint> = stats
                 .iter()

@@ -3,11 +3,12 @@
 //!
 //! Data flows one way: sweep file ([`spec`]) → resolved points and seeds ([`plan`], built by
 //! [`design`]) → runs written one file each ([`runner`]; [`slurm`] for job arrays) → merged
-//! tables, sensitivity ([`morris`]) and charts ([`merge`]).
+//! tables, sensitivity ([`morris`]), one-at-a-time checks ([`oat`]) and charts ([`merge`]).
 
 pub mod design;
 pub mod merge;
 pub mod morris;
+pub mod oat;
 pub mod plan;
 pub mod runner;
 pub mod slurm;

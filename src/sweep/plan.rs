@@ -12,7 +12,8 @@
 //! exactly `cohesion run DIR/points/pNNNN.toml --seed SEED`.
 
 use super::design::{self, Bounds};
-use super::spec::{Axis, SweepSpec};
+use super::oat::{self, OatLayout};
+use super::spec::{Axis, Oat, SweepSpec};
 use crate::Scenario;
 use crate::scenario::{ScenarioError, hex};
 use crate::sensitivity::SaltelliDesign;
@@ -61,6 +62,8 @@ pub struct Plan {
     pub morris: Vec<MorrisPath>,
     /// For a Sobol design, the Saltelli design whose points are the sweep's, in order.
     pub sobol: Option<SaltelliDesign>,
+    /// For a one-at-a-time design, what each point is.
+    pub oat: Option<OatLayout>,
     /// SHA-256 of everything that decides the runs' results (see [`Plan::identity`]).
     pub hash: String,
 }
@@ -85,26 +88,7 @@ impl Plan {
     ) -> Result<Plan, ScenarioError> {
         let at =
             |key: &str, message: String| ScenarioError::at_key(origin, Some(text), key, message);
-        let base_path = dir.join(&spec.base);
-        let base_name = if Path::new(&spec.base).is_relative() && base_path.exists() {
-            base_path.display().to_string()
-        } else {
-            spec.base.clone()
-        };
-        let base = Scenario::load(&base_name)
-            .map_err(|e| at("base", format!("the base scenario cannot be used: {e}")))?;
-        let mut tree = tree_of(&base);
-        for (param, value) in &spec.set {
-            let level = Level::of(value)
-                .ok_or_else(|| at("set", format!("`{param}`: give a number or true/false")))?;
-            set(&mut tree, param, level, true).map_err(|m| at("set", format!("`{param}`: {m}")))?;
-        }
-        let base = scenario_of(&tree, &base.name).map_err(|m| {
-            at(
-                "set",
-                format!("the base with [set] applied is not valid: {m}"),
-            )
-        })?;
+        let base = with_set(&spec, &spec.base, dir).map_err(|(k, m)| at(k, m))?;
         let tree = tree_of(&base);
 
         // Each axis's levels, checked one axis at a time so that a bad value names its axis.
@@ -167,7 +151,6 @@ impl Plan {
                 );
             }
             let label = point_label(n_points, p);
-            t.insert("name".into(), format!("{}-{label}", spec.name).into());
             let settings: Vec<String> = spec
                 .axes
                 .iter()
@@ -180,38 +163,21 @@ impl Plan {
                 spec.base,
                 settings.join(", ")
             );
-            t.insert("description".into(), description.into());
-            let scenario = scenario_of(&t, &label).map_err(|m| {
-                at(
-                    "axis",
-                    format!(
-                        "point {label} ({}) is not a valid scenario: {m}",
-                        settings.join(", ")
-                    ),
-                )
-            })?;
-            for (i, m) in spec.metrics.iter().enumerate() {
-                let (a, b) = m.window(scenario.time.start_year, scenario.time.years);
-                let (first, last) = (
-                    scenario.time.start_year,
-                    scenario.time.start_year + scenario.time.years as i32 - 1,
-                );
-                if a < first || b > last {
-                    let k = if m.year.is_some() { "year" } else { "years" };
-                    return Err(at(
-                        &format!("metric[{i}].{k}"),
-                        format!(
-                            "{} is outside the simulated years {first}–{last} (point {label})",
-                            m.column()
-                        ),
-                    ));
-                }
-            }
+            let scenario = finished(&spec, t, &label, description, &settings.join(", "))
+                .map_err(|(k, m)| at(&k, m))?;
             points.push(Point {
                 values: used,
                 scenario,
             });
         }
+        let oat = match &spec.oat {
+            Some(o) => {
+                let (p, layout) = oat_points(&spec, o, &base, dir).map_err(|(k, m)| at(&k, m))?;
+                points = p;
+                Some(layout)
+            }
+            None => None,
+        };
         // The file's check counted these before anything was built (`SweepSpec::size`).
         debug_assert!(points.len() as u64 * u64::from(spec.replicates) <= super::spec::MAX_RUNS);
         let mut plan = Plan {
@@ -221,6 +187,7 @@ impl Plan {
             points,
             morris,
             sobol,
+            oat,
             hash: String::new(),
         };
         plan.hash = plan.identity().hash();
@@ -250,7 +217,7 @@ impl Plan {
             index: k,
             point: (k % points) as usize,
             replicate: (k / points) as u32,
-            seed: run_seed(self.spec.seed, k),
+            seed: seed_of(&self.spec, points, k),
         }
     }
 
@@ -368,6 +335,16 @@ fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &m
     }
 }
 
+/// Seed of run `k` of `spec` with `points` points: [`run_seed`] of `k`, or for a one-at-a-time
+/// design, of the replicate alone, so that every point of a replicate has the same seed.
+pub fn seed_of(spec: &SweepSpec, points: u64, k: u64) -> u64 {
+    if spec.oat.is_some() {
+        run_seed(spec.seed, k / points.max(1))
+    } else {
+        run_seed(spec.seed, k)
+    }
+}
+
 /// Seed of run `k` of a sweep with master seed `master` (see the module's seed rule).
 pub fn run_seed(master: u64, k: u64) -> u64 {
     let high = crate::rng::finalise(master ^ 0x5EED_5EED_5EED_5EED) & 0x001F_FFFF_0000_0000;
@@ -384,6 +361,190 @@ pub fn point_label(points: usize, point: usize) -> String {
 pub fn run_label(points: usize, replicates: u32, point: usize, replicate: u32) -> String {
     let width = replicates.saturating_sub(1).to_string().len().max(2);
     format!("{}-r{replicate:0width$}", point_label(points, point))
+}
+
+/// A scenario named by a sweep file (a built-in name, or a path relative to the file's folder
+/// `dir`) with the sweep's `[set]` applied: (key, message) if it cannot be used.
+fn with_set(spec: &SweepSpec, name: &str, dir: &Path) -> Result<Scenario, (&'static str, String)> {
+    let key = if name == spec.base {
+        "base"
+    } else {
+        "oat.scenarios"
+    };
+    let path = dir.join(name);
+    let resolved = if Path::new(name).is_relative() && path.exists() {
+        path.display().to_string()
+    } else {
+        name.to_string()
+    };
+    let what = if key == "base" {
+        "the base scenario".to_string()
+    } else {
+        format!("the scenario `{name}`")
+    };
+    let scenario =
+        Scenario::load(&resolved).map_err(|e| (key, format!("{what} cannot be used: {e}")))?;
+    let mut tree = tree_of(&scenario);
+    for (param, value) in &spec.set {
+        let level = Level::of(value)
+            .ok_or_else(|| ("set", format!("`{param}`: give a number or true/false")))?;
+        set(&mut tree, param, level, true).map_err(|m| ("set", format!("`{param}`: {m}")))?;
+    }
+    let applied = scenario_of(&tree, &scenario.name);
+    applied.map_err(|m| {
+        if key == "base" {
+            (
+                "set",
+                format!("the base with [set] applied is not valid: {m}"),
+            )
+        } else {
+            (
+                "set",
+                format!("{what} with [set] applied is not valid: {m}"),
+            )
+        }
+    })
+}
+
+/// A point's scenario: its table named and described, checked as a scenario, and its metric
+/// windows checked against its simulated years. (key, message) of the first problem.
+fn finished(
+    spec: &SweepSpec,
+    mut t: toml::Table,
+    label: &str,
+    description: String,
+    settings: &str,
+) -> Result<Scenario, (String, String)> {
+    t.insert("name".into(), format!("{}-{label}", spec.name).into());
+    t.insert("description".into(), description.into());
+    let scenario = scenario_of(&t, label).map_err(|m| {
+        (
+            "axis".to_string(),
+            format!("point {label} ({settings}) is not a valid scenario: {m}"),
+        )
+    })?;
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let (a, b) = m.window(scenario.time.start_year, scenario.time.years);
+        let (first, last) = (
+            scenario.time.start_year,
+            scenario.time.start_year + scenario.time.years as i32 - 1,
+        );
+        if a < first || b > last {
+            let k = if m.year.is_some() { "year" } else { "years" };
+            return Err((
+                format!("metric[{i}].{k}"),
+                format!(
+                    "{} is outside the simulated years {first}–{last} (point {label})",
+                    m.column()
+                ),
+            ));
+        }
+    }
+    Ok(scenario)
+}
+
+/// The points of a one-at-a-time design (see [`super::oat`]) and what each is.
+fn oat_points(
+    spec: &SweepSpec,
+    o: &Oat,
+    base: &Scenario,
+    dir: &Path,
+) -> Result<(Vec<Point>, OatLayout), (String, String)> {
+    let mut scenarios = vec![base.clone()];
+    for name in &o.scenarios {
+        scenarios.push(with_set(spec, name, dir).map_err(|(k, m)| (k.to_string(), m))?);
+    }
+    let names: Vec<String> = std::iter::once(spec.base.clone())
+        .chain(o.scenarios.iter().cloned())
+        .collect();
+    let trees: Vec<toml::Table> = scenarios.iter().map(tree_of).collect();
+    // Per scenario, per axis: the base value and the allowed range.
+    let mut base_values = Vec::with_capacity(trees.len());
+    let mut ranges = Vec::with_capacity(trees.len());
+    for (s, tree) in trees.iter().enumerate() {
+        let mut values = Vec::with_capacity(spec.axes.len());
+        let mut rs = Vec::with_capacity(spec.axes.len());
+        for (i, axis) in spec.axes.iter().enumerate() {
+            let key = format!("axis[{i}].param");
+            let value = match oat::value_at(tree, &axis.param) {
+                Some(v) => v,
+                None => {
+                    // The reason, as setting the parameter words it (an unknown key's
+                    // error suggests the right name).
+                    let mut t = tree.clone();
+                    let why = set(&mut t, &axis.param, Level::Num(0.0), false)
+                        .err()
+                        .unwrap_or_else(|| "it has no value to scale".into());
+                    return Err((
+                        key,
+                        format!("`{}` in scenario `{}`: {why}", axis.param, names[s]),
+                    ));
+                }
+            };
+            let Some(x) = super::spec::number(&value) else {
+                return Err((
+                    key,
+                    format!(
+                        "`{}` is {}, not a number: a one-at-a-time design scales numbers",
+                        axis.param,
+                        value.type_str()
+                    ),
+                ));
+            };
+            values.push(x);
+            rs.push(oat::allowed_range(tree, &axis.param));
+        }
+        base_values.push(values);
+        ranges.push(rs);
+    }
+    let mut layout = OatLayout {
+        scenarios: names,
+        base: base_values,
+        points: oat::layout(trees.len(), spec.axes.len(), &o.factors),
+    };
+    let n_points = layout.points.len();
+    let mut points = Vec::with_capacity(n_points);
+    for (p, point) in layout.points.iter_mut().enumerate() {
+        let s = point.scenario;
+        let mut t = trees[s].clone();
+        let mut values: Vec<Level> = layout.base[s].iter().map(|&x| Level::Num(x)).collect();
+        let label = point_label(n_points, p);
+        let settings = match point.moved {
+            None => "every parameter at its base value".to_string(),
+            Some((a, f)) => {
+                let axis = &spec.axes[a];
+                let range = ranges[s][a].map(|(lo, hi, _)| (lo, hi));
+                let (x, clamped) = oat::moved(layout.base[s][a], f, range);
+                point.clamped = clamped;
+                let used = set(&mut t, &axis.param, Level::Num(x), false)
+                    .map_err(|m| (format!("axis[{a}].param"), format!("`{}`: {m}", axis.param)))?;
+                values[a] = used;
+                format!(
+                    "{} = {} ({f} × {}{}), the others at their base values",
+                    axis.param,
+                    used.text(),
+                    Level::Num(layout.base[s][a]).text(),
+                    if clamped {
+                        ", clamped to its allowed range"
+                    } else {
+                        ""
+                    }
+                )
+            }
+        };
+        let description = format!(
+            "Point {label} of the one-at-a-time sweep `{}` (scenario `{}`): {settings}.",
+            spec.name, layout.scenarios[s]
+        );
+        let scenario = finished(spec, t, &label, description, &settings).map_err(|(k, m)| {
+            match point.moved {
+                Some((a, _)) if k == "axis" => (format!("axis[{a}].param"), m),
+                _ => (k, m),
+            }
+        })?;
+        points.push(Point { values, scenario });
+    }
+    Ok((points, layout))
 }
 
 /// The levels an axis lists (values or range); for bounds, its two ends (checked only).

@@ -116,6 +116,9 @@ pub struct Record {
     /// For a Sobol design: what rebuilds its Saltelli design at merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sobol: Option<SobolRecord>,
+    /// For a one-at-a-time design: its scenarios, base values and what each point is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oat: Option<super::oat::OatLayout>,
     pub identity: Identity,
 }
 
@@ -140,6 +143,11 @@ pub const SEED_RULE: &str = "Run k (k = replicate × points + point) uses master
 H(seed) × 2^32 + k, where H is 21 bits of a hash of the sweep's seed: every run has its own \
 seed, below 2^53. The run is exactly `cohesion run points/<point>.toml --seed <seed>`.";
 
+pub const OAT_SEED_RULE: &str = "One-at-a-time design: every point of replicate r uses master \
+seed H(seed) × 2^32 + r, where H is 21 bits of a hash of the sweep's seed (common random \
+numbers: points and scenarios are compared on the same draws). The run is exactly \
+`cohesion run points/<point>.toml --seed <seed>`.";
+
 impl Record {
     fn of(plan: &Plan) -> Record {
         Record {
@@ -148,7 +156,11 @@ impl Record {
             points: plan.points.len(),
             replicates: plan.spec.replicates,
             runs: plan.runs(),
-            seed_rule: SEED_RULE.into(),
+            seed_rule: if plan.oat.is_some() {
+                OAT_SEED_RULE.into()
+            } else {
+                SEED_RULE.into()
+            },
             run_order: "replicate-major: k = replicate × points + point; shard I of N runs every \
                         k with k mod N = I"
                 .into(),
@@ -161,6 +173,7 @@ impl Record {
                 seed: d.seed(),
                 resamples: plan.spec.sobol.as_ref().map_or(1000, |s| s.resamples),
             }),
+            oat: plan.oat.clone(),
             identity: plan.identity(),
         }
     }

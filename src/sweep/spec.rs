@@ -68,9 +68,16 @@ pub struct SweepSpec {
     /// A Saltelli design over the bounds axes, for Sobol indices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sobol: Option<Sobol>,
+    /// A one-at-a-time design: every axis moved alone by each factor of its base value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oat: Option<Oat>,
     /// The metrics each run is summarised by.
     #[serde(default, rename = "metric")]
     pub metrics: Vec<Metric>,
+    /// For a one-at-a-time design: contrasts between two of its scenarios whose sign (or size)
+    /// is a finding, checked at every point.
+    #[serde(default, rename = "conclusion", skip_serializing_if = "Vec::is_empty")]
+    pub conclusions: Vec<Conclusion>,
 }
 
 /// One varied parameter: exactly one of `values`, `range` or `bounds`.
@@ -147,6 +154,51 @@ pub struct Sobol {
 fn thousand() -> usize {
     1000
 }
+
+/// A one-at-a-time design (`super::oat`): the base point, then every axis moved alone to each
+/// `factor` × its value in the base scenario (clamped to the parameter's allowed range), the
+/// others staying at base; the whole run again on each of `scenarios`, with the same seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oat {
+    pub factors: Vec<f64>,
+    /// Further scenarios (built-in names or paths relative to the file) every point is also
+    /// run on, so that `[[conclusion]]`s can contrast them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<String>,
+}
+
+/// A finding of the form "`scenario` gives a lower (higher, or a similar) `metric` than
+/// `against`", checked at every point of a one-at-a-time design: it holds where the mean
+/// paired difference `scenario − against` over replicates is below zero (`lower`), above
+/// zero (`higher`), or at most `within` in size (`within`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conclusion {
+    /// The finding in words: "austerity lowers belonging".
+    pub name: String,
+    /// A metric column of the sweep: `belonging_2019`.
+    pub metric: String,
+    pub scenario: String,
+    pub against: String,
+    pub holds: Holds,
+    /// The largest difference that counts as similar, for `holds = "within"`, in the metric's
+    /// units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<f64>,
+}
+
+/// What a conclusion says of its contrast `scenario − against`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Holds {
+    Lower,
+    Higher,
+    Within,
+}
+
+/// Most factors of a one-at-a-time design.
+pub const MAX_OAT_FACTORS: usize = 100;
 
 /// A metric to summarise each run by.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -278,6 +330,24 @@ impl SweepSpec {
                 axis.range.is_some(),
                 axis.bounds.is_some(),
             ];
+            if self.oat.is_some() {
+                if given.iter().any(|&g| g) {
+                    let k =
+                        ["values", "range", "bounds"][given.iter().position(|&g| g).unwrap_or(0)];
+                    return err(
+                        &key(k),
+                        format!(
+                            "an [oat] axis gives only `param`: `{}` is moved to each factor × \
+                             its base value",
+                            axis.param
+                        ),
+                    );
+                }
+                if axis.scale == ScaleKind::Log {
+                    return err(&key("scale"), "an [oat] axis takes no `scale`".into());
+                }
+                continue;
+            }
             if given.iter().filter(|&&g| g).count() != 1 {
                 return err(
                     &key("param"),
@@ -358,6 +428,16 @@ impl SweepSpec {
         }
         let sampled = self.axes.iter().any(|a| a.bounds.is_some());
         let listed = self.axes.iter().any(|a| a.bounds.is_none());
+        if let Some(o) = &self.oat {
+            self.check_oat(o)?;
+        } else if !self.conclusions.is_empty() {
+            return err(
+                "conclusion",
+                "[[conclusion]] contrasts the scenarios of a one-at-a-time design: add [oat] \
+                 factors = [...] and scenarios = [...]"
+                    .into(),
+            );
+        }
         if let Some(s) = &self.sobol {
             if self.lhs.is_some() || self.morris.is_some() {
                 return err(
@@ -513,7 +593,11 @@ impl SweepSpec {
     pub fn size(&self) -> Result<Size, (String, String)> {
         // (key, count) of every factor of the number of points.
         let mut factors: Vec<(String, u64)> = Vec::new();
-        if let Some(m) = &self.morris {
+        if let Some(o) = &self.oat {
+            let moves = (self.axes.len() as u64).saturating_mul(o.factors.len() as u64);
+            factors.push(("axis".into(), moves.saturating_add(1)));
+            factors.push(("oat.scenarios".into(), o.scenarios.len() as u64 + 1));
+        } else if let Some(m) = &self.morris {
             factors.push(("morris.trajectories".into(), u64::from(m.trajectories)));
             factors.push(("axis".into(), self.axes.len() as u64 + 1));
         } else {
@@ -542,7 +626,9 @@ impl SweepSpec {
                 .join(" × ")
         };
         let count = |n: Option<u64>| n.map_or("more than 18 billion billion".into(), thousands);
-        let what = if self.morris.is_some() {
+        let what = if self.oat.is_some() {
+            "(parameters × factors + 1) × scenarios"
+        } else if self.morris.is_some() {
             "trajectories × (parameters + 1)"
         } else if self.lhs.is_some() {
             "the axes' lengths × the hypercube's points"
@@ -588,6 +674,108 @@ impl SweepSpec {
                 ))
             }
         }
+    }
+
+    /// The checks of an `[oat]` design and its conclusions.
+    fn check_oat(&self, o: &Oat) -> Result<(), (String, String)> {
+        let err = |key: &str, message: String| Err((key.to_string(), message));
+        if self.lhs.is_some() || self.morris.is_some() || self.sobol.is_some() {
+            return err(
+                "oat",
+                "choose one design: [oat], [lhs], [morris] or [sobol], not two".into(),
+            );
+        }
+        if o.factors.is_empty() {
+            return err(
+                "oat.factors",
+                "give at least one factor, e.g. factors = [0.5, 1.5]".into(),
+            );
+        }
+        if o.factors.len() > MAX_OAT_FACTORS {
+            return err("oat.factors", format!("at most {MAX_OAT_FACTORS} factors"));
+        }
+        for (i, &f) in o.factors.iter().enumerate() {
+            if !f.is_finite() || f < 0.0 {
+                return err(
+                    "oat.factors",
+                    format!("factors multiply base values: give finite numbers ≥ 0, not {f}"),
+                );
+            }
+            if f == 1.0 {
+                return err(
+                    "oat.factors",
+                    "1 is the base point, which every [oat] design runs already".into(),
+                );
+            }
+            if o.factors[..i].contains(&f) {
+                return err("oat.factors", format!("the factor {f} is given twice"));
+            }
+        }
+        let mut names = vec![self.base.as_str()];
+        for s in &o.scenarios {
+            if s.trim().is_empty() {
+                return err("oat.scenarios", "a scenario name is empty".into());
+            }
+            if names.contains(&s.as_str()) {
+                return err(
+                    "oat.scenarios",
+                    format!("`{s}` is listed twice (the base counts as listed)"),
+                );
+            }
+            names.push(s);
+        }
+        let columns: Vec<String> = self.metrics.iter().map(Metric::column).collect();
+        for (i, c) in self.conclusions.iter().enumerate() {
+            let key = |k: &str| format!("conclusion[{i}].{k}");
+            names::check_text(&c.name).or_else(|m| err(&key("name"), m))?;
+            if c.name.trim().is_empty() {
+                return err(&key("name"), "say the finding in words".into());
+            }
+            if !columns.contains(&c.metric) {
+                return err(
+                    &key("metric"),
+                    format!(
+                        "`{}` is not a metric column of this sweep; its columns are: {}",
+                        c.metric,
+                        columns.join(", ")
+                    ),
+                );
+            }
+            for (k, s) in [("scenario", &c.scenario), ("against", &c.against)] {
+                if !names.contains(&s.as_str()) {
+                    return err(
+                        &key(k),
+                        format!(
+                            "`{s}` is not one of the sweep's scenarios: {}",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+            if c.scenario == c.against {
+                return err(
+                    &key("against"),
+                    "a conclusion contrasts two different scenarios".into(),
+                );
+            }
+            match (c.holds, c.within) {
+                (Holds::Within, Some(w)) if w.is_finite() && w >= 0.0 => {}
+                (Holds::Within, _) => {
+                    return err(
+                        &key("within"),
+                        "`holds = \"within\"` needs `within`, a finite number ≥ 0".into(),
+                    );
+                }
+                (_, Some(_)) => {
+                    return err(
+                        &key("within"),
+                        "`within` goes with `holds = \"within\"` only".into(),
+                    );
+                }
+                (_, None) => {}
+            }
+        }
+        Ok(())
     }
 
     /// The axes given by values or ranges (crossed as a grid), in file order.
@@ -773,6 +961,76 @@ summary = "final"
             "{bounds}\n[sobol]\nsamples = 8\n[lhs]\npoints = 3\n"
         ));
         assert_eq!(e.key.as_deref(), Some("sobol"));
+    }
+
+    const OAT: &str = r#"
+name = "o"
+base = "baseline"
+replicates = 2
+seed = 7
+
+[oat]
+factors = [0.5, 1.5]
+scenarios = ["austerity_2010"]
+
+[[axis]]
+param = "council.openness"
+
+[[axis]]
+param = "trust.memory_per_week"
+
+[[metric]]
+name = "belonging"
+summary = "final"
+
+[[conclusion]]
+name = "austerity lowers belonging"
+metric = "belonging_final"
+scenario = "austerity_2010"
+against = "baseline"
+holds = "lower"
+"#;
+
+    #[test]
+    fn an_oat_design_is_counted_and_checked() {
+        let s = SweepSpec::from_toml(OAT, "s.toml").unwrap();
+        // (2 axes × 2 factors + 1) × 2 scenarios.
+        assert_eq!(
+            s.size(),
+            Ok(Size {
+                points: 10,
+                runs: 20
+            })
+        );
+        let e = error(&OAT.replace("factors = [0.5, 1.5]", "factors = []"));
+        assert_eq!(e.key.as_deref(), Some("oat.factors"));
+        let e = error(&OAT.replace("[0.5, 1.5]", "[0.5, 0.5]"));
+        assert!(e.message.contains("twice"), "{e}");
+        let e = error(&OAT.replace("[0.5, 1.5]", "[1]"));
+        assert!(e.message.contains("base point"), "{e}");
+        let e = error(&OAT.replace("factors", "factor"));
+        assert!(e.message.contains("factor"), "{e}");
+        assert_eq!(e.line, Some(8), "{e}");
+        let e = error(&OAT.replace(
+            "param = \"council.openness\"",
+            "param = \"council.openness\"\nbounds = [0.1, 0.9]",
+        ));
+        assert_eq!(e.key.as_deref(), Some("axis[0].bounds"));
+        let e = error(&format!("{OAT}\n[lhs]\npoints = 3\n"));
+        assert_eq!(e.key.as_deref(), Some("oat"));
+        let e = error(&OAT.replace("\"belonging_final\"", "\"belonging_2019\""));
+        assert_eq!(e.key.as_deref(), Some("conclusion[0].metric"));
+        let e = error(&OAT.replace("against = \"baseline\"", "against = \"austerity_2010\""));
+        assert_eq!(e.key.as_deref(), Some("conclusion[0].against"));
+        let e = error(&OAT.replace("holds = \"lower\"", "holds = \"lower\"\nwithin = 0.1"));
+        assert_eq!(e.key.as_deref(), Some("conclusion[0].within"));
+        let e = error(&OAT.replace("[\"austerity_2010\"]", "[\"baseline\"]"));
+        assert_eq!(e.key.as_deref(), Some("oat.scenarios"));
+        // Conclusions need an [oat] design.
+        let grid = GOOD.to_string()
+            + "\n[[conclusion]]\nname = \"x\"\nmetric = \"belonging_final\"\nscenario = \
+               \"a\"\nagainst = \"b\"\nholds = \"higher\"\n";
+        assert_eq!(error(&grid).key.as_deref(), Some("conclusion"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod fuzz_regressions;
 mod interventions;
 mod model_properties;
 mod names_are_data;
+mod oat;
 mod output_dirs;
 mod reproducible;
 mod serve;
