@@ -175,9 +175,9 @@ impl Simulation {
     /// Pulls levers mid-run (`cohesion branch`): from the next week the model reads
     /// `scenario` in place of the one it has been running. Its interventions from the current
     /// week on replace those still to come, and each council setting it changes (openness,
-    /// budget, shares, powers, right to bid) is set on the council now, since the council
-    /// carries those as state; everything else the mechanisms read from the scenario week by
-    /// week. The town itself (residents, venues, groups, the clock) goes on as it is: the
+    /// budget, shares, powers, right to bid, fiscal autonomy) is set on the council now, since
+    /// the council carries those as state; everything else the mechanisms read from the
+    /// scenario week by week. The town itself (residents, venues, groups, the clock) goes on as it is: the
     /// caller has checked that `scenario` has the same town and years.
     pub fn fork(&mut self, scenario: &Scenario) {
         let tick = self.clock().tick();
@@ -194,36 +194,28 @@ impl Simulation {
         let was = self.world.resource::<Config>().0.council.clone();
         let now = &scenario.council;
         let mut c = self.world.resource_mut::<CouncilState>();
-        if was.yearly_budget_gbp != now.yearly_budget_gbp {
-            c.yearly_budget_gbp = now.yearly_budget_gbp;
+        // A setting the changes alter is carried onto the council; one they leave alone keeps
+        // whatever the run has made of it (a budget already cut stays cut).
+        macro_rules! carry {
+            ($($field:ident),* $(,)?) => {
+                $(if was.$field != now.$field {
+                    c.$field = now.$field;
+                })*
+            };
         }
-        if was.real_terms_change_per_year != now.real_terms_change_per_year {
-            c.real_terms_change_per_year = now.real_terms_change_per_year;
-        }
-        if was.statutory_share != now.statutory_share {
-            c.statutory_share = now.statutory_share;
-        }
-        if was.venue_share != now.venue_share {
-            c.venue_share = now.venue_share;
-        }
-        if was.grant_share != now.grant_share {
-            c.grant_share = now.grant_share;
-        }
-        if was.participatory_budget_share != now.participatory_budget_share {
-            c.participatory_budget_share = now.participatory_budget_share;
-        }
-        if was.openness != now.openness {
-            c.openness = now.openness;
-        }
-        if was.devolved_powers != now.devolved_powers {
-            c.devolved_powers = now.devolved_powers;
-        }
-        if was.consultations_per_year != now.consultations_per_year {
-            c.consultations_per_year = now.consultations_per_year;
-        }
-        if was.community_right_to_bid != now.community_right_to_bid {
-            c.community_right_to_bid = now.community_right_to_bid;
-        }
+        carry!(
+            yearly_budget_gbp,
+            real_terms_change_per_year,
+            statutory_share,
+            venue_share,
+            grant_share,
+            participatory_budget_share,
+            openness,
+            devolved_powers,
+            consultations_per_year,
+            community_right_to_bid,
+            fiscal_autonomy,
+        );
         self.world.insert_resource(PendingEvents(pending));
         self.world
             .insert_resource(Config(Arc::new(scenario.clone())));
