@@ -86,6 +86,18 @@ pub struct Metric {
 }
 
 impl Metric {
+    /// How a difference is read per hundred: "percentage points" for a share (or an expected
+    /// share) and "points of 100" for a mean on 0–1; `None` for counts and money.
+    pub fn per_hundred(&self) -> Option<&'static str> {
+        if self.unit.contains("share of") {
+            Some("percentage points")
+        } else if self.unit == MEAN {
+            Some("points of 100")
+        } else {
+            None
+        }
+    }
+
     /// "town and wards" or "town".
     pub fn covers(&self) -> &'static str {
         if self.over_residents() || self.per_ward {
@@ -257,7 +269,7 @@ pub const METRICS: &[Metric] = &[
         scope: Scope::Mean,
         label: "Local-election turnout",
         unit: "expected share of residents",
-        meaning: "expected share who would vote in a local election (mean of each resident's chance)",
+        meaning: "expected share voting in a local election",
         headline: 9,
         per_ward: true,
         compute: Compute::Resident(|r| r.politics.vote_local),
@@ -267,7 +279,7 @@ pub const METRICS: &[Metric] = &[
         scope: Scope::Mean,
         label: "Anti-system support",
         unit: "expected share of residents",
-        meaning: "expected share who support an anti-system (radical-right, Leave-style) party (mean of each resident's chance)",
+        meaning: "expected share backing an anti-system (radical-right) party",
         headline: 0,
         per_ward: true,
         compute: Compute::Resident(|r| r.politics.anti_system),
@@ -277,7 +289,7 @@ pub const METRICS: &[Metric] = &[
         scope: Scope::Mean,
         label: "Anti-system vote share",
         unit: "expected share of votes",
-        meaning: "expected anti-system share of the votes in a local election: support weighted by each resident's chance of voting",
+        meaning: "expected anti-system share of local-election votes",
         headline: 10,
         per_ward: true,
         compute: Compute::Weighted(|r| r.politics.anti_system, |r| r.politics.vote_local),

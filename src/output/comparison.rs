@@ -368,12 +368,10 @@ fn effect_note(cmp: &Comparison, s: usize, metric: &str, unit: &str) -> Option<S
     }
     let year = *cmp.plan.report_years().last()?;
     let d = &cmp.effect(s, metric, year)?.diff;
-    let (scale, unit) = if unit.starts_with("share") {
-        (100.0, " pp".to_owned())
-    } else if unit.ends_with("0–1") {
-        (100.0, " points of 100".to_owned())
-    } else {
-        (1.0, format!(" {unit}"))
+    let (scale, unit) = match crate::metrics::metric(metric).and_then(|m| m.per_hundred()) {
+        Some("percentage points") => (100.0, " pp".to_owned()),
+        Some(words) => (100.0, format!(" {words}")),
+        None => (1.0, format!(" {unit}")),
     };
     let interval = if d.ci_low.is_finite() && d.ci_high.is_finite() {
         format!(" ({:+.1} to {:+.1})", d.ci_low * scale, d.ci_high * scale)

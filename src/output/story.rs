@@ -41,19 +41,13 @@ pub fn plain(x: f64, decimals: usize) -> String {
 /// Whether a metric is read per hundred: a share of residents (percentage points) or a mean on
 /// 0–1 (points of 100).
 fn per_hundred(m: &Metric) -> bool {
-    m.unit == "share of residents" || m.unit == "mean, 0–1"
+    m.per_hundred().is_some()
 }
 
 /// The unit a difference in `m` is spoken in: "percentage points", "points of 100", or the
 /// metric's own unit ("venues").
 pub fn unit_words(m: &Metric) -> &'static str {
-    if m.unit == "share of residents" {
-        "percentage points"
-    } else if m.unit == "mean, 0–1" {
-        "points of 100"
-    } else {
-        m.unit
-    }
+    m.per_hundred().unwrap_or(m.unit)
 }
 
 /// A difference in `m`'s words: "+2.5 points of 100", "−1.0 percentage points", "−3.5 venues".
@@ -67,7 +61,7 @@ pub fn difference(m: &Metric, x: f64) -> String {
 
 /// A level of `m` in its words: "61.2 points of 100", "34.0%", "41.5 venues".
 pub fn level(m: &Metric, x: f64) -> String {
-    if m.unit == "share of residents" {
+    if m.per_hundred() == Some("percentage points") {
         format!("{}%", plain(x * 100.0, 1))
     } else if per_hundred(m) {
         format!("{} points of 100", plain(x * 100.0, 1))
@@ -623,7 +617,7 @@ pub fn against_survey(m: &SurveyMeasure, d: &Estimate) -> String {
 
 /// A range of levels of `m` in its words: "37.2 to 43.7 points of 100", "32.8% to 76.5%".
 pub fn level_range(m: &Metric, lo: f64, hi: f64) -> String {
-    if m.unit == "share of residents" {
+    if m.per_hundred() == Some("percentage points") {
         format!("{} to {}", level(m, lo), level(m, hi))
     } else if per_hundred(m) {
         format!(
