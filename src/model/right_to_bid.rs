@@ -87,64 +87,14 @@ pub fn right_to_bid(
 mod tests {
     use super::*;
     use crate::model::libraries::libraries;
+    use crate::model::testing::{self, venue};
     use crate::scenario::{Owner, Scenario, VenueKind};
     use bevy_ecs::system::RunSystemOnce;
-    use std::sync::Arc;
-
-    fn venue(id: u16, kind: VenueKind, owner: Owner) -> Venue {
-        Venue {
-            id,
-            kind,
-            owner,
-            ward: 0,
-            pos_km: [0.0, 0.0],
-            capacity: 90,
-            quality: 0.5,
-            weekly_cost_gbp: 1000.0,
-            visit_cost_gbp: 10.0,
-            open: true,
-            shut_until: 0,
-            funded_until: 0,
-            visits: [0; RECENT_WEEKS],
-            opened_step: -1560,
-            bid: None,
-            closure_hazard: 0.0,
-        }
-    }
 
     /// A town of one ward: the given venues and one capable residents' association.
     fn world(s: Scenario, venues: Vec<Venue>) -> World {
-        let mut world = World::new();
-        let labels = venues.iter().map(|v| format!("venue-{}", v.id)).collect();
-        let ids: Vec<Entity> = venues.into_iter().map(|v| world.spawn(v).id()).collect();
-        world.insert_resource(VenueIndex(ids));
-        let group = world
-            .spawn(Group {
-                id: 0,
-                kind: GroupKind::ResidentsAssociation,
-                ward: 0,
-                home_venue: None,
-                members: 60,
-                volunteer_hours: 0.0,
-                capacity: 1.0,
-                funding_gbp: 0.0,
-                assets: 0,
-                active: true,
-            })
-            .id();
-        world.insert_resource(GroupIndex(vec![group]));
-        world.insert_resource(VenueLabels(labels));
-        world.insert_resource(Config(Arc::new(s)));
-        world.insert_resource(RunSeeds(crate::rng::Seeds::new(3)));
-        world.insert_resource(Clock {
-            step: 0,
-            warmup: 0,
-            start_year: 2010,
-        });
-        world.insert_resource(Layout::default());
-        world.insert_resource(Closures::default());
-        world.insert_resource(EventLog::default());
-        world
+        let association = testing::group(0, GroupKind::ResidentsAssociation, 60);
+        testing::world(s, venues, vec![association])
     }
 
     fn close_first(
@@ -241,16 +191,6 @@ mod tests {
             let mut q = w.query::<&Venue>();
             q.iter(w).filter(|v| v.open).count()
         };
-        let mut tiny = Scenario::default();
-        tiny.town.residents = 50;
-        let council = crate::Simulation::new(&tiny, crate::rng::Seeds::new(1))
-            .world_mut()
-            .resource::<CouncilState>()
-            .clone();
-        w.insert_resource(CouncilState {
-            capacity: 1.0,
-            ..council
-        });
         w.run_system_once(libraries).unwrap();
         assert_eq!(open(&mut w), 3, "no cuts, no closures");
         w.resource_mut::<CouncilState>().capacity = 0.8;
