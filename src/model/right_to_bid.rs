@@ -86,7 +86,6 @@ pub fn right_to_bid(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::libraries::libraries;
     use crate::model::testing::{self, venue};
     use crate::scenario::{Owner, Scenario, VenueKind};
     use bevy_ecs::system::RunSystemOnce;
@@ -178,26 +177,5 @@ mod tests {
             .filter(|&id| listed(&seeds, id, c.acv_listed_share))
             .count();
         assert!((800..1200).contains(&n), "{n} of 10,000 pubs listed");
-    }
-
-    #[test]
-    fn libraries_close_under_cuts_but_never_the_last() {
-        let mut s = Scenario::default();
-        s.council.library_closure_rate_per_year = 1.0;
-        s.council.asset_transfer_probability = 0.0;
-        let lib = |id| venue(id, VenueKind::Library, Owner::Council);
-        let mut w = world(s, vec![lib(0), lib(1), lib(2)]);
-        let open = |w: &mut World| {
-            let mut q = w.query::<&Venue>();
-            q.iter(w).filter(|v| v.open).count()
-        };
-        w.run_system_once(libraries).unwrap();
-        assert_eq!(open(&mut w), 3, "no cuts, no closures");
-        w.resource_mut::<CouncilState>().capacity = 0.8;
-        for _ in 0..5 {
-            w.resource_mut::<Clock>().step += 1;
-            w.run_system_once(libraries).unwrap();
-        }
-        assert_eq!(open(&mut w), 1, "the town keeps its last library");
     }
 }
