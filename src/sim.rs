@@ -81,36 +81,7 @@ impl Simulation {
             .map(|g| world.spawn(g).id())
             .collect();
 
-        let c = &scenario.council;
-        let discretionary = c.yearly_budget_gbp * (1.0 - c.statutory_share);
-        world.insert_resource(CouncilState {
-            yearly_budget_gbp: c.yearly_budget_gbp,
-            statutory_share: c.statutory_share,
-            venue_share: c.venue_share,
-            grant_share: c.grant_share,
-            participatory_budget_share: c.participatory_budget_share,
-            openness: c.openness,
-            devolved_powers: c.devolved_powers,
-            consultations_per_year: c.consultations_per_year,
-            community_right_to_bid: c.community_right_to_bid,
-            real_terms_change_per_year: c.real_terms_change_per_year,
-            discretionary_at_start_gbp: discretionary,
-            discretionary_gbp: discretionary,
-            shortfall_weeks: 0,
-            capacity: 1.0,
-            opening_share: 1.0,
-            responsiveness: 0.0,
-            opportunities: 0.0,
-            cuts_left: 0,
-            cut: 0.0,
-            statutory_rise: 0.0,
-            next_cut_tick: 0,
-            extra_grants: Vec::new(),
-            devolved_budget_gbp: 0.0,
-            fiscal_autonomy: c.fiscal_autonomy,
-            hours_cut: 0.0,
-            assembly: None,
-        });
+        world.insert_resource(CouncilState::at_start(&scenario.council));
         let mut pending: Vec<(u32, crate::scenario::Intervention)> = scenario
             .events
             .iter()

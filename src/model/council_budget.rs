@@ -138,3 +138,144 @@ pub fn council_budget(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, group, group_of, venue, venue_of};
+    use crate::scenario::Scenario;
+    use bevy_ecs::system::RunSystemOnce;
+
+    fn week(w: &mut World) {
+        w.run_system_once(council_budget).unwrap();
+        w.resource_mut::<Clock>().step += 1;
+    }
+
+    #[test]
+    fn a_cut_reaches_only_the_budget_that_fiscal_autonomy_does_not_shield() {
+        for autonomy in [0.0, 0.5] {
+            let mut s = Scenario::default();
+            s.council.fiscal_autonomy = autonomy;
+            s.council.real_terms_change_per_year = 0.0;
+            let (budget, statutory) = (s.council.yearly_budget_gbp, s.council.statutory_share);
+            let mut w = testing::world(s, Vec::new(), Vec::new());
+            {
+                let mut c = w.resource_mut::<CouncilState>();
+                (c.cuts_left, c.cut, c.statutory_rise, c.next_cut_tick) = (2, 0.2, 0.05, 0);
+            }
+            week(&mut w);
+            let c = w.resource::<CouncilState>().clone();
+            let kept = 1.0 - 0.2 * (1.0 - autonomy);
+            assert!((c.yearly_budget_gbp - budget * kept).abs() < 1e-6);
+            assert!((c.statutory_share - (statutory + 0.05)).abs() < 1e-12);
+            assert_eq!((c.cuts_left, c.next_cut_tick), (1, 52));
+            let capacity = budget * kept * (1.0 - statutory - 0.05) / (budget * (1.0 - statutory));
+            assert!((c.capacity - capacity).abs() < 1e-12, "{}", c.capacity);
+            // The next cut waits a year.
+            for _ in 1..52 {
+                week(&mut w);
+            }
+            assert_eq!(w.resource::<CouncilState>().cuts_left, 1);
+            week(&mut w);
+            let c = w.resource::<CouncilState>();
+            assert_eq!(c.cuts_left, 0);
+            assert!((c.yearly_budget_gbp - budget * kept * kept).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn lost_capacity_narrows_the_chance_of_an_answer_and_the_chances_to_take_part() {
+        let mut s = Scenario::default();
+        s.council.consultations_per_year = 6.5;
+        s.council.devolved_powers = 0.5;
+        s.council.participatory_budget_share = 0.1;
+        s.council.openness = 0.4;
+        let k = s.council.clone();
+        let mut w = testing::world(s, Vec::new(), Vec::new());
+        week(&mut w);
+        let full = w.resource::<CouncilState>().clone();
+        let in_scope =
+            k.request_scope_without_powers + (1.0 - k.request_scope_without_powers) * 0.5;
+        assert!((full.responsiveness - in_scope * 0.4).abs() < 1e-12);
+        let offered = 6.5 / k.consultations_for_full_opportunity
+            + k.opportunity_per_participatory_share * 0.1
+            + k.opportunity_per_power * 0.5;
+        assert!((full.opportunities - offered.min(1.0)).abs() < 1e-12);
+        // A quarter of the discretionary budget gone: each falls by its capacity weight.
+        w.resource_mut::<CouncilState>().yearly_budget_gbp *= 0.75;
+        week(&mut w);
+        let cut = w.resource::<CouncilState>().clone();
+        assert!((cut.capacity - 0.75).abs() < 1e-12);
+        let answered = in_scope * 0.4 * (1.0 - k.response_capacity_weight * 0.25);
+        assert!((cut.responsiveness - answered).abs() < 1e-12);
+        let offered = (offered * (1.0 - k.opportunity_capacity_weight * 0.25)).min(1.0);
+        assert!((cut.opportunities - offered).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hours_are_cut_first_then_the_worst_value_venue_closes_but_not_a_library() {
+        let mut s = Scenario::default();
+        // A weekly venue budget of £1,200 against £3,000 of running costs: 40% of the hours.
+        (s.council.statutory_share, s.council.venue_share) = (0.5, 0.5);
+        s.council.yearly_budget_gbp = 1200.0 * 52.0 * 4.0;
+        (s.council.min_opening_share, s.council.closure_grace_weeks) = (0.5, 3);
+        s.council.community_right_to_bid = false;
+        let mut busy = venue(0, VenueKind::CommunityCentre, Owner::Council);
+        busy.visits = [40; RECENT_WEEKS];
+        let mut quiet = venue(1, VenueKind::CommunityCentre, Owner::Council);
+        quiet.visits = [10; RECENT_WEEKS];
+        let library = venue(2, VenueKind::Library, Owner::Council);
+        let pub_ = venue(3, VenueKind::Pub, Owner::Private);
+        let mut w = testing::world(s, vec![busy, quiet, library, pub_], Vec::new());
+        week(&mut w);
+        let c = w.resource::<CouncilState>().clone();
+        assert!((c.opening_share - 0.4).abs() < 1e-12 && (c.hours_cut - 0.6).abs() < 1e-12);
+        for _ in 0..2 {
+            week(&mut w);
+        }
+        assert_eq!(
+            w.resource::<CouncilState>().hours_cut,
+            0.0,
+            "no further cut"
+        );
+        assert!((0..4).all(|id| venue_of(&w, id).open), "within the grace");
+        week(&mut w);
+        let open: Vec<bool> = (0..4).map(|id| venue_of(&w, id).open).collect();
+        assert_eq!(
+            open,
+            [true, false, true, true],
+            "the fewest visits per pound"
+        );
+        // £2,000 of running costs left: 60% of the hours, above the floor, so nothing more.
+        for _ in 0..10 {
+            week(&mut w);
+        }
+        assert!((w.resource::<CouncilState>().opening_share - 0.6).abs() < 1e-12);
+        assert_eq!((0..4).filter(|&id| venue_of(&w, id).open).count(), 3);
+    }
+
+    #[test]
+    fn grants_are_shared_among_active_groups_by_members() {
+        let mut s = Scenario::default();
+        s.council.grant_share = 0.1;
+        let discretionary = s.council.yearly_budget_gbp * (1.0 - s.council.statutory_share);
+        let mut folded = group(2, GroupKind::BrassBand, 50);
+        folded.active = false;
+        let groups = vec![
+            group(0, GroupKind::SportsTeam, 30),
+            group(1, GroupKind::ArtsGroup, 10),
+            folded,
+        ];
+        let mut w = testing::world(s, Vec::new(), groups);
+        w.resource_mut::<CouncilState>().extra_grants = vec![(0, 5200.0)];
+        week(&mut w);
+        let pot = discretionary * 0.1 / 52.0 + 100.0;
+        let got: Vec<f32> = (0..3).map(|id| group_of(&w, id).funding_gbp).collect();
+        assert!((f64::from(got[0]) - pot * 0.75).abs() < 0.01, "{got:?}");
+        assert!((f64::from(got[1]) - pot * 0.25).abs() < 0.01, "{got:?}");
+        assert_eq!(got[2], 0.0);
+        // The extra grant ended with its last week.
+        week(&mut w);
+        assert!(w.resource::<CouncilState>().extra_grants.is_empty());
+    }
+}

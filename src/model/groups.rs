@@ -138,3 +138,188 @@ pub fn groups(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, group, group_of, venue};
+    use crate::scenario::{Owner, Scenario, VenueKind};
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// A resident of ward 0 who went to `venues` this week, belonging in `groups`.
+    fn resident(id: u32, venues: &[u16], groups: &[u16], belonging: f32) -> impl Bundle {
+        let mut outings = Outings::default();
+        for &v in venues {
+            outings.venues[outings.len as usize] = v;
+            outings.len += 1;
+        }
+        let mut memberships = Memberships::default();
+        for &g in groups {
+            memberships.add(g);
+        }
+        (
+            Resident {
+                id,
+                slot: id,
+                ward: 0,
+                home_km: [0.0, 0.0],
+                age_years: 40.0,
+                employment: Employment::Employed,
+                former_miner: false,
+                deprivation: 0.3,
+            },
+            Attitudes {
+                belonging,
+                council_trust: 0.4,
+                efficacy_internal: 0.4,
+                efficacy_external: 0.4,
+                council_trust_anchor: 0.4,
+                efficacy_external_anchor: 0.4,
+                efficacy_internal_anchor: 0.4,
+            },
+            Civic {
+                participated: false,
+                last_participated: NEVER,
+                assembly_step: NEVER,
+            },
+            outings,
+            memberships,
+        )
+    }
+
+    fn memberships(w: &mut World) -> Vec<(u32, Vec<u16>)> {
+        let mut q = w.query::<(&Resident, &Memberships)>();
+        let mut all: Vec<_> = q
+            .iter(w)
+            .map(|(r, m)| (r.id, m.as_slice().to_vec()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn a_group_that_loses_its_hall_moves_and_one_with_nowhere_left_folds() {
+        // A brass band meets at the welfare hall, which has closed; a community centre is open.
+        // A heritage society meets at the closed library and has nowhere else of its kinds.
+        let mut hall = venue(0, VenueKind::WelfareHall, Owner::Private);
+        hall.open = false;
+        let mut library = venue(1, VenueKind::Library, Owner::Council);
+        library.open = false;
+        let centre = venue(2, VenueKind::CommunityCentre, Owner::Council);
+        let pub_ = venue(3, VenueKind::Pub, Owner::Private);
+        let mut band = group(0, GroupKind::BrassBand, 2);
+        band.home_venue = Some(0);
+        let mut society = group(1, GroupKind::HeritageSociety, 2);
+        society.home_venue = Some(1);
+        let mut s = Scenario::default();
+        (s.groups.leave_per_week, s.groups.join_per_week) = (0.0, 0.0);
+        let mut w = testing::world(s, vec![hall, library, centre, pub_], vec![band, society]);
+        w.spawn(resident(0, &[], &[0, 1], 0.5));
+        w.spawn(resident(1, &[], &[0, 1], 0.5));
+        w.run_system_once(groups).unwrap();
+        // Both move to the open centre (the society's third choice after library and hall);
+        // close the centre too and the band goes to the pub while the society folds.
+        assert_eq!(group_of(&w, 0).home_venue, Some(2));
+        assert_eq!(group_of(&w, 1).home_venue, Some(2));
+        let e = w.resource::<VenueIndex>().0[2];
+        w.get_mut::<Venue>(e).unwrap().open = false;
+        w.run_system_once(groups).unwrap();
+        let (band, society) = (group_of(&w, 0), group_of(&w, 1));
+        assert!(
+            band.active && band.home_venue == Some(3),
+            "a band can meet in a pub"
+        );
+        assert!(!society.active && society.home_venue.is_none());
+        assert_eq!(
+            (band.members, society.members),
+            (2, 0),
+            "members of a folded group leave"
+        );
+        assert_eq!(memberships(&mut w), [(0, vec![0]), (1, vec![0])]);
+        let kinds: Vec<&str> = w.resource::<EventLog>().0.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            ["group_moved", "group_moved", "group_moved", "group_folded"]
+        );
+    }
+
+    #[test]
+    fn capacity_is_four_fifths_members_and_a_fifth_money() {
+        let mut s = Scenario::default();
+        (s.groups.leave_per_week, s.groups.join_per_week) = (0.0, 0.0);
+        s.groups.members_for_full_capacity = 4;
+        let mut poor = group(0, GroupKind::SportsTeam, 0);
+        poor.home_venue = Some(0);
+        let mut funded = group(1, GroupKind::SportsTeam, 0);
+        funded.home_venue = Some(0);
+        funded.funding_gbp = FULL_FUNDING_GBP / 52.0 / 2.0;
+        let mut w = testing::world(
+            s,
+            vec![venue(0, VenueKind::SportsClub, Owner::Private)],
+            vec![poor, funded],
+        );
+        for id in 0..6 {
+            let g: &[u16] = if id < 2 { &[0, 1] } else { &[1] };
+            w.spawn(resident(id, &[], g, 0.5));
+        }
+        w.run_system_once(groups).unwrap();
+        let (poor, funded) = (group_of(&w, 0), group_of(&w, 1));
+        assert_eq!((poor.members, funded.members), (2, 6));
+        assert!(
+            (poor.capacity - 0.8 * 0.5).abs() < 1e-6,
+            "{}",
+            poor.capacity
+        );
+        assert!(
+            (funded.capacity - (0.8 + 0.2 * 0.5)).abs() < 1e-6,
+            "{}",
+            funded.capacity
+        );
+        let hours = crate::Scenario::default().groups.volunteer_hours_per_member as f32;
+        assert!((funded.volunteer_hours - 6.0 * hours).abs() < 1e-5);
+    }
+
+    #[test]
+    fn residents_join_only_groups_meeting_where_they_went() {
+        let mut s = Scenario::default();
+        (s.groups.leave_per_week, s.groups.join_per_week) = (0.0, 1.0);
+        let venues = vec![
+            venue(0, VenueKind::SportsClub, Owner::Private),
+            venue(1, VenueKind::PlaceOfWorship, Owner::Private),
+        ];
+        let mut team = group(0, GroupKind::SportsTeam, 0);
+        team.home_venue = Some(0);
+        let mut faith = group(1, GroupKind::FaithGroup, 0);
+        faith.home_venue = Some(1);
+        let mut w = testing::world(s, venues, vec![team, faith]);
+        w.spawn(resident(0, &[0], &[], 0.5));
+        w.spawn(resident(1, &[1], &[], 0.5));
+        w.spawn(resident(2, &[], &[], 0.5));
+        w.run_system_once(groups).unwrap();
+        assert_eq!(
+            memberships(&mut w),
+            [(0, vec![0]), (1, vec![1]), (2, vec![])]
+        );
+    }
+
+    #[test]
+    fn members_leave_at_the_weekly_rate_halved_by_full_belonging() {
+        let count = |belonging: f32| {
+            let mut s = Scenario::default();
+            (s.groups.leave_per_week, s.groups.join_per_week) = (0.2, 0.0);
+            let mut team = group(0, GroupKind::SportsTeam, 0);
+            team.home_venue = Some(0);
+            let club = venue(0, VenueKind::SportsClub, Owner::Private);
+            let mut w = testing::world(s, vec![club], vec![team]);
+            for id in 0..4000 {
+                w.spawn(resident(id, &[], &[0], belonging));
+            }
+            w.run_system_once(groups).unwrap();
+            4000 - group_of(&w, 0).members
+        };
+        // Expected 800 leave at belonging 0 and 400 at belonging 1 (sd about 25 and 19).
+        let (none, full) = (count(0.0), count(1.0));
+        assert!((700..900).contains(&none), "{none}");
+        assert!((320..480).contains(&full), "{full}");
+    }
+}

@@ -69,3 +69,55 @@ pub fn libraries(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, venue};
+    use crate::scenario::Scenario;
+    use bevy_ecs::system::RunSystemOnce;
+
+    #[test]
+    fn libraries_close_under_cuts_but_never_the_last() {
+        let mut s = Scenario::default();
+        s.council.library_closure_rate_per_year = 1.0;
+        s.council.asset_transfer_probability = 0.0;
+        let lib = |id| venue(id, VenueKind::Library, Owner::Council);
+        let mut w = testing::world(s, vec![lib(0), lib(1), lib(2)], Vec::new());
+        let open = |w: &mut World| {
+            let mut q = w.query::<&Venue>();
+            q.iter(w).filter(|v| v.open).count()
+        };
+        w.run_system_once(libraries).unwrap();
+        assert_eq!(open(&mut w), 3, "no cuts, no closures");
+        w.resource_mut::<CouncilState>().capacity = 0.8;
+        for _ in 0..5 {
+            w.resource_mut::<Clock>().step += 1;
+            w.run_system_once(libraries).unwrap();
+        }
+        assert_eq!(open(&mut w), 1, "the town keeps its last library");
+    }
+
+    #[test]
+    fn only_the_councils_own_unfunded_libraries_close() {
+        let mut s = Scenario::default();
+        s.council.library_closure_rate_per_year = 1.0;
+        let mut funded = venue(1, VenueKind::Library, Owner::Council);
+        funded.funded_until = 1000;
+        let libraries_of = vec![
+            venue(0, VenueKind::Library, Owner::Community),
+            funded,
+            venue(2, VenueKind::Library, Owner::Community),
+            venue(3, VenueKind::CommunityCentre, Owner::Council),
+        ];
+        let mut w = testing::world(s, libraries_of, Vec::new());
+        w.resource_mut::<CouncilState>().capacity = 0.5;
+        for _ in 0..20 {
+            w.resource_mut::<Clock>().step += 1;
+            w.run_system_once(libraries).unwrap();
+        }
+        let mut q = w.query::<&Venue>();
+        assert!(q.iter(&w).all(|v| v.open));
+        assert!(w.resource::<Closures>().list.is_empty());
+    }
+}

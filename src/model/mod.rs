@@ -26,6 +26,8 @@ pub mod politics;
 pub mod pubs;
 pub mod right_to_bid;
 pub mod rules;
+#[cfg(test)]
+pub mod testing;
 pub mod trust;
 pub mod turnover;
 pub mod venues;

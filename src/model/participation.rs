@@ -77,3 +77,112 @@ pub fn participation(
             }
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing;
+    use bevy_ecs::system::RunSystemOnce;
+
+    #[test]
+    fn each_term_moves_the_logit_the_way_the_rule_says() {
+        let p = crate::Scenario::default().participation;
+        let base = |agency, peers, belonging, cost, offered, member| {
+            participation_logit(&p, agency, peers, belonging, cost, offered, member)
+        };
+        let x = base(0.5, 0.2, 0.5, 0.5, 0.3, false);
+        assert!((base(0.6, 0.2, 0.5, 0.5, 0.3, false) - x - 0.1 * p.agency_weight).abs() < 1e-12);
+        assert!((base(0.5, 0.3, 0.5, 0.5, 0.3, false) - x - 0.1 * p.peer_weight).abs() < 1e-12);
+        assert!(
+            (base(0.5, 0.2, 0.6, 0.5, 0.3, false) - x - 0.1 * p.belonging_weight).abs() < 1e-12
+        );
+        assert!((base(0.5, 0.2, 0.5, 0.6, 0.3, false) - x + 0.1 * p.cost_weight).abs() < 1e-12);
+        assert!(
+            (base(0.5, 0.2, 0.5, 0.5, 0.4, false) - x - 0.1 * p.opportunity_weight).abs() < 1e-12
+        );
+        assert!((base(0.5, 0.2, 0.5, 0.5, 0.3, true) - x - p.group_member_weight).abs() < 1e-12);
+    }
+
+    /// Three residents with only the peer term switched on, steep enough that the draw cannot
+    /// matter: resident 0's two ties both took part last week, resident 1's one tie did not, and
+    /// resident 2's one tie took part but has since left (a newcomer holds the slot).
+    #[test]
+    fn peers_count_only_ties_still_here_who_took_part_last_week() {
+        let mut s = crate::Scenario::default();
+        let p = &mut s.participation;
+        (p.intercept, p.peer_weight) = (-30.0, 60.0);
+        (p.agency_weight, p.belonging_weight, p.cost_weight) = (0.0, 0.0, 0.0);
+        (p.opportunity_weight, p.group_member_weight) = (0.0, 0.0);
+        let mut world = testing::world(s, Vec::new(), Vec::new());
+        let ties = |list: &[(u32, u32)]| {
+            let mut t = Ties::default();
+            for &(slot, id) in list {
+                t.add(
+                    Tie {
+                        slot,
+                        id,
+                        strength: 0.5,
+                    },
+                    MAX_TIES,
+                );
+            }
+            t
+        };
+        let attitudes = Attitudes {
+            belonging: 0.5,
+            council_trust: 0.4,
+            efficacy_internal: 0.4,
+            efficacy_external: 0.4,
+            council_trust_anchor: 0.4,
+            efficacy_external_anchor: 0.4,
+            efficacy_internal_anchor: 0.4,
+        };
+        let mut entities = Vec::new();
+        for (slot, list) in [
+            (0u32, vec![(3, 13), (4, 14)]),
+            (1, vec![(5, 15)]),
+            (2, vec![(3, 99)]),
+        ] {
+            let resident = Resident {
+                id: 10 + slot,
+                slot,
+                ward: 0,
+                home_km: [0.0, 0.0],
+                age_years: 40.0,
+                employment: Employment::Employed,
+                former_miner: false,
+                deprivation: 0.0,
+            };
+            let civic = Civic {
+                participated: false,
+                last_participated: NEVER,
+                assembly_step: NEVER,
+            };
+            let parts = (
+                resident,
+                attitudes.clone(),
+                ties(&list),
+                Memberships::default(),
+                civic,
+            );
+            entities.push(world.spawn(parts).id());
+        }
+        let ids = vec![10, 11, 12, 13, 14, 15];
+        world.insert_resource(SlotIndex {
+            entities,
+            ids,
+            wards: vec![0; 6],
+        });
+        world.insert_resource(PeerSignals {
+            participated_last_week: vec![false, false, false, true, true, false],
+        });
+        world.run_system_once(participation).unwrap();
+        let mut q = world.query::<(&Resident, &Civic)>();
+        let mut took_part: Vec<(u32, bool)> = q
+            .iter(&world)
+            .map(|(r, c)| (r.id, c.participated))
+            .collect();
+        took_part.sort_unstable();
+        assert_eq!(took_part, [(10, true), (11, false), (12, false)]);
+    }
+}

@@ -86,65 +86,14 @@ pub fn right_to_bid(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::libraries::libraries;
+    use crate::model::testing::{self, venue};
     use crate::scenario::{Owner, Scenario, VenueKind};
     use bevy_ecs::system::RunSystemOnce;
-    use std::sync::Arc;
-
-    fn venue(id: u16, kind: VenueKind, owner: Owner) -> Venue {
-        Venue {
-            id,
-            kind,
-            owner,
-            ward: 0,
-            pos_km: [0.0, 0.0],
-            capacity: 90,
-            quality: 0.5,
-            weekly_cost_gbp: 1000.0,
-            visit_cost_gbp: 10.0,
-            open: true,
-            shut_until: 0,
-            funded_until: 0,
-            visits: [0; RECENT_WEEKS],
-            opened_step: -1560,
-            bid: None,
-            closure_hazard: 0.0,
-        }
-    }
 
     /// A town of one ward: the given venues and one capable residents' association.
     fn world(s: Scenario, venues: Vec<Venue>) -> World {
-        let mut world = World::new();
-        let labels = venues.iter().map(|v| format!("venue-{}", v.id)).collect();
-        let ids: Vec<Entity> = venues.into_iter().map(|v| world.spawn(v).id()).collect();
-        world.insert_resource(VenueIndex(ids));
-        let group = world
-            .spawn(Group {
-                id: 0,
-                kind: GroupKind::ResidentsAssociation,
-                ward: 0,
-                home_venue: None,
-                members: 60,
-                volunteer_hours: 0.0,
-                capacity: 1.0,
-                funding_gbp: 0.0,
-                assets: 0,
-                active: true,
-            })
-            .id();
-        world.insert_resource(GroupIndex(vec![group]));
-        world.insert_resource(VenueLabels(labels));
-        world.insert_resource(Config(Arc::new(s)));
-        world.insert_resource(RunSeeds(crate::rng::Seeds::new(3)));
-        world.insert_resource(Clock {
-            step: 0,
-            warmup: 0,
-            start_year: 2010,
-        });
-        world.insert_resource(Layout::default());
-        world.insert_resource(Closures::default());
-        world.insert_resource(EventLog::default());
-        world
+        let association = testing::group(0, GroupKind::ResidentsAssociation, 60);
+        testing::world(s, venues, vec![association])
     }
 
     fn close_first(
@@ -228,36 +177,5 @@ mod tests {
             .filter(|&id| listed(&seeds, id, c.acv_listed_share))
             .count();
         assert!((800..1200).contains(&n), "{n} of 10,000 pubs listed");
-    }
-
-    #[test]
-    fn libraries_close_under_cuts_but_never_the_last() {
-        let mut s = Scenario::default();
-        s.council.library_closure_rate_per_year = 1.0;
-        s.council.asset_transfer_probability = 0.0;
-        let lib = |id| venue(id, VenueKind::Library, Owner::Council);
-        let mut w = world(s, vec![lib(0), lib(1), lib(2)]);
-        let open = |w: &mut World| {
-            let mut q = w.query::<&Venue>();
-            q.iter(w).filter(|v| v.open).count()
-        };
-        let mut tiny = Scenario::default();
-        tiny.town.residents = 50;
-        let council = crate::Simulation::new(&tiny, crate::rng::Seeds::new(1))
-            .world_mut()
-            .resource::<CouncilState>()
-            .clone();
-        w.insert_resource(CouncilState {
-            capacity: 1.0,
-            ..council
-        });
-        w.run_system_once(libraries).unwrap();
-        assert_eq!(open(&mut w), 3, "no cuts, no closures");
-        w.resource_mut::<CouncilState>().capacity = 0.8;
-        for _ in 0..5 {
-            w.resource_mut::<Clock>().step += 1;
-            w.run_system_once(libraries).unwrap();
-        }
-        assert_eq!(open(&mut w), 1, "the town keeps its last library");
     }
 }
