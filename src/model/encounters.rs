@@ -76,7 +76,8 @@ pub fn encounters(
                 let new_tie = !tied
                     && a_positive
                     && b_positive
-                    && rng.random::<f64>() < e.new_tie_probability * (0.5 + f64::from(sim));
+                    && rng.random::<f64>()
+                        < e.new_tie_probability * (e.new_tie_similarity_base + f64::from(sim));
                 log.meetings.push(Meeting {
                     a: Party::of(a),
                     b: Party::of(b),
@@ -92,7 +93,7 @@ pub fn encounters(
                 }
             }
             // Everyone else, at random, more often when the place is busy.
-            let occupancy = (n as f64 / f64::from(venue.capacity.max(1))).min(2.0);
+            let occupancy = (n as f64 / f64::from(venue.capacity.max(1))).min(e.occupancy_cap);
             let per_visitor = e.per_visit_at_capacity * libm::pow(occupancy, e.occupancy_exponent);
             let pairs = (n as f64 * per_visitor / 2.0 + rng.random::<f64>()).floor() as usize;
             for _ in 0..pairs {

@@ -3,19 +3,19 @@
 //!
 //! Rule: a group whose meeting place has closed moves to the best open venue for its kind (its
 //! own ward first); with none left it folds. Each week a member leaves with chance
-//! `leave_per_week × (1 − β/2)` (and at once if the group folded); a resident joins, with
-//! chance `join_per_week` (doubled if they took part in civic life this week), a group that
-//! meets at a venue they visited. Capacity = 0.8·min(1, members / members_for_full_capacity) + 0.2·min(1, grants /
-//! £5,000 a year): people and money (ONS Social capital in the UK 2020 on declining membership).
+//! `leave_per_week × (1 − leave_belonging_damping × β)` (and at once if the group folded); a
+//! resident joins, with chance `join_per_week` (× `join_participant_multiplier` if they took
+//! part in civic life this week), a group that meets at a venue they visited. Capacity =
+//! (1 − m)·min(1, members / `members_for_full_capacity`) + m·min(1, grants /
+//! `full_funding_gbp_per_year`), with m = `capacity_money_weight`: people and money (ONS Social
+//! capital in the UK 2020 on declining membership). The sizes are assumed.
 
 use super::components::*;
 use super::venues::Ledger;
 use crate::rng::{Purpose, RngExt};
+use crate::scenario::WEEKS_PER_YEAR;
 use crate::town::best_venue;
 use bevy_ecs::prelude::*;
-
-/// Yearly grant income at which money stops adding to capacity, GBP.
-const FULL_FUNDING_GBP: f32 = 5000.0;
 
 #[allow(clippy::too_many_arguments)]
 pub fn groups(
@@ -93,7 +93,8 @@ pub fn groups(
         .par_iter_mut()
         .for_each(|(me, attitudes, civic, outings, mut memberships)| {
             let mut rng = seeds.tick_stream(Purpose::Groups, u64::from(me.id), step);
-            let leave = g.leave_per_week * (1.0 - 0.5 * f64::from(attitudes.belonging));
+            let leave = g.leave_per_week
+                * (1.0 - g.leave_belonging_damping * f64::from(attitudes.belonging));
             let mut i = 0;
             while i < memberships.len as usize {
                 let id = memberships.groups[i];
@@ -103,7 +104,12 @@ pub fn groups(
                     i += 1;
                 }
             }
-            let join = g.join_per_week * if civic.participated { 2.0 } else { 1.0 };
+            let join = g.join_per_week
+                * if civic.participated {
+                    g.join_participant_multiplier
+                } else {
+                    1.0
+                };
             if rng.random_bool(join.min(1.0)) {
                 let options: Vec<u16> = outings
                     .as_slice()
@@ -126,13 +132,15 @@ pub fn groups(
         }
     }
     let full = g.members_for_full_capacity.max(1) as f32;
+    let money_weight = g.capacity_money_weight as f32;
+    let full_funding = g.full_funding_gbp_per_year as f32;
     for mut group in groups.iter_mut() {
         let n = members[group.id as usize];
         group.members = n;
         group.volunteer_hours = n as f32 * g.volunteer_hours_per_member as f32;
-        let money = (group.funding_gbp * 52.0 / FULL_FUNDING_GBP).min(1.0);
+        let money = (group.funding_gbp * WEEKS_PER_YEAR as f32 / full_funding).min(1.0);
         group.capacity = if group.active {
-            0.8 * (n as f32 / full).min(1.0) + 0.2 * money
+            (1.0 - money_weight) * (n as f32 / full).min(1.0) + money_weight * money
         } else {
             0.0
         };
@@ -252,7 +260,7 @@ mod tests {
         poor.home_venue = Some(0);
         let mut funded = group(1, GroupKind::SportsTeam, 0);
         funded.home_venue = Some(0);
-        funded.funding_gbp = FULL_FUNDING_GBP / 52.0 / 2.0;
+        funded.funding_gbp = s.groups.full_funding_gbp_per_year as f32 / 52.0 / 2.0;
         let mut w = testing::world(
             s,
             vec![venue(0, VenueKind::SportsClub, Owner::Private)],

@@ -15,11 +15,6 @@
 use super::components::*;
 use bevy_ecs::prelude::*;
 
-/// A haunt's score fades by this share each week.
-const HAUNT_FADE: f32 = 0.8;
-/// A meeting with a friend adds this to the venue's haunt score (at most 1).
-const HAUNT_GAIN: f32 = 0.5;
-
 pub fn trust(
     mut residents: Query<(
         &Resident,
@@ -43,6 +38,7 @@ pub fn trust(
         e.tie_drop_below as f32,
     );
     let cap = s.residents.max_ties as usize;
+    let (haunt_memory, haunt_gain) = (e.haunt_memory_per_week as f32, e.haunt_gain as f32);
     let ring = clock.ring();
     let alive = |tie: &Tie| slots.holds(tie.slot, tie.id);
 
@@ -62,7 +58,7 @@ pub fn trust(
             recent.encounters[ring] = contacts.len().min(u16::MAX as usize) as u16;
 
             for h in haunts.score.iter_mut() {
-                *h *= HAUNT_FADE;
+                *h *= haunt_memory;
             }
             let ties = &mut *ties;
             for t in ties.list[..ties.len as usize].iter_mut() {
@@ -94,7 +90,7 @@ pub fn trust(
                 if !known {
                     continue;
                 }
-                bump_haunt(&mut haunts, c.venue);
+                bump_haunt(&mut haunts, c.venue, haunt_gain);
                 if c.partner_ward == me.ward
                     && n_local < MAX_TIES
                     && !local_met[..n_local].contains(&c.partner_id)
@@ -115,7 +111,7 @@ pub fn trust(
         });
 }
 
-fn bump_haunt(haunts: &mut Haunts, venue: u16) {
+fn bump_haunt(haunts: &mut Haunts, venue: u16, gain: f32) {
     let slot = (0..HAUNTS)
         .find(|&i| haunts.venue[i] == venue && haunts.score[i] > 0.0)
         .unwrap_or_else(|| {
@@ -127,7 +123,7 @@ fn bump_haunt(haunts: &mut Haunts, venue: u16) {
         haunts.venue[slot] = venue;
         haunts.score[slot] = 0.0;
     }
-    haunts.score[slot] = (haunts.score[slot] + HAUNT_GAIN).min(1.0);
+    haunts.score[slot] = (haunts.score[slot] + gain).min(1.0);
 }
 
 #[cfg(test)]
@@ -270,7 +266,7 @@ mod tests {
         assert_eq!(ties.len, 3);
         // Friends were met at venue 4 twice (a haunt at most 1) and at venue 5 once.
         assert_eq!(haunts.score_of(4), 1.0);
-        assert_eq!(haunts.score_of(5), HAUNT_GAIN);
+        assert_eq!(haunts.score_of(5), e.haunt_gain as f32);
         // Two distinct friends from the resident's own ward were met.
         assert_eq!(recent.local_ties_met[world.resource::<Clock>().ring()], 2);
     }

@@ -273,6 +273,19 @@ section! {
         /// A tie weaker than this is dropped.
         tie_drop_below: f64 = 0.05;
             number(0.0, 1.0), "tie strength", "assumed";
+        /// Factor on `new_tie_probability` for two strangers with no trait in common; their
+        /// trait similarity adds to it (so × 1.5 for strangers alike in every trait).
+        new_tie_similarity_base: f64 = 0.5;
+            number(0.0, 10.0), "multiplier", "assumed (0.25-1)";
+        /// Occupancy (visitors over capacity) beyond which crowding adds no more encounters.
+        occupancy_cap: f64 = 2.0;
+            number(0.0, 100.0), "visitors per place", "assumed (1-4)";
+        /// Share of a haunt's score (where friends were met) kept from one week to the next.
+        haunt_memory_per_week: f64 = 0.8;
+            SHARE, "share per week", "assumed (0.6-0.95)";
+        /// Haunt score a meeting with a friend adds to the venue (a score is at most 1).
+        haunt_gain: f64 = 0.5;
+            SHARE, "haunt score", "assumed (0.25-1)";
     }
 }
 
@@ -598,6 +611,20 @@ section! {
         /// Volunteer hours a member gives per week.
         volunteer_hours_per_member: f64 = 1.5;
             number(0.0, 40.0), "hours per week", "assumed";
+        /// How much full belonging lowers a member's weekly chance of leaving:
+        /// × (1 − this × belonging).
+        leave_belonging_damping: f64 = 0.5;
+            SHARE, "share", "assumed (0.25-0.75)";
+        /// How much more likely to join a group someone is in a week they took part in civic life.
+        join_participant_multiplier: f64 = 2.0;
+            number(0.0, 20.0), "multiplier", "assumed (1-3)";
+        /// Share of a group's capacity that comes from money (grants); the rest comes from
+        /// members.
+        capacity_money_weight: f64 = 0.2;
+            SHARE, "share", "assumed (0.1-0.4)";
+        /// Yearly grant income at which money stops adding to a group's capacity.
+        full_funding_gbp_per_year: f64 = 5000.0;
+            number(1.0, 10_000_000.0), "GBP per year", "assumed (2,500-10,000)";
     }
 }
 
