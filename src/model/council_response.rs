@@ -314,16 +314,7 @@ mod tests {
                 outings.len = 1;
             }
             world.spawn((
-                Resident {
-                    id,
-                    slot: id,
-                    ward: 0,
-                    home_km: [0.0, 0.0],
-                    age_years: 40.0,
-                    employment: Employment::Employed,
-                    former_miner: false,
-                    deprivation: 0.5,
-                },
+                crate::model::testing::resident(id, id, 0, 0.5),
                 Civic {
                     participated: false,
                     last_participated: NEVER,

@@ -166,30 +166,9 @@ mod tests {
             memberships.add(g);
         }
         (
-            Resident {
-                id,
-                slot: id,
-                ward: 0,
-                home_km: [0.0, 0.0],
-                age_years: 40.0,
-                employment: Employment::Employed,
-                former_miner: false,
-                deprivation: 0.3,
-            },
-            Attitudes {
-                belonging,
-                council_trust: 0.4,
-                efficacy_internal: 0.4,
-                efficacy_external: 0.4,
-                council_trust_anchor: 0.4,
-                efficacy_external_anchor: 0.4,
-                efficacy_internal_anchor: 0.4,
-            },
-            Civic {
-                participated: false,
-                last_participated: NEVER,
-                assembly_step: NEVER,
-            },
+            testing::resident(id, id, 0, 0.3),
+            testing::attitudes(belonging),
+            testing::civic(),
             outings,
             memberships,
         )

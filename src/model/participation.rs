@@ -128,42 +128,18 @@ mod tests {
             }
             t
         };
-        let attitudes = Attitudes {
-            belonging: 0.5,
-            council_trust: 0.4,
-            efficacy_internal: 0.4,
-            efficacy_external: 0.4,
-            council_trust_anchor: 0.4,
-            efficacy_external_anchor: 0.4,
-            efficacy_internal_anchor: 0.4,
-        };
         let mut entities = Vec::new();
         for (slot, list) in [
             (0u32, vec![(3, 13), (4, 14)]),
             (1, vec![(5, 15)]),
             (2, vec![(3, 99)]),
         ] {
-            let resident = Resident {
-                id: 10 + slot,
-                slot,
-                ward: 0,
-                home_km: [0.0, 0.0],
-                age_years: 40.0,
-                employment: Employment::Employed,
-                former_miner: false,
-                deprivation: 0.0,
-            };
-            let civic = Civic {
-                participated: false,
-                last_participated: NEVER,
-                assembly_step: NEVER,
-            };
             let parts = (
-                resident,
-                attitudes.clone(),
+                testing::resident(10 + slot, slot, 0, 0.0),
+                testing::attitudes(0.5),
                 ties(&list),
                 Memberships::default(),
-                civic,
+                testing::civic(),
             );
             entities.push(world.spawn(parts).id());
         }

@@ -83,3 +83,39 @@ pub fn group_of(world: &World, id: u16) -> Group {
     let e = world.resource::<GroupIndex>().0[id as usize];
     world.get::<Group>(e).cloned().expect("a group")
 }
+
+/// A working-age, employed resident who was never a miner, at the town's centre.
+pub fn resident(id: u32, slot: u32, ward: u16, deprivation: f32) -> Resident {
+    Resident {
+        id,
+        slot,
+        ward,
+        home_km: [0.0, 0.0],
+        age_years: 40.0,
+        employment: Employment::Employed,
+        former_miner: false,
+        deprivation,
+    }
+}
+
+/// Attitudes with the given belonging and every efficacy, trust and anchor at 0.4.
+pub fn attitudes(belonging: f32) -> Attitudes {
+    Attitudes {
+        belonging,
+        council_trust: 0.4,
+        efficacy_internal: 0.4,
+        efficacy_external: 0.4,
+        council_trust_anchor: 0.4,
+        efficacy_external_anchor: 0.4,
+        efficacy_internal_anchor: 0.4,
+    }
+}
+
+/// Civic life of someone who has never taken part nor sat on an assembly.
+pub fn civic() -> Civic {
+    Civic {
+        participated: false,
+        last_participated: NEVER,
+        assembly_step: NEVER,
+    }
+}

@@ -129,20 +129,8 @@ fn bump_haunt(haunts: &mut Haunts, venue: u16, gain: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::testing;
     use bevy_ecs::system::RunSystemOnce;
-
-    fn resident(slot: u32, ward: u16) -> Resident {
-        Resident {
-            id: 10 + slot,
-            slot,
-            ward,
-            home_km: [0.0, 0.0],
-            age_years: 40.0,
-            employment: Employment::Employed,
-            former_miner: false,
-            deprivation: 0.5,
-        }
-    }
 
     fn contact(partner_slot: u32, ward: u16, venue: u16, positive: bool, new_tie: bool) -> Contact {
         Contact {
@@ -181,7 +169,7 @@ mod tests {
                 bad: 1.0,
             };
             let parts = (
-                resident(slot, ward),
+                testing::resident(10 + slot, slot, ward, 0.5),
                 trust,
                 ties,
                 Haunts::default(),
