@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Drives the seminar page (`cohesion serve`) in headless Chromium, as a teacher would.
 
-Loads the page, runs the baseline town, pulls a lever (a decade of deep cuts), runs again,
-and checks that both runs sit side by side, that the charts and the town map were drawn for
-each, that they differ where the lever should make them differ, and that the page fetched
-nothing from anywhere but the server. Saves a screenshot and prints its path.
+Loads the page, checks that the Run button is in view without scrolling at projector sizes
+(1280×720 and 1600×900), runs the baseline town over fewer years than the default, pulls a
+lever (a decade of deep cuts), runs again, and checks that both runs sit side by side, that the
+charts and the town map were drawn for each, that they differ where the lever should make them
+differ, that a run queued through the API (as with curl) joins the page, and that the page
+fetched nothing from anywhere but the server. Saves a screenshot and prints its path.
 
 Usage: serve-check.py URL --browser /usr/bin/chromium --screenshot shot.png
 Needs the `playwright` Python package (its own browsers are not needed: the system's
@@ -12,13 +14,17 @@ Chromium is used). Exits 1, saying why, if a check fails.
 """
 
 import argparse
+import json
 import sys
+import urllib.request
 from urllib.parse import urlparse
 
 from playwright.sync_api import sync_playwright
 
 RESIDENTS = 3000  # a small town, so that each run takes a second or two
 RUN_TIMEOUT_MS = 180_000
+YEARS = 12  # fewer than the baseline's 15, to check the years control
+PROJECTOR_SIZES = [(1280, 720), (1600, 900)]
 
 
 def fail(message):
@@ -33,6 +39,16 @@ def set_range(page, name, value):
         """(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true}));
                         el.dispatchEvent(new Event('change', {bubbles: true})); }""",
         str(value),
+    )
+
+
+def run_button_in_view(page):
+    """Where the Run button lies in the first screen, before any scrolling."""
+    return page.evaluate(
+        """() => { window.scrollTo(0, 0);
+                   const r = document.getElementById('run').getBoundingClientRect();
+                   return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                           height: innerHeight, width: innerWidth}; }"""
     )
 
 
@@ -92,8 +108,18 @@ def main():
         if page.input_value("#scenario") != "baseline":
             fail("the page does not start from the baseline")
 
-        # The first future: the town as it is (a smaller one, to be quick).
+        # At projector sizes the Run button is on the first screen, however long the levers.
+        for width, height in PROJECTOR_SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            box = run_button_in_view(page)
+            if not (0 <= box["top"] and box["bottom"] <= box["height"]
+                    and 0 <= box["left"] and box["right"] <= box["width"]):
+                fail(f"at {width}x{height} the Run button is not in view without scrolling: {box}")
+        page.set_viewport_size({"width": 1600, "height": 900})
+
+        # The first future: the town as it is (a smaller one, to be quick), over fewer years.
         set_range(page, "residents", RESIDENTS)
+        set_range(page, "years", YEARS)
         page.click("#run")
         wait_for_runs(page, 1)
         first = snapshot(page)
@@ -116,6 +142,8 @@ def main():
             lines = both["charts"].get(metric, [])
             if len(lines) != 2 or min(l["points"] for l in lines) < 500:
                 fail(f"the {metric} chart does not show both runs in full: {lines}")
+            if max(l["points"] for l in lines) > YEARS * 52:
+                fail(f"the years control did not shorten the runs to {YEARS} years: {lines}")
             if first["charts"][metric][0]["mean"] != lines[0]["mean"]:
                 fail(f"the first run's {metric} line moved when the second was added")
         # The lever moves the town: cuts close council venues and lower belonging.
@@ -145,6 +173,19 @@ def main():
         if "scenario.toml" not in links or "metrics.csv" not in links or "cohesion run" not in command:
             fail(f"downloads or command missing: {links} / {command}")
 
+        # A run queued through the API, as with curl, joins the page on its own.
+        body = json.dumps({"scenario": "baseline", "seed": 7,
+                           "set": {"town.residents": RESIDENTS, "time.years": 3}}).encode()
+        req = urllib.request.Request(args.url.rstrip("/") + "/api/run", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as r:
+            queued = json.load(r)["id"]
+        page.wait_for_function(
+            f"""() => [...document.querySelectorAll('#runs li[data-status="done"]')]
+                      .some((li) => li.dataset.run === '{queued}')""",
+            timeout=RUN_TIMEOUT_MS,
+        )
+
         page.screenshot(path=args.screenshot, full_page=True)
         browser.close()
 
@@ -152,7 +193,9 @@ def main():
         fail(f"the page fetched from elsewhere: {elsewhere}")
     if problems:
         fail(f"the page reported errors: {problems}")
-    print(f"serve-check: two runs side by side; venues open in the final year {venues[0]:.1f} -> "
+    print(f"serve-check: Run button in view at {PROJECTOR_SIZES}; a run queued through the API "
+          f"joined the page")
+    print(f"serve-check: two runs side by side over {YEARS} years; venues open in the final year {venues[0]:.1f} -> "
           f"{venues[1]:.1f}, belonging {belonging[0]:.3f} -> {belonging[1]:.3f}; "
           f"open venues on the map {m1['open']} -> {m2['open']}")
     print(f"serve-check: screenshot {args.screenshot}")

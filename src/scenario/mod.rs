@@ -253,6 +253,24 @@ impl Scenario {
         let mut scenario: Scenario =
             toml::from_str(text).map_err(|e| ScenarioError::from_toml(e, text, origin))?;
         scenario.validate(Some(text), origin)?;
+        if scenario.town.counts_for_residents > 0 {
+            let written_for = scenario.town.counts_for_residents;
+            scenario.scale_counts();
+            scenario.validate(None, origin).map_err(|e| {
+                ScenarioError::at_key(
+                    origin,
+                    Some(text),
+                    "town.counts_for_residents",
+                    format!(
+                        "counts written for {written_for} residents, scaled to {}, give a town \
+                         that cannot be run: `{}` {}",
+                        scenario.town.residents,
+                        e.key.as_deref().unwrap_or("venues"),
+                        e.message
+                    ),
+                )
+            })?;
+        }
         if scenario.town.copies > 1 {
             scenario
                 .copies_fit()
@@ -261,6 +279,45 @@ impl Scenario {
             scenario.validate(Some(text), origin)?;
         }
         Ok(scenario)
+    }
+
+    /// Scales the venue counts and the group count from the residents they are written for
+    /// (`town.counts_for_residents`, per copy of the town) to the town's residents: each count
+    /// × residents / (counts_for_residents × copies), rounded half up, and at least 1 where it
+    /// was at least 1. The council's yearly budget and big-bang budget are scaled by the ratio
+    /// of its venues' weekly running costs after and before, so that its venue budget covers
+    /// the same share of their costs as in the town the counts were written for (by the
+    /// residents' ratio when the council runs no venues). Afterwards `counts_for_residents` is
+    /// 0, so the result is its own resolved form. Does nothing when it is 0.
+    pub fn scale_counts(&mut self) {
+        let written_for = u64::from(self.town.counts_for_residents) * u64::from(self.town.copies);
+        if written_for == 0 {
+            return;
+        }
+        let residents = u64::from(self.town.residents);
+        let council_cost = |s: &Scenario| -> f64 {
+            VenueKind::ALL
+                .iter()
+                .map(|k| s.venues.spec(*k))
+                .filter(|v| v.owner == Owner::Council)
+                .map(|v| f64::from(v.count) * v.weekly_cost_gbp)
+                .sum()
+        };
+        let cost_before = council_cost(self);
+        for kind in VenueKind::ALL {
+            let spec = self.venues.spec_mut(kind);
+            spec.count = scaled_count(spec.count, residents, written_for);
+        }
+        self.groups.count = scaled_count(self.groups.count, residents, written_for);
+        let cost_after = council_cost(self);
+        let budget_factor = if cost_before > 0.0 {
+            cost_after / cost_before
+        } else {
+            residents as f64 / written_for as f64
+        };
+        self.council.yearly_budget_gbp *= budget_factor;
+        self.council.big_bang_budget_gbp *= budget_factor;
+        self.town.counts_for_residents = 0;
     }
 
     /// Whether `town.copies` copies of the wards fit the limits on wards and on where a ward
@@ -386,6 +443,18 @@ impl Scenario {
     }
 }
 
+/// `count` written for `written_for` residents, for a town of `residents`: rounded half up,
+/// at least 1 where `count` is at least 1, and at most `u32::MAX`. Whole-number arithmetic, so
+/// the same on every machine.
+pub fn scaled_count(count: u32, residents: u64, written_for: u64) -> u32 {
+    if count == 0 || written_for == 0 {
+        return count;
+    }
+    let twice = 2 * u128::from(count) * u128::from(residents) + u128::from(written_for);
+    let scaled = twice / (2 * u128::from(written_for));
+    scaled.clamp(1, u128::from(u32::MAX)) as u32
+}
+
 /// Lower-case hex of a byte string.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -496,6 +565,63 @@ mod tests {
         let back = Scenario::from_toml(&s.to_toml(), "round trip").unwrap();
         assert_eq!(s, back);
         assert_eq!(s.hash(), back.hash());
+    }
+
+    #[test]
+    fn counts_scale_with_residents_rounded_and_never_to_nothing() {
+        assert_eq!(scaled_count(14, 3_000, 12_000), 4, "3.5 rounds up");
+        assert_eq!(scaled_count(14, 12_000, 12_000), 14);
+        assert_eq!(scaled_count(14, 24_000, 12_000), 28);
+        assert_eq!(scaled_count(20, 3_000, 12_000), 5);
+        assert_eq!(
+            scaled_count(1, 3_000, 12_000),
+            1,
+            "a kind present stays present"
+        );
+        assert_eq!(scaled_count(3, 1_000, 12_000), 1, "0.25 is kept at 1");
+        assert_eq!(
+            scaled_count(0, 50_000, 12_000),
+            0,
+            "a kind absent stays absent"
+        );
+        assert_eq!(scaled_count(2, 9_000, 12_000), 2, "1.5 rounds up");
+        assert_eq!(scaled_count(u32::MAX, 2_000_000, 50), u32::MAX);
+    }
+
+    #[test]
+    fn a_scaled_town_is_resolved_and_the_council_pays_for_its_venues() {
+        let text = "[town]\nresidents = 3000\ncounts_for_residents = 12000\n";
+        let s = Scenario::from_toml(text, "t.toml").unwrap();
+        let d = Scenario::default();
+        assert_eq!(s.venues.pubs.count, 4);
+        assert_eq!(s.venues.library.count, 1);
+        assert_eq!(s.venues.sports_club.count, 1);
+        assert_eq!(s.groups.count, 5);
+        assert_eq!(s.town.counts_for_residents, 0);
+        // Council venues: library 1 × 4500 + centres 1 × 2500 + parks 1 × 1200, against
+        // 1 × 4500 + 2 × 2500 + 3 × 1200 before.
+        let factor = (4500.0 + 2500.0 + 1200.0) / (4500.0 + 5000.0 + 3600.0);
+        let budget = d.council.yearly_budget_gbp * factor;
+        assert!((s.council.yearly_budget_gbp - budget).abs() < 1e-6);
+        assert!(!s.to_toml().contains("counts_for_residents"));
+        assert_eq!(Scenario::from_toml(&s.to_toml(), "back").unwrap(), s);
+
+        let same = "[town]\ncounts_for_residents = 12000\n";
+        let mut unscaled = Scenario::from_toml(same, "t.toml").unwrap();
+        unscaled.name = d.name.clone();
+        assert_eq!(
+            unscaled, d,
+            "counts written for the town's own residents stay as written"
+        );
+    }
+
+    #[test]
+    fn a_scaling_that_overflows_the_town_names_the_key() {
+        let text = "[town]\nresidents = 2000000\ncounts_for_residents = 50\n";
+        let e = Scenario::from_toml(text, "t.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("town.counts_for_residents"), "{e}");
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("written for 50 residents"), "{e}");
     }
 
     #[test]

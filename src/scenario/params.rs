@@ -57,6 +57,7 @@ pub fn default_text(row: &Row) -> String {
     };
     match found.as_slice() {
         [] if row.path == "town.copies" => "1".into(),
+        [] if row.path == "town.counts_for_residents" => "0".into(),
         [] => "-".into(),
         [v] => text(v),
         [v, rest @ ..] if rest.iter().all(|o| o == v) => text(v),
@@ -348,6 +349,7 @@ change = 0.1
     fn every_key_of_the_schema_has_a_row_and_every_row_a_key() {
         let mut s = Scenario::from_toml(EVERY_KIND, "every kind").unwrap();
         s.town.copies = 2;
+        s.town.counts_for_residents = 12_000;
         let tree = toml::Value::Table(toml::Table::try_from(&s).unwrap());
         let mut paths = Vec::new();
         leaves(&tree, String::new(), &mut paths);

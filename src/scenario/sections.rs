@@ -39,7 +39,22 @@ section! {
         #[serde(skip_serializing_if = "is_one")]
         copies: u32 = 1;
             whole(1, 1000), "towns", "illustrative town (ODD §5)";
+        /// The residents (of one copy) that the venue counts and `groups.count` are written
+        /// for; 0 (the default) uses the counts as written. When it is set and the town has a
+        /// different number of residents, each count is scaled by residents / this, rounded, and
+        /// kept at least 1 where it was at least 1; the council's budgets are scaled by what its
+        /// venues then cost to run (ODD §5). Applied when the scenario is read, so a resolved
+        /// scenario lists the scaled counts and leaves it out.
+        #[serde(skip_serializing_if = "is_zero")]
+        counts_for_residents: u32 = 0;
+            whole(0, 2_000_000), "adults", "scenario choice (the default town's counts are for 12,000)";
     }
+}
+
+/// Whether `n` is 0 (the default of `town.counts_for_residents`, left out of resolved
+/// scenarios).
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Whether `n` is 1 (the default of `town.copies`, left out of resolved scenarios).

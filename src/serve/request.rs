@@ -104,6 +104,14 @@ struct Body {
     seed: u64,
     #[serde(default = "one")]
     replicates: u32,
+    /// Whether a change of `town.residents` scales the built-in's venue and group counts (and
+    /// the council's budget) with it ([`Scenario::scale_counts`]); `false` keeps them as built.
+    #[serde(default = "yes")]
+    scale_with_residents: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_seed() -> u64 {
@@ -211,7 +219,20 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
     };
     let base = Scenario::from_toml(b.toml, &format!("built-in scenario `{}`", b.name))
         .map_err(|e| ApiError::new(500, e.to_string()))?;
-    let mut tree: toml::Table = base
+    // A town of another size starts from the built-in's counts scaled to it, so that a small
+    // town has a small town's pubs; counts the request sets itself are then set as given.
+    let mut start = base.clone();
+    if body.scale_with_residents
+        && let Some(residents) = body.set.get("town.residents").and_then(Value::as_u64)
+        && let Ok(residents) = u32::try_from(residents)
+        && residents > 0
+        && residents != base.town.residents
+    {
+        start.town.residents = residents;
+        start.town.counts_for_residents = base.town.residents;
+        start.scale_counts();
+    }
+    let mut tree: toml::Table = start
         .to_toml()
         .parse()
         .map_err(|e| ApiError::new(500, format!("{e}")))?;
@@ -253,7 +274,16 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
     let mut scenario = Scenario::from_toml(&text, ORIGIN).map_err(ApiError::scenario)?;
 
     check_limits(&scenario, body.replicates)?;
-    let changes = changes(&base, &scenario);
+    let mut changes = changes(&start, &scenario);
+    if start.town.residents != base.town.residents {
+        changes.insert(
+            0,
+            format!(
+                "residents {} → {} (venues, groups and council budget scaled)",
+                base.town.residents, start.town.residents
+            ),
+        );
+    }
     if !changes.is_empty() {
         let digest = hex(&Sha256::digest(scenario.to_toml().as_bytes()));
         scenario.name = format!("{}-{}", base.name, &digest[..6]);
@@ -639,7 +669,13 @@ mod tests {
         assert_eq!(p.scenario.council.openness, 0.5);
         assert_eq!(p.scenario.events.len(), 1);
         assert!(p.scenario.name.starts_with("baseline-") && p.scenario.name.len() == 15);
-        assert!(p.changes.contains(&"residents 12000 → 2000".to_string()));
+        assert!(
+            p.changes.contains(
+                &"residents 12000 → 2000 (venues, groups and council budget scaled)".to_string()
+            ),
+            "{:?}",
+            p.changes
+        );
         assert!(
             p.changes.contains(&"+ austerity in 2012".to_string()),
             "{:?}",
@@ -655,6 +691,38 @@ mod tests {
         // The scenario written out reads back as the same scenario.
         let back = Scenario::from_toml(&p.scenario.to_toml(), "back").unwrap();
         assert_eq!(back, p.scenario);
+    }
+
+    #[test]
+    fn a_smaller_town_has_fewer_venues_unless_asked_to_keep_them() {
+        let p = ask(r#"{"scenario": "baseline", "set": {"town.residents": 3000}}"#).unwrap();
+        let d = Scenario::load("baseline").unwrap();
+        assert_eq!(
+            p.scenario.venues.pubs.count, 4,
+            "14 pubs × 3000 / 12000, rounded"
+        );
+        assert_eq!(p.scenario.groups.count, 5);
+        assert!(p.scenario.council.yearly_budget_gbp < d.council.yearly_budget_gbp);
+        assert_eq!(
+            p.changes,
+            vec!["residents 12000 → 3000 (venues, groups and council budget scaled)".to_string()]
+        );
+        let back = Scenario::from_toml(&p.scenario.to_toml(), "back").unwrap();
+        assert_eq!(back, p.scenario, "the downloaded file runs the same town");
+
+        let kept = ask(r#"{"scenario": "baseline", "set": {"town.residents": 3000},
+                "scale_with_residents": false}"#)
+        .unwrap();
+        assert_eq!(kept.scenario.venues, d.venues);
+        assert_eq!(kept.scenario.council, d.council);
+
+        // A count the request sets itself is taken as given.
+        let given = ask(
+            r#"{"scenario": "baseline", "set": {"town.residents": 3000, "venues.pub.count": 9}}"#,
+        )
+        .unwrap();
+        assert_eq!(given.scenario.venues.pubs.count, 9);
+        assert_eq!(given.scenario.venues.sports_club.count, 1);
     }
 
     #[test]
@@ -741,6 +809,7 @@ mod tests {
         // Venues opened by an intervention count with those built.
         refused(
             r#"{"scenario": "baseline", "set": {"town.residents": 50, "time.years": 1},
+                "scale_with_residents": false,
                 "events": [{"kind": "invest", "year": 2010, "venue_kind": "park",
                             "ward": "Pithead", "count": 100000}]}"#,
             "events[0].count",

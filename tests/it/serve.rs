@@ -433,3 +433,53 @@ fn bad_requests_get_a_4xx_and_a_clear_message_and_the_server_carries_on() {
     let runs = server.get("/api/runs").json();
     assert!(runs["runs"].as_array().unwrap().len() >= 4);
 }
+
+/// The pubs on a finished run's map.
+fn pubs(job: &Value) -> usize {
+    job["result"]["map"]["venues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["kind"] == "pub")
+        .count()
+}
+
+#[test]
+fn a_small_town_from_the_api_has_a_small_towns_pubs_and_every_run_is_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let town = |scale: bool| {
+        json!({
+            "scenario": "baseline",
+            "set": {"town.residents": 3000, "time.years": 1, "time.warmup_weeks": 4},
+            "scale_with_residents": scale,
+        })
+    };
+    let scaled = server.run(&town(true));
+    let kept = server.run(&town(false));
+    let default_pubs = pubs(&kept);
+    assert_eq!(
+        default_pubs, 14,
+        "the old behaviour keeps the default town's pubs"
+    );
+    let small = pubs(&scaled);
+    assert!(
+        (3..=5).contains(&small),
+        "3,000 residents should have about a quarter of 14 pubs, not {small}"
+    );
+    assert!(scaled["label"].as_str().unwrap().contains("scaled"));
+
+    // A run made without the page (as with curl) is listed for the page to show.
+    let runs = server.get("/api/runs").json();
+    let ids: Vec<&str> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![scaled["id"].as_str().unwrap(), kept["id"].as_str().unwrap()]
+    );
+    assert_eq!(runs["runs"][0]["status"], "done");
+}

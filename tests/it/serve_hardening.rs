@@ -390,6 +390,7 @@ fn a_runs_answer_is_bounded_and_many_readers_share_one_copy() {
     let job = server.run(&json!({
         "scenario": "baseline",
         "set": {"town.residents": 300, "time.years": 10, "time.warmup_weeks": 0},
+        "scale_with_residents": false,
         "events": [{"kind": "invest", "year": 2010, "venue_kind": "park", "ward": "Pithead",
                     "count": 1972}]
     }));

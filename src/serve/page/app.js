@@ -23,6 +23,7 @@ const state = {
   base: null,        // the built-in scenario the levers start from
   plan: [],          // its events, each with the lever that owns it (or none)
   runs: [],          // kept runs, oldest first: {id, colour, summary, result}
+  known: new Set(),  // ids of every run ever kept here (so a dropped run is not taken again)
   year: null,
   metric: 'belonging',
   playing: null,
@@ -59,7 +60,8 @@ async function api(path, options) {
 
 function years() {
   const b = state.base;
-  return Array.from({ length: b.years }, (_, i) => b.start_year + i);
+  const n = Number(field('years').value) || b.years;
+  return Array.from({ length: n }, (_, i) => b.start_year + i);
 }
 
 function fillYears() {
@@ -100,6 +102,7 @@ function loadScenario(name) {
   const b = state.catalogue.scenarios.find((x) => x.name === name) || state.catalogue.scenarios[0];
   state.base = b;
   $('scenario-summary').textContent = b.summary;
+  setValue('years', b.years);
   fillYears();
   const ward = $('invest-ward');
   ward.replaceChildren();
@@ -206,7 +209,12 @@ function request() {
     seed: Math.max(0, Math.floor(num('seed') || 0)),
     replicates: num('replicates'),
   };
-  if (num('residents') !== state.base.residents) body.set = { 'town.residents': num('residents') };
+  const set = {};
+  if (num('residents') !== state.base.residents) set['town.residents'] = num('residents');
+  if (num('years') !== state.base.years) set['time.years'] = num('years');
+  if (Object.keys(set).length) body.set = set;
+  // The server scales venues, groups and the council's budget with the residents unless told not to.
+  if (!field('scale').checked) body.scale_with_residents = false;
   return body;
 }
 
@@ -215,7 +223,7 @@ function refreshOutputs() {
     'austerity.cut': (v) => `${v}%`, 'austerity.years': (v) => v, 'invest.funding': (v) => v,
     'grants.gbp': (v) => Number(v).toLocaleString('en-GB'), 'grants.years': (v) => v,
     'devolution.pb': (v) => `${v}%`, 'assembly.members': (v) => v,
-    residents: (v) => Number(v).toLocaleString('en-GB'), replicates: (v) => v,
+    residents: (v) => Number(v).toLocaleString('en-GB'), replicates: (v) => v, years: (v) => v,
   };
   for (const [name, f] of Object.entries(show)) {
     const out = field(`${name}.out`);
@@ -247,6 +255,14 @@ async function submit(ev) {
     showError(e.message);
     return;
   }
+  keep(summary);
+}
+
+// Keeps a run on the page (dropping the oldest beyond MAX_RUNS) and follows it to the end.
+// Each run is kept once, whether it was started here or found on the server.
+function keep(summary) {
+  if (state.known.has(summary.id)) return;
+  state.known.add(summary.id);
   const taken = new Set(state.runs.map((r) => r.colour));
   while (state.runs.length >= MAX_RUNS) {
     const dropped = state.runs.shift();
@@ -257,6 +273,20 @@ async function submit(ev) {
   state.runs.push(run);
   renderAll();
   poll(run);
+}
+
+// Runs queued on the server by other means (the API, with curl or a script; another browser)
+// join the page: the latest MAX_RUNS at first, then each new one as it appears.
+async function adoptServerRuns() {
+  let list;
+  try {
+    list = await api('/api/runs');
+  } catch (e) {
+    return;
+  }
+  const fresh = list.runs.filter((r) => !state.known.has(r.id) && r.status !== 'failed');
+  for (const r of fresh.slice(-MAX_RUNS)) keep(r);
+  for (const r of fresh) state.known.add(r.id);
 }
 
 async function poll(run) {
@@ -605,6 +635,8 @@ async function start() {
   for (const m of c.map_metrics) el('option', { value: m.metric, text: m.label }, metric);
   field('residents').max = c.limits.residents;
   field('replicates').max = c.limits.replicates;
+  field('years').max = c.limits.years;
+  field('years').addEventListener('input', fillYears);
   sel.addEventListener('change', () => loadScenario(sel.value));
   form().addEventListener('input', refreshOutputs);
   form().addEventListener('change', refreshOutputs);
@@ -617,6 +649,8 @@ async function start() {
   $('play').addEventListener('click', play);
   loadScenario(c.scenarios[0].name);
   renderAll();
+  await adoptServerRuns();
+  setInterval(adoptServerRuns, 5000);
 }
 
 document.addEventListener('DOMContentLoaded', start);
