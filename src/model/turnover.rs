@@ -8,8 +8,9 @@
 //! where mortality is `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more likely to move away (and the young move most), so a town
 //! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
-//! belonging and `newcomer_ties` ties to neighbours in their ward. Students start work at 22;
-//! people retire at 66. Turnover runs during the warm-up too, so that the town starts the
+//! belonging and `newcomer_ties` ties of strength `newcomer_tie_strength` to neighbours in their ward.
+//! Students start work at `student_work_age_years` (22); people retire at
+//! `retirement_age_years` (66). Turnover runs during the warm-up too, so that the town starts the
 //! first recorded year with the mix of settled residents and newcomers it will keep.
 
 use super::batches::Collector;
@@ -49,8 +50,12 @@ pub fn turnover(
         |batch, (mut me, attitudes, mut departure)| {
             me.age_years += week;
             me.employment = match me.employment {
-                Employment::Student if me.age_years >= 22.0 => Employment::Employed,
-                Employment::Employed | Employment::Unemployed if me.age_years >= 66.0 => {
+                Employment::Student if f64::from(me.age_years) >= t.student_work_age_years => {
+                    Employment::Employed
+                }
+                Employment::Employed | Employment::Unemployed
+                    if f64::from(me.age_years) >= t.retirement_age_years =>
+                {
                     Employment::Retired
                 }
                 other => other,
@@ -91,6 +96,7 @@ pub fn turnover(
     leavers.sort_unstable();
     let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
     let cap = s.residents.max_ties as usize;
+    let strength = t.newcomer_tie_strength as f32;
     for slot in leavers {
         let id = next_id.0;
         next_id.0 += 1;
@@ -124,13 +130,9 @@ pub fn turnover(
                 let them = Tie {
                     slot: other,
                     id: neighbour.resident.id,
-                    strength: 0.3,
+                    strength,
                 };
-                let me = Tie {
-                    slot,
-                    id,
-                    strength: 0.3,
-                };
+                let me = Tie { slot, id, strength };
                 if neighbour.ties.add(me, cap)
                     && let Ok(mut newcomer) = residents.get_mut(entity)
                 {
