@@ -143,3 +143,60 @@ pub fn turnover(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing;
+    use crate::scenario::Scenario;
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// Ages one week of a resident in `employment` aged `age`, with nobody leaving, at the given
+    /// ages of starting work and retiring; returns their employment after the week.
+    fn after_a_week(employment: Employment, age: f32, work_at: f64, retire_at: f64) -> Employment {
+        let mut s = Scenario::default();
+        (
+            s.turnover.leave_rate_per_year,
+            s.turnover.mortality_at_80_per_year,
+        ) = (0.0, 0.0);
+        (
+            s.turnover.student_work_age_years,
+            s.turnover.retirement_age_years,
+        ) = (work_at, retire_at);
+        let mut w = testing::world(s, vec![], vec![]);
+        let mut me = testing::resident(0, 0, 0, 0.5);
+        (me.employment, me.age_years) = (employment, age);
+        let e = w
+            .spawn((me, testing::attitudes(0.5), Departure::default()))
+            .id();
+        w.insert_resource(SlotIndex {
+            entities: vec![e],
+            ids: vec![0],
+            wards: vec![0],
+        });
+        w.insert_resource(NextResidentId(1));
+        w.insert_resource(WardCultures(vec![[0; MAX_FEATURES]]));
+        w.run_system_once(turnover).unwrap();
+        let r = w.get::<Resident>(e).unwrap();
+        assert!((r.age_years - age - 1.0 / 52.0).abs() < 1e-4, "ages a week");
+        assert!(!w.get::<Departure>(e).unwrap().leaving, "nobody leaves");
+        r.employment
+    }
+
+    #[test]
+    fn students_start_work_and_workers_retire_at_the_stated_ages() {
+        use Employment::*;
+        // At the defaults, 22 and 66: a week short of the age changes nothing.
+        assert_eq!(after_a_week(Student, 21.9, 22.0, 66.0), Student);
+        assert_eq!(after_a_week(Student, 22.0, 22.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 65.9, 22.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 66.0, 22.0, 66.0), Retired);
+        assert_eq!(after_a_week(Unemployed, 66.0, 22.0, 66.0), Retired);
+        // The ages are read from the parameters.
+        assert_eq!(after_a_week(Student, 19.0, 18.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 61.0, 22.0, 60.0), Retired);
+        assert_eq!(after_a_week(Employed, 66.0, 22.0, 68.0), Employed);
+        // The retired and students stay as they are.
+        assert_eq!(after_a_week(Retired, 40.0, 22.0, 66.0), Retired);
+    }
+}
