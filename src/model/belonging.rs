@@ -1,7 +1,7 @@
 //! Step 6, belonging: how attached residents feel to their neighbourhood.
 //!
 //! Rule: β ← (1 − ρ)β + ρ·σ(c0 + c1·min(local ties met, 4) + c2·min(local visits, 4)
-//!        + c3·min(ward amenity, 2) − c4·closures + c5·openings + age and pit-history terms),
+//!        + c3·min(ward amenity, amenity_cap) − c4·closures + c5·openings + age and pit-history terms),
 //! with counts over the last four weeks. Ward amenity is open venues per 1,000 residents relative
 //! to the town at the start. Closures act twice — fewer places to meet, and a visible signal of
 //! decline (Bolet 2021) — and openings likewise. Each closure or opening in the ward counts as a
@@ -47,7 +47,7 @@ pub fn belonging(
     let amenity: Vec<f64> = (0..n_wards)
         .map(|w| {
             let here = per_thousand(open[w], wards.residents_at_start[w]);
-            f64::from(here / town_start).min(2.0)
+            f64::from(here / town_start).min(b.amenity_cap)
         })
         .collect();
     let stock: Vec<f64> = (0..n_wards)

@@ -82,7 +82,8 @@ pub fn interventions(
             }) => {
                 let weight = if *deprivation_weighted {
                     let n = wards.deprivation.len().max(1) as f64;
-                    0.5 + wards.deprivation.iter().map(|&d| f64::from(d)).sum::<f64>() / n
+                    scenario.0.council.austerity_deprivation_base
+                        + wards.deprivation.iter().map(|&d| f64::from(d)).sum::<f64>() / n
                 } else {
                     1.0
                 };

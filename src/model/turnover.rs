@@ -8,8 +8,9 @@
 //! where mortality is `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more likely to move away (and the young move most), so a town
 //! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
-//! belonging and `newcomer_ties` ties to neighbours in their ward. Students start work at 22;
-//! people retire at 66. Turnover runs during the warm-up too, so that the town starts the
+//! belonging and `newcomer_ties` ties of strength `newcomer_tie_strength` to neighbours in their ward.
+//! Students start work at `student_work_age_years` (22); people retire at
+//! `retirement_age_years` (66). Turnover runs during the warm-up too, so that the town starts the
 //! first recorded year with the mix of settled residents and newcomers it will keep.
 
 use super::batches::Collector;
@@ -49,8 +50,12 @@ pub fn turnover(
         |batch, (mut me, attitudes, mut departure)| {
             me.age_years += week;
             me.employment = match me.employment {
-                Employment::Student if me.age_years >= 22.0 => Employment::Employed,
-                Employment::Employed | Employment::Unemployed if me.age_years >= 66.0 => {
+                Employment::Student if f64::from(me.age_years) >= t.student_work_age_years => {
+                    Employment::Employed
+                }
+                Employment::Employed | Employment::Unemployed
+                    if f64::from(me.age_years) >= t.retirement_age_years =>
+                {
                     Employment::Retired
                 }
                 other => other,
@@ -91,6 +96,7 @@ pub fn turnover(
     leavers.sort_unstable();
     let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
     let cap = s.residents.max_ties as usize;
+    let strength = t.newcomer_tie_strength as f32;
     for slot in leavers {
         let id = next_id.0;
         next_id.0 += 1;
@@ -124,13 +130,9 @@ pub fn turnover(
                 let them = Tie {
                     slot: other,
                     id: neighbour.resident.id,
-                    strength: 0.3,
+                    strength,
                 };
-                let me = Tie {
-                    slot,
-                    id,
-                    strength: 0.3,
-                };
+                let me = Tie { slot, id, strength };
                 if neighbour.ties.add(me, cap)
                     && let Ok(mut newcomer) = residents.get_mut(entity)
                 {
@@ -139,5 +141,62 @@ pub fn turnover(
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing;
+    use crate::scenario::Scenario;
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// Ages one week of a resident in `employment` aged `age`, with nobody leaving, at the given
+    /// ages of starting work and retiring; returns their employment after the week.
+    fn after_a_week(employment: Employment, age: f32, work_at: f64, retire_at: f64) -> Employment {
+        let mut s = Scenario::default();
+        (
+            s.turnover.leave_rate_per_year,
+            s.turnover.mortality_at_80_per_year,
+        ) = (0.0, 0.0);
+        (
+            s.turnover.student_work_age_years,
+            s.turnover.retirement_age_years,
+        ) = (work_at, retire_at);
+        let mut w = testing::world(s, vec![], vec![]);
+        let mut me = testing::resident(0, 0, 0, 0.5);
+        (me.employment, me.age_years) = (employment, age);
+        let e = w
+            .spawn((me, testing::attitudes(0.5), Departure::default()))
+            .id();
+        w.insert_resource(SlotIndex {
+            entities: vec![e],
+            ids: vec![0],
+            wards: vec![0],
+        });
+        w.insert_resource(NextResidentId(1));
+        w.insert_resource(WardCultures(vec![[0; MAX_FEATURES]]));
+        w.run_system_once(turnover).unwrap();
+        let r = w.get::<Resident>(e).unwrap();
+        assert!((r.age_years - age - 1.0 / 52.0).abs() < 1e-4, "ages a week");
+        assert!(!w.get::<Departure>(e).unwrap().leaving, "nobody leaves");
+        r.employment
+    }
+
+    #[test]
+    fn students_start_work_and_workers_retire_at_the_stated_ages() {
+        use Employment::*;
+        // At the defaults, 22 and 66: a week short of the age changes nothing.
+        assert_eq!(after_a_week(Student, 21.9, 22.0, 66.0), Student);
+        assert_eq!(after_a_week(Student, 22.0, 22.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 65.9, 22.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 66.0, 22.0, 66.0), Retired);
+        assert_eq!(after_a_week(Unemployed, 66.0, 22.0, 66.0), Retired);
+        // The ages are read from the parameters.
+        assert_eq!(after_a_week(Student, 19.0, 18.0, 66.0), Employed);
+        assert_eq!(after_a_week(Employed, 61.0, 22.0, 60.0), Retired);
+        assert_eq!(after_a_week(Employed, 66.0, 22.0, 68.0), Employed);
+        // The retired and students stay as they are.
+        assert_eq!(after_a_week(Retired, 40.0, 22.0, 66.0), Retired);
     }
 }

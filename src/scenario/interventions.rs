@@ -48,7 +48,8 @@ intervention! {
     /// Real-terms cuts to the council's budget: `cut_per_year` at once and then at the start of
     /// each following year, `years` cuts in all, while the statutory share rises by
     /// `statutory_share_rise_per_year` with each cut. With `deprivation_weighted`, each cut is
-    /// scaled by (0.5 + the town's mean ward deprivation): deprived councils lost most (NAO 2018).
+    /// scaled by (`council.austerity_deprivation_base`, 0.5, + the town's mean ward deprivation):
+    /// deprived councils lost most (NAO 2018).
     pub struct Austerity {
         /// How many yearly cuts.
         years: u32 [required] = 1;
@@ -59,7 +60,8 @@ intervention! {
         /// How much the statutory share rises with each cut.
         statutory_share_rise_per_year: f64 = 0.0;
             number(0.0, 0.2), "share per year", "scenario choice";
-        /// Whether each cut is scaled by (0.5 + the town's mean ward deprivation).
+        /// Whether each cut is scaled by (`council.austerity_deprivation_base` + the town's mean ward
+        /// deprivation).
         deprivation_weighted: bool = false;
             FLAG, "-", "scenario choice";
     }

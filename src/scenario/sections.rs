@@ -378,6 +378,10 @@ section! {
         /// A resident "belongs" when belonging exceeds this.
         belonging_threshold: f64 = 0.5;
             SHARE, "share", "assumed";
+        /// Ward amenity (open venues per 1,000 residents relative to the town at the start)
+        /// beyond which more venues add no more belonging.
+        amenity_cap: f64 = 2.0;
+            number(0.0, 100.0), "relative amenity", "assumed (1.5-4)";
     }
 }
 
@@ -564,6 +568,10 @@ section! {
         /// Fiscal autonomy that `big_bang = true` sets.
         big_bang_fiscal_autonomy: f64 = 0.0;
             SHARE, "share", "scenario choice";
+        /// A deprivation-weighted austerity cut is scaled by this + the town's mean ward
+        /// deprivation (so by 1 at a mean deprivation of 1 − this).
+        austerity_deprivation_base: f64 = 0.5;
+            number(0.0, 10.0), "multiplier", "assumed (0.25-0.75; the sign from NAO 2018: deprived councils lost most)";
     }
 }
 
@@ -664,6 +672,16 @@ section! {
         /// Ties a newcomer arrives with (neighbours, family).
         newcomer_ties: u32 = 2;
             whole(0, 16), "ties", "assumed";
+        /// Strength of each tie a newcomer arrives with, on both sides.
+        newcomer_tie_strength: f64 = 0.3;
+            SHARE, "tie strength", "assumed (0.15-0.5)";
+        /// Age at which a student starts work (ageing, and the students of the town at the start).
+        student_work_age_years: f64 = 22.0;
+            number(16.0, 100.0), "years", "assumed (18-25)";
+        /// Age at which a worker or an unemployed resident retires (ageing, and the retired of
+        /// the town at the start).
+        retirement_age_years: f64 = 66.0;
+            number(16.0, 120.0), "years", "Pensions Act 2011, s. 1 (UK Parliament 2011): state pension age 66 for men and women from October 2020 (range 60-68 over 2010-2046)";
     }
 }
 

@@ -82,9 +82,9 @@ pub fn new_resident(
     };
     let unemployment =
         (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep)).clamp(0.0, 1.0);
-    let employment = if age >= 66.0 {
+    let employment = if age >= s.turnover.retirement_age_years {
         Employment::Retired
-    } else if age < 22.0 && rng.random_bool(0.5) {
+    } else if age < s.turnover.student_work_age_years && rng.random_bool(0.5) {
         Employment::Student
     } else if rng.random_bool(unemployment) {
         Employment::Unemployed
