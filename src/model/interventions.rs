@@ -282,3 +282,104 @@ fn new_venue(
         closure_hazard: 0.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, venue};
+    use crate::scenario::Scenario;
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// The events of a scenario file's `[[events]]` text, as read and checked from a file.
+    fn events(text: &str) -> Vec<Intervention> {
+        Scenario::from_toml(text, "test.toml").unwrap().events
+    }
+
+    /// A hand-built town of two wards (deprivation 0.8 and 0.4) with `venues`, and `due` to
+    /// take effect this week.
+    fn town(s: Scenario, venues: Vec<Venue>, due: Vec<Intervention>) -> World {
+        let mut w = testing::world(s, venues, Vec::new());
+        w.insert_resource(Wards {
+            names: vec!["Market Place".into(), "Pithead".into()],
+            deprivation: vec![0.8, 0.4],
+            amenity_at_start: vec![1.0, 1.0],
+            residents_at_start: vec![100, 100],
+        });
+        w.insert_resource(PendingEvents(due.into_iter().map(|e| (0, e)).collect()));
+        w
+    }
+
+    fn pub_with(id: u16, ward: u16, weekly_visits: u32) -> Venue {
+        let mut v = venue(id, VenueKind::Pub, Owner::Private);
+        v.ward = ward;
+        v.visits = [weekly_visits; RECENT_WEEKS];
+        v
+    }
+
+    fn open_ids(w: &mut World) -> Vec<u16> {
+        let mut q = w.query::<&Venue>();
+        let mut ids: Vec<u16> = q.iter(w).filter(|v| v.open).map(|v| v.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn a_scheduled_closure_shuts_the_least_used_first_and_only_in_its_ward() {
+        let pubs = || vec![pub_with(0, 0, 9), pub_with(1, 0, 2), pub_with(2, 1, 1)];
+        let close = |extra: &str| {
+            events(&format!(
+                "[[events]]\nkind = \"close\"\nyear = 2010\nvenue_kind = \"pub\"\ncount = 1\n{extra}"
+            ))
+        };
+        let mut w = town(Scenario::default(), pubs(), close(""));
+        w.run_system_once(interventions).unwrap();
+        assert_eq!(
+            open_ids(&mut w),
+            vec![0, 1],
+            "the town's least used pub closes"
+        );
+        assert!(
+            w.resource::<PendingEvents>().0.is_empty(),
+            "a done event is not done again"
+        );
+
+        let mut w = town(
+            Scenario::default(),
+            pubs(),
+            close("ward = \"Market Place\"\n"),
+        );
+        w.run_system_once(interventions).unwrap();
+        assert_eq!(
+            open_ids(&mut w),
+            vec![0, 2],
+            "the least used pub of the ward closes"
+        );
+        let closures = &w.resource::<Closures>().list;
+        assert_eq!((closures.len(), closures[0].ward), (1, 0), "{closures:?}");
+    }
+
+    #[test]
+    fn a_deprivation_weighted_cut_is_scaled_by_the_base_plus_mean_deprivation() {
+        let cut = |weighted: bool, base: f64| {
+            let mut s = Scenario::default();
+            s.council.austerity_deprivation_base = base;
+            let due = events(&format!(
+                "[[events]]\nkind = \"austerity\"\nyear = 2010\nyears = 4\ncut_per_year = 0.05\n\
+                 deprivation_weighted = {weighted}\n"
+            ));
+            let mut w = town(s, Vec::new(), due);
+            w.run_system_once(interventions).unwrap();
+            let c = w.resource::<CouncilState>();
+            assert_eq!(
+                (c.cuts_left, c.next_cut_tick),
+                (4, 0),
+                "four cuts, the first now"
+            );
+            c.cut
+        };
+        // Mean deprivation of the two wards is 0.6 (held as f32, hence the tolerance).
+        assert_eq!(cut(false, 0.5), 0.05);
+        assert!((cut(true, 0.5) - 0.05 * 1.1).abs() < 1e-8);
+        assert!((cut(true, 0.25) - 0.05 * 0.85).abs() < 1e-8);
+    }
+}
