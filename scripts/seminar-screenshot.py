@@ -52,6 +52,10 @@ def main():
         page.click("#run")
         wait_for_runs(page, 2)
         page.select_option("#map-metric", "belonging")
+        # The whole page in one window, so that the sticky Run bar sits where the levers end
+        # rather than over whichever lever the bottom of a 900-pixel screen happens to cut.
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1600, "height": height})
         page.screenshot(path=args.out, full_page=True)
         browser.close()
     print(args.out)
