@@ -15,6 +15,15 @@
 //! scenario), with a 95% Student-t interval (`effects`); named contrasts (`A:B`) are the same
 //! paired differences with `B` in the reference's place.
 //!
+//! **Parameter uncertainty.** With a posterior (`--posterior FILE`, a `posterior.csv` as
+//! `cohesion calibrate` writes it), replicate `r` also takes parameter set `r` drawn from it in
+//! proportion to the weights, from the keyed stream `(seed, PosteriorDraw, entity r)`
+//! ([`crate::calibrate::Posterior::draw`]). Every scenario's replicate `r` takes the same set
+//! (paired), applied on top of the scenario's own settings as `--set` would apply it, so where a
+//! scenario sets a parameter the posterior also has, the posterior's value wins. The paired
+//! differences then vary with the parameters as well as the seeds, and their intervals include
+//! parameter uncertainty ([`ComparePlan::interval_kind`]).
+//!
 //! Runs are spread over a pool of threads, one run per thread at a time; each run is
 //! byte-reproducible on its own and results are gathered in (scenario, replicate) order, so
 //! everything computed here is the same on any number of threads.
@@ -30,6 +39,7 @@ use crate::sim::{RunOutput, Simulation};
 use crate::stats::Estimate;
 use crate::townmap::{TownMap, run_recording};
 use rayon::prelude::*;
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -49,6 +59,102 @@ pub struct ComparePlan {
     /// Named comparisons besides those against the reference: `(a, b)` reports scenario `a`
     /// against scenario `b` (indices into `scenarios`), paired replicate by replicate.
     pub contrasts: Vec<(usize, usize)>,
+    /// Parameter sets drawn from a posterior, one per replicate, the same for every scenario.
+    pub posterior: Option<PosteriorDraws>,
+}
+
+/// Parameter sets drawn from a posterior for a comparison: set `r` is replicate `r`'s.
+#[derive(Clone, Debug)]
+pub struct PosteriorDraws {
+    /// The file as given on the command line.
+    pub path: String,
+    /// The SHA-256 of the file's bytes, in hex.
+    pub sha256: String,
+    /// The parameters, as `--set` keys.
+    pub names: Vec<String>,
+    /// The particle (row, from 0) each replicate drew.
+    pub particles: Vec<usize>,
+    /// Each replicate's values, one per name.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl PosteriorDraws {
+    /// `draws` parameter sets from `posterior` (read from the file at `path` whose bytes hash
+    /// to `sha256`), drawn with the comparison's master `seed`.
+    pub fn new(
+        posterior: &crate::calibrate::Posterior,
+        draws: usize,
+        seed: u64,
+        path: String,
+        sha256: String,
+    ) -> PosteriorDraws {
+        let particles = posterior.draw(draws, seed);
+        let values = particles
+            .iter()
+            .map(|&i| posterior.values()[i].clone())
+            .collect();
+        PosteriorDraws {
+            path,
+            sha256,
+            names: posterior.names().to_vec(),
+            particles,
+            values,
+        }
+    }
+}
+
+impl PosteriorDraws {
+    /// Reads the `posterior.csv` at `path` and draws `draws` parameter sets from it with the
+    /// comparison's master `seed`. The error names the file, and the line and column at fault.
+    pub fn read(path: &str, draws: usize, seed: u64) -> Result<PosteriorDraws, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read it: {e}"))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| format!("{path}: not UTF-8 text ({e}); expected a posterior.csv"))?;
+        let posterior =
+            crate::calibrate::Posterior::from_csv(text).map_err(|m| format!("{path}: {m}"))?;
+        let sha256 = crate::scenario::hex(&sha2::Sha256::digest(&bytes));
+        Ok(PosteriorDraws::new(
+            &posterior,
+            draws,
+            seed,
+            path.to_string(),
+            sha256,
+        ))
+    }
+}
+
+/// `scenario` with parameters `names` set to `values`, as `--set` sets them (whole-number keys
+/// are rounded, as calibration rounds them), or why that is not a valid scenario.
+pub fn with_parameters(
+    scenario: &Scenario,
+    names: &[String],
+    values: &[f64],
+) -> Result<Scenario, String> {
+    let mut tree = crate::sweep::plan::tree_of(scenario);
+    for (name, &x) in names.iter().zip(values) {
+        crate::scenario::path::set(&mut tree, name, crate::scenario::path::Level::Num(x), false)
+            .map_err(|m| format!("`{name}`: {m}"))?;
+    }
+    crate::sweep::plan::scenario_of(&tree, &scenario.name)
+}
+
+/// What an effect's interval accounts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntervalKind {
+    /// Only the variation between seeds: the parameters are fixed.
+    Seeds,
+    /// The variation between seeds and between parameter sets drawn from a posterior.
+    SeedsPosterior,
+}
+
+impl IntervalKind {
+    /// As written in `effects.csv`'s `interval` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            IntervalKind::Seeds => "seeds",
+            IntervalKind::SeedsPosterior => "seeds+posterior",
+        }
+    }
 }
 
 /// Why a comparison cannot be made as asked.
@@ -128,6 +234,21 @@ impl ComparePlan {
                 }
             }
         }
+        if let Some(post) = &self.posterior {
+            if post.values.len() != self.replicates as usize {
+                return Err(PlanError(format!(
+                    "--draws {} with --replicates {}: each replicate takes one draw from the \
+                     posterior, so give as many draws as replicates (or leave --draws out)",
+                    post.values.len(),
+                    self.replicates
+                )));
+            }
+            for s in 0..self.scenarios.len() {
+                for r in 0..self.replicates {
+                    self.scenario_of(s, r)?;
+                }
+            }
+        }
         for &y in &self.effects_years {
             if y < lo || y > hi {
                 return Err(PlanError(format!(
@@ -155,6 +276,42 @@ impl ComparePlan {
         years.sort_unstable();
         years.dedup();
         years
+    }
+
+    /// What the effects' intervals account for.
+    pub fn interval_kind(&self) -> IntervalKind {
+        if self.posterior.is_some() {
+            IntervalKind::SeedsPosterior
+        } else {
+            IntervalKind::Seeds
+        }
+    }
+
+    /// The scenario replicate `r` of scenario `s` runs: the scenario itself, or with the
+    /// posterior's parameter set `r` applied on top. The error names the particle's row.
+    pub fn scenario_of(&self, s: usize, r: u32) -> Result<Scenario, PlanError> {
+        let scenario = &self.scenarios[s];
+        let Some(post) = &self.posterior else {
+            return Ok(scenario.clone());
+        };
+        let (Some(values), Some(particle)) =
+            (post.values.get(r as usize), post.particles.get(r as usize))
+        else {
+            return Err(PlanError(format!(
+                "{}: {} draws for {} replicates; each replicate takes one draw",
+                post.path,
+                post.values.len(),
+                self.replicates
+            )));
+        };
+        with_parameters(scenario, &post.names, values).map_err(|m| {
+            PlanError(format!(
+                "{}: line {} (drawn for replicate {r}) applied to `{}`: {m}",
+                post.path,
+                particle + 2,
+                scenario.name
+            ))
+        })
     }
 
     /// Number of runs.
@@ -381,6 +538,13 @@ pub fn simulate(
     let jobs: Vec<(usize, u32)> = (0..plan.scenarios.len())
         .flat_map(|s| (0..plan.replicates).map(move |r| (s, r)))
         .collect();
+    // Each run's scenario, made before any run starts so a bad parameter set stops nothing
+    // half-way.
+    let scenarios: Vec<Scenario> = jobs
+        .iter()
+        .map(|&(s, r)| plan.scenario_of(s, r))
+        .collect::<Result<_, _>>()?;
+    let reference = |r: u32| &scenarios[r as usize];
     let total = jobs.len();
     let done = AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -389,16 +553,14 @@ pub fn simulate(
         .map_err(|e| PlanError(format!("cannot start {threads} worker threads: {e}")))?;
     let runs: Vec<Run> = pool.install(|| {
         jobs.par_iter()
-            .map(|&(s, r)| {
-                let scenario = &plan.scenarios[s];
+            .zip(&scenarios)
+            .map(|(&(s, r), scenario)| {
                 let seeds = Seeds {
                     master: plan.seed,
                     replicate: r,
                 };
                 let (output, map) = match plan.branch_at {
-                    Some(year) if s > 0 => {
-                        branch_recording(&plan.scenarios[0], scenario, year, seeds)
-                    }
+                    Some(year) if s > 0 => branch_recording(reference(r), scenario, year, seeds),
                     _ => run_recording(scenario, seeds, |_| {}),
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;

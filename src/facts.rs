@@ -183,6 +183,7 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
         effects_years: Vec::new(),
         branch_at: None,
         contrasts: Vec::new(),
+        posterior: None,
     }
 }
 

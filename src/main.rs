@@ -1,7 +1,7 @@
 //! The `cohesion` command line: parse, call the library, print.
 
 use clap::{Parser, Subcommand};
-use cohesion::compare::ComparePlan;
+use cohesion::compare::{ComparePlan, PosteriorDraws};
 use cohesion::output::terminal;
 use cohesion::output::{self as output, Target};
 use cohesion::run::{RunRequest, compare};
@@ -193,6 +193,15 @@ enum Command {
         /// (repeatable): --set council.openness=0.6.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Draw each replicate's parameters from a posterior.csv (as `cohesion calibrate`
+        /// writes it), the same draw for every scenario, so effects' intervals include
+        /// parameter uncertainty. The posterior's values win over the scenarios' own.
+        #[arg(long, value_name = "FILE")]
+        posterior: Option<PathBuf>,
+        /// Draws from --posterior: one per replicate, so it must equal --replicates (the
+        /// default).
+        #[arg(long, value_name = "N", requires = "posterior")]
+        draws: Option<u32>,
         /// Print one line of JSON on stdout when done: each scenario's headline means over the
         /// final year and its effects against the first, with 95% intervals.
         #[arg(long)]
@@ -270,6 +279,8 @@ fn main() -> ExitCode {
             branch_at: None,
             contrasts: TEACHING_CONTRASTS.iter().map(|c| c.to_string()).collect(),
             set: Vec::new(),
+            posterior: None,
+            draws: None,
             json: false,
         }),
         Some(Command::Compare {
@@ -283,6 +294,8 @@ fn main() -> ExitCode {
             effects_years,
             contrasts,
             set,
+            posterior,
+            draws,
             json,
         }) => {
             let target = Target::Dir(out.unwrap_or_else(|| {
@@ -309,6 +322,8 @@ fn main() -> ExitCode {
                 branch_at,
                 contrasts,
                 set,
+                posterior,
+                draws,
                 json,
             })
         }
@@ -651,6 +666,8 @@ struct CompareArgs {
     branch_at: Option<i32>,
     contrasts: Vec<String>,
     set: Vec<String>,
+    posterior: Option<PathBuf>,
+    draws: Option<u32>,
     json: bool,
 }
 
@@ -672,6 +689,10 @@ fn compare_command_line(args: &CompareArgs) -> String {
     }
     for item in &args.set {
         words.push(format!("--set {item}"));
+    }
+    if let Some(path) = &args.posterior {
+        words.push(format!("--posterior {}", path.display()));
+        words.push(format!("--draws {}", args.draws.unwrap_or(args.replicates)));
     }
     words.join(" ")
 }
@@ -716,7 +737,9 @@ fn compare_scenarios(args: &CompareArgs) -> Result<Vec<Scenario>, String> {
 fn compare_command(args: CompareArgs) -> ExitCode {
     let names: Vec<&str> = args.names.iter().map(String::as_str).collect();
     let entries = output::comparison::COMPARE_ENTRIES;
-    if let Err(e) = check_out(&args.target, args.force, &entries, &input_files(&names)) {
+    let mut inputs = input_files(&names);
+    inputs.extend(args.posterior.iter().filter(|p| p.exists()).cloned());
+    if let Err(e) = check_out(&args.target, args.force, &entries, &inputs) {
         return fail(&e.to_string(), output_exit_code(&e));
     }
     let scenarios = match compare_scenarios(&args) {
@@ -730,7 +753,15 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         effects_years: args.effects_years.clone(),
         branch_at: args.branch_at,
         contrasts: Vec::new(),
+        posterior: None,
     };
+    if let Some(path) = &args.posterior {
+        let draws = args.draws.unwrap_or(args.replicates) as usize;
+        match PosteriorDraws::read(&path.display().to_string(), draws, args.seed) {
+            Ok(p) => plan.posterior = Some(p),
+            Err(m) => return fail(&m, 2),
+        }
+    }
     for text in &args.contrasts {
         match plan.parse_contrast(text) {
             Ok(pair) => plan.contrasts.push(pair),

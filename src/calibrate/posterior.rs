@@ -202,6 +202,85 @@ impl Posterior {
     }
 }
 
+/// The columns `calibrate` writes before the parameters in `posterior.csv`.
+pub const CSV_LEADING: [&str; 6] = [
+    "particle",
+    "weight",
+    "distance",
+    "generation",
+    "proposal",
+    "seed",
+];
+
+impl Posterior {
+    /// Reads a `posterior.csv` as `calibrate` writes it: the header
+    /// `particle,weight,distance,generation,proposal,seed` then one column per parameter, and one
+    /// row per particle. Only the weights and the parameters' values are used. The error names
+    /// the line (the header is line 1) and the column at fault.
+    pub fn from_csv(text: &str) -> Result<Posterior, String> {
+        let mut lines = text.lines().enumerate();
+        let Some((_, header)) = lines.next() else {
+            return Err("line 1: the file is empty; expected the header of a posterior.csv".into());
+        };
+        let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+        if columns.len() <= CSV_LEADING.len() || columns[..CSV_LEADING.len()] != CSV_LEADING {
+            return Err(format!(
+                "line 1: the header must be `{}` followed by one column per parameter, as \
+                 `cohesion calibrate` writes it",
+                CSV_LEADING.join(",")
+            ));
+        }
+        let names: Vec<String> = columns[CSV_LEADING.len()..]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let (mut values, mut weights) = (Vec::new(), Vec::new());
+        for (i, line) in lines {
+            let at = i + 1;
+            if line.trim().is_empty() {
+                return Err(format!(
+                    "line {at}: an empty line; every line is a particle"
+                ));
+            }
+            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+            if cells.len() != columns.len() {
+                return Err(format!(
+                    "line {at}: {} fields, but the header has {}",
+                    cells.len(),
+                    columns.len()
+                ));
+            }
+            let number = |c: usize| {
+                cells[c]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| {
+                        format!(
+                            "line {at}, column `{}`: `{}` is not a number",
+                            columns[c], cells[c]
+                        )
+                    })
+            };
+            let w = number(1)?;
+            if w < 0.0 {
+                return Err(format!(
+                    "line {at}, column `weight`: {w} is negative; weights are zero or positive"
+                ));
+            }
+            weights.push(w);
+            let row = (CSV_LEADING.len()..columns.len())
+                .map(number)
+                .collect::<Result<Vec<f64>, String>>()?;
+            values.push(row);
+        }
+        Posterior::new(names, values, weights).map_err(|e| match e.particle {
+            Some(p) => format!("line {}: {}", p + 2, e.problem),
+            None => e.problem,
+        })
+    }
+}
+
 /// `1 / Σ w̄²` for weights of any positive scale.
 pub fn effective_sample_size(weights: &[f64]) -> f64 {
     let total: f64 = weights.iter().sum();

@@ -135,6 +135,7 @@ pub fn compare_line(dir: &Path, cmp: &Comparison) -> String {
         "command": "compare",
         "seed": plan.seed,
         "replicates": plan.replicates,
+        "interval": plan.interval_kind().name(),
         "year": last,
         "dir": dir.display().to_string(),
         "reference": plan.scenarios.first().map(|s| s.name.clone()),

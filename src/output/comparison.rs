@@ -7,10 +7,12 @@
 //!
 //! - `summary.csv`: `scenario,metric,tick,year,mean,sd,ci_low,ci_high,n`, every town-level
 //!   metric at every week, over replicates;
-//! - `effects.csv`: `scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n`,
-//!   each headline metric's paired difference from the reference scenario, then from the
-//!   second scenario of each named contrast (`--contrast A:B`: rows with `scenario` A and
-//!   `reference` B);
+//! - `effects.csv`:
+//!   `scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n,interval`, each
+//!   headline metric's paired difference from the reference scenario, then from the second
+//!   scenario of each named contrast (`--contrast A:B`: rows with `scenario` A and `reference`
+//!   B); `interval` is `seeds` (the interval reflects the seeds alone) or `seeds+posterior`
+//!   (each replicate also drew its parameters from `--posterior`);
 //! - `runs.csv`: `scenario,replicate,tick,year,week,metric,value`, every run's town-level series;
 //! - `wards.csv`: `scenario,replicate,year,ward,metric,value`, every run's yearly ward means;
 //! - `events.csv`: `scenario,replicate,tick,year,kind,venue,ward,detail`;
@@ -206,12 +208,14 @@ pub fn summary_csv(cmp: &Comparison) -> String {
 
 /// `effects.csv`.
 pub fn effects_csv(cmp: &Comparison) -> String {
-    let mut out =
-        String::from("scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n\n");
+    let mut out = String::from(
+        "scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n,interval\n",
+    );
+    let interval = cmp.plan.interval_kind().name();
     for row in &cmp.effects {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{interval}",
             field(&cmp.plan.scenarios[row.scenario].name),
             row.metric,
             row.year,
@@ -456,6 +460,23 @@ struct ScenarioEntry {
 }
 
 #[derive(Serialize)]
+struct PosteriorEntry<'a> {
+    path: &'a str,
+    sha256: &'a str,
+    draws: usize,
+    parameters: &'a [String],
+    /// The particle (row of the file, from 0) replicate r drew.
+    particles: &'a [usize],
+    rule: &'static str,
+}
+
+/// How a comparison with `--posterior` uses it.
+pub const POSTERIOR_RULE: &str = "Replicate r of every scenario takes parameter set r, drawn \
+from the posterior in proportion to the weights with the keyed stream (seed, PosteriorDraw, \
+entity r), and applied on top of the scenario as --set would apply it: the posterior's values \
+win over the scenario's own. The scenarios/ files are the scenarios before the draws.";
+
+#[derive(Serialize)]
 struct Manifest<'a> {
     engine: &'static str,
     engine_version: &'static str,
@@ -469,6 +490,11 @@ struct Manifest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     branch_at: Option<i32>,
     effects_years: Vec<i32>,
+    /// What the effects' intervals account for: `seeds` or `seeds+posterior`.
+    interval: &'static str,
+    /// With `--posterior`: the file, its SHA-256, and the particle each replicate drew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    posterior: Option<PosteriorEntry<'a>>,
     /// Named contrasts, `A:B` (A against B).
     contrasts: Vec<String>,
     start_year: i32,
@@ -501,6 +527,15 @@ fn manifest(
         reference: plan.scenarios.first().map_or("", |s| s.name.as_str()),
         branch_at: plan.branch_at,
         effects_years: plan.report_years(),
+        interval: plan.interval_kind().name(),
+        posterior: plan.posterior.as_ref().map(|p| PosteriorEntry {
+            path: &p.path,
+            sha256: &p.sha256,
+            draws: p.values.len(),
+            parameters: &p.names,
+            particles: &p.particles,
+            rule: POSTERIOR_RULE,
+        }),
         contrasts: plan
             .contrasts
             .iter()

@@ -596,13 +596,15 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
              draws the same random numbers until its policies make it differ (common random \
              numbers), so each effect is the mean of {n} paired differences, with a 95% \
              Student-t interval. An interval that includes zero means the {n} replicates cannot \
-             tell the two scenarios apart at that point; more replicates narrow it.</p>\n<p>All \
+             tell the two scenarios apart at that point; more replicates narrow it. {kind}</p>\n<p>All \
              data behind this page is beside it: <code>summary.csv</code> (means and intervals \
              by week), <code>effects.csv</code> (every difference above, against {ref_} and in \
-             each comparison asked for), every run's series in <code>runs.csv</code> and \
+             each comparison asked for; its <code>interval</code> column says what the interval \
+             accounts for), every run's series in <code>runs.csv</code> and \
              <code>wards.csv</code>, and every opening, closure, transfer and intervention in \
              <code>events.csv</code>.</p>\n</div>\n",
-            ref_ = escape(reference)
+            ref_ = escape(reference),
+            kind = interval_sentence(plan)
         );
     } else {
         let _ = write!(
@@ -647,6 +649,24 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
 }
 
 /// "What each scenario does, and what came of it": a block per scenario.
+/// What the effects' intervals account for, in a sentence for "How to read this".
+fn interval_sentence(plan: &crate::compare::ComparePlan) -> String {
+    match &plan.posterior {
+        None => "These intervals reflect chance alone: every replicate runs the model's \
+                 parameters as the scenario gives them, so they say nothing about how uncertain \
+                 those parameters are (run with <code>--posterior</code> for that)."
+            .to_string(),
+        Some(p) => format!(
+            "Each replicate also drew its values of {} parameters from the posterior \
+             <code>{}</code> (the same draw for every scenario, so the pairs stay paired): these \
+             intervals include the uncertainty in those parameters as well as chance, and are \
+             wider for it.",
+            p.names.len(),
+            escape(&p.path)
+        ),
+    }
+}
+
 fn scenario_section(cmp: &Comparison) -> String {
     let scenarios = &cmp.plan.scenarios;
     let base = story::base();

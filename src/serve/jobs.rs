@@ -328,6 +328,7 @@ impl Jobs {
                 effects_years: Vec::new(),
                 branch_at: None,
                 contrasts: Vec::new(),
+                posterior: None,
             };
             self.set_progress(id, 0.0, format!("replicate 1 of {}", p.replicates));
             // One run at a time, each on every core.

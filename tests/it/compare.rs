@@ -138,7 +138,7 @@ fn summaries_are_tidy_and_replicates_follow_the_seed_rule() {
     let mut lines = effects.lines();
     assert_eq!(
         lines.next(),
-        Some("scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n")
+        Some("scenario,metric,year,reference,mean,reference_mean,diff,ci_low,ci_high,n,interval")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let headline = cohesion::metrics::headline().count();
@@ -148,7 +148,10 @@ fn summaries_are_tidy_and_replicates_follow_the_seed_rule() {
         "each headline metric at 2010 and 2011"
     );
     for r in &rows {
-        assert_eq!((r[0], r[3], r[9]), ("small_pubs", "small", "3"));
+        assert_eq!(
+            (r[0], r[3], r[9], r[10]),
+            ("small_pubs", "small", "3", "seeds")
+        );
         let (mean, reference, diff): (f64, f64, f64) = (
             r[4].parse().unwrap(),
             r[5].parse().unwrap(),

@@ -24,6 +24,7 @@ mod model_properties;
 mod names_are_data;
 mod oat;
 mod output_dirs;
+mod posterior;
 mod reproducible;
 mod serve;
 mod serve_hardening;

@@ -91,6 +91,7 @@ fn compare_into_default(outputs: &std::path::Path) -> Result<(), cohesion::run::
         effects_years: Vec::new(),
         branch_at: None,
         contrasts: Vec::new(),
+        posterior: None,
     };
     let target = cohesion::output::Target::DefaultOutputs(outputs.to_path_buf());
     cohesion::run::compare(&plan, &target, false, "test", 2, |_, _, _, _| {}).map(|_| ())
