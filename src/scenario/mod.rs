@@ -288,7 +288,10 @@ impl Scenario {
     /// of its venues' weekly running costs after and before, so that its venue budget covers
     /// the same share of their costs as in the town the counts were written for (by the
     /// residents' ratio when the council runs no venues). Afterwards `counts_for_residents` is
-    /// 0, so the result is its own resolved form. Does nothing when it is 0.
+    /// the town's residents: the counts are now written for the town as it is, so the result
+    /// reads back as itself, and a later change of `town.residents` (by `--set`, a sweep axis
+    /// or a calibration) scales them again from there when the scenario is read back. Does
+    /// nothing when it is 0.
     pub fn scale_counts(&mut self) {
         let written_for = u64::from(self.town.counts_for_residents) * u64::from(self.town.copies);
         if written_for == 0 {
@@ -317,7 +320,7 @@ impl Scenario {
         };
         self.council.yearly_budget_gbp *= budget_factor;
         self.council.big_bang_budget_gbp *= budget_factor;
-        self.town.counts_for_residents = 0;
+        self.town.counts_for_residents = self.town.residents;
     }
 
     /// Whether `town.copies` copies of the wards fit the limits on wards and on where a ward
@@ -597,18 +600,39 @@ mod tests {
         assert_eq!(s.venues.library.count, 1);
         assert_eq!(s.venues.sports_club.count, 1);
         assert_eq!(s.groups.count, 5);
-        assert_eq!(s.town.counts_for_residents, 0);
+        assert_eq!(
+            s.town.counts_for_residents, 3000,
+            "now written for the town as it is"
+        );
         // Council venues: library 1 × 4500 + centres 1 × 2500 + parks 1 × 1200, against
         // 1 × 4500 + 2 × 2500 + 3 × 1200 before.
         let factor = (4500.0 + 2500.0 + 1200.0) / (4500.0 + 5000.0 + 3600.0);
         let budget = d.council.yearly_budget_gbp * factor;
         assert!((s.council.yearly_budget_gbp - budget).abs() < 1e-6);
-        assert!(!s.to_toml().contains("counts_for_residents"));
+        assert!(s.to_toml().contains("counts_for_residents = 3000"));
         assert_eq!(Scenario::from_toml(&s.to_toml(), "back").unwrap(), s);
+
+        // A later change of the residents, as `--set` or a sweep axis makes it, scales again.
+        let quarter = s
+            .to_toml()
+            .replace("\nresidents = 3000\n", "\nresidents = 750\n");
+        assert_ne!(quarter, s.to_toml());
+        let q = Scenario::from_toml(&quarter, "set").unwrap();
+        assert_eq!((q.venues.pubs.count, q.groups.count), (1, 1));
+        assert_eq!(q.town.counts_for_residents, 750);
+        let back = s
+            .to_toml()
+            .replace("\nresidents = 3000\n", "\nresidents = 12000\n");
+        let b = Scenario::from_toml(&back, "set").unwrap();
+        // It scales the counts as they stand: 4 pubs (3.5 rounded up) for 3,000 give 16, not
+        // the 14 first written for 12,000.
+        assert_eq!((b.venues.pubs.count, b.groups.count), (16, 20));
 
         let same = "[town]\ncounts_for_residents = 12000\n";
         let mut unscaled = Scenario::from_toml(same, "t.toml").unwrap();
         unscaled.name = d.name.clone();
+        assert_eq!(unscaled.town.counts_for_residents, 12_000);
+        unscaled.town.counts_for_residents = 0;
         assert_eq!(
             unscaled, d,
             "counts written for the town's own residents stay as written"

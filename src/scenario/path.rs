@@ -139,6 +139,10 @@ pub fn set(tree: &mut toml::Table, path: &str, level: Level, exact: bool) -> Res
     result
 }
 
+/// Keys a resolved scenario leaves out while they are 0, which `--set` and sweep axes may still
+/// set.
+const LEFT_OUT_AT_ZERO: [&str; 1] = ["town.counts_for_residents"];
+
 fn set_in(
     mut node: &mut toml::Value,
     steps: &[Step],
@@ -157,6 +161,10 @@ fn set_in(
         let last = i + 1 == steps.len();
         node = match (step, node) {
             (Step::Key(k), toml::Value::Table(t)) => {
+                if !t.contains_key(k) && last && LEFT_OUT_AT_ZERO.contains(&path) {
+                    // A whole-number key a resolved scenario leaves out while it is 0.
+                    t.insert(k.clone(), toml::Value::Integer(0));
+                }
                 if !t.contains_key(k) {
                     let optional_event_key = last && may_add && t.contains_key("kind");
                     if !optional_event_key {

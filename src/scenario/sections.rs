@@ -43,8 +43,9 @@ section! {
         /// for; 0 (the default) uses the counts as written. When it is set and the town has a
         /// different number of residents, each count is scaled by residents / this, rounded, and
         /// kept at least 1 where it was at least 1; the council's budgets are scaled by what its
-        /// venues then cost to run (ODD §5). Applied when the scenario is read, so a resolved
-        /// scenario lists the scaled counts and leaves it out.
+        /// venues then cost to run (ODD §5). Applied when the scenario is read; a resolved
+        /// scenario lists the scaled counts and gives its own residents here, so a later change
+        /// of `town.residents` (`--set`, a sweep axis) scales the counts again.
         #[serde(skip_serializing_if = "is_zero")]
         counts_for_residents: u32 = 0;
             whole(0, 2_000_000), "adults", "scenario choice (the default town's counts are for 12,000)";

@@ -127,3 +127,68 @@ fn compare_applies_set_to_every_scenario_and_prints_json() {
         .unwrap();
     assert_eq!(written["council"]["openness"].as_float(), Some(0.4));
 }
+
+#[test]
+fn set_residents_rescales_counts_written_for_a_town_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Counts written for 12,000 residents, in a town of 12,000: the default town's 14 pubs.
+    let file = tmp.path().join("sized.toml");
+    fs::write(
+        &file,
+        "name = \"sized\"\n[time]\nyears = 1\nwarmup_weeks = 4\n[town]\nresidents = 12000\n\
+         counts_for_residents = 12000\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let pubs = |dir: &str| -> (i64, i64) {
+        let t: toml::Table = fs::read_to_string(tmp.path().join(dir).join("scenario.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        (
+            t["venues"]["pub"]["count"].as_integer().unwrap(),
+            t["groups"]["count"].as_integer().unwrap(),
+        )
+    };
+    let run = |args: &[&str]| {
+        let out = cohesion(tmp.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    run(&["run", &file, "--out", "full"]);
+    assert_eq!(pubs("full"), (14, 20));
+    // `--set town.residents` scales them to the smaller town, as the file's own residents would.
+    run(&[
+        "run",
+        &file,
+        "--out",
+        "small",
+        "--set",
+        "town.residents=3000",
+    ]);
+    assert_eq!(pubs("small"), (4, 5));
+    // A built-in without the key keeps its counts, unless the key is set with the residents.
+    run(&[
+        "run",
+        "baseline",
+        "--out",
+        "kept",
+        "--set",
+        "town.residents=3000",
+        "--set",
+        "time.years=1",
+    ]);
+    assert_eq!(pubs("kept"), (14, 20));
+    run(&[
+        "run",
+        "baseline",
+        "--out",
+        "scaled",
+        "--set",
+        "town.residents=3000",
+        "--set",
+        "town.counts_for_residents=12000",
+        "--set",
+        "time.years=1",
+    ]);
+    assert_eq!(pubs("scaled"), (4, 5));
+}
