@@ -173,3 +173,318 @@ pub fn encounters(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, venue};
+    use crate::scenario::{Owner, Scenario, VenueKind};
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// Resident `id` (in slot `id`, ward 0) as a venue's bucket holds them: trustworthiness in
+    /// thousandths and every identity trait `trait_`.
+    fn visitor(id: u32, trustworthiness_permille: u16, trait_: u8) -> Visitor {
+        Visitor {
+            id,
+            slot: id,
+            ward: 0,
+            trustworthiness_permille,
+            traits: [trait_; MAX_FEATURES],
+        }
+    }
+
+    /// A week in which venue `v` (of `venues`) has the visitors `crowds[v]` (in id order) and
+    /// the pairs of ties `friends[v]` (positions in its bucket); every slot up to the highest
+    /// visitor's is filled.
+    fn week(
+        s: Scenario,
+        venues: Vec<Venue>,
+        crowds: Vec<Vec<Visitor>>,
+        friends: Vec<Vec<(u32, u32)>>,
+    ) -> World {
+        let mut w = testing::world(s, venues, Vec::new());
+        for e in w.resource::<VenueIndex>().0.clone() {
+            w.entity_mut(e).insert(EncounterLog::default());
+        }
+        let slots = crowds
+            .iter()
+            .flatten()
+            .map(|v| v.slot + 1)
+            .max()
+            .unwrap_or(0);
+        let entities: Vec<Entity> = (0..slots).map(|_| w.spawn_empty().id()).collect();
+        w.insert_resource(SlotIndex {
+            entities,
+            ids: (0..slots).collect(),
+            wards: vec![0; slots as usize],
+        });
+        let mut starts = vec![0];
+        for crowd in &crowds {
+            starts.push(starts.last().unwrap() + crowd.len() as u32);
+        }
+        w.insert_resource(Buckets {
+            visitors: crowds.concat(),
+            starts,
+            friends,
+            ..Buckets::default()
+        });
+        w.insert_resource(Inbox::default());
+        w
+    }
+
+    fn log(w: &World, venue: u16) -> Vec<Meeting> {
+        let e = w.resource::<VenueIndex>().0[venue as usize];
+        w.get::<EncounterLog>(e).unwrap().meetings.clone()
+    }
+
+    fn ids(m: &Meeting) -> (u32, u32) {
+        (m.a.id, m.b.id)
+    }
+
+    /// Encounter settings with random meetings per visitor at capacity `per_visit` and ties
+    /// meeting with chance `friends`.
+    fn scenario(per_visit: f64, friends: f64) -> Scenario {
+        let mut s = Scenario::default();
+        s.encounters.per_visit_at_capacity = per_visit;
+        s.encounters.friend_meeting_probability = friends;
+        s
+    }
+
+    fn pub_(id: u16, capacity: u32) -> Venue {
+        let mut v = venue(id, VenueKind::Pub, Owner::Private);
+        v.capacity = capacity;
+        v
+    }
+
+    #[test]
+    fn only_visitors_of_the_same_open_venue_meet() {
+        // Venue 0 has residents 0–3, venue 1 has 4–7, venue 2 is closed and venue 3 shut by a
+        // lockdown (each with 8, 9 there), venue 4 has 10 alone. Busy weeks: two encounters a
+        // visitor at capacity, and ties always meet.
+        let mut closed = pub_(2, 4);
+        closed.open = false;
+        let mut shut = pub_(3, 4);
+        shut.shut_until = 3;
+        let venues = vec![pub_(0, 4), pub_(1, 4), closed, shut, pub_(4, 4)];
+        let crowds: Vec<Vec<Visitor>> = [0..4, 4..8, 8..10, 8..10, 10..11]
+            .into_iter()
+            .map(|r| r.map(|id| visitor(id, 800, 1)).collect())
+            .collect();
+        let friends = vec![vec![(0, 1)], vec![], vec![(0, 1)], vec![(0, 1)], vec![]];
+        let mut w = week(scenario(2.0, 1.0), venues, crowds.clone(), friends);
+        for step in 0..3 {
+            w.resource_mut::<Clock>().step = step;
+            w.run_system_once(encounters).unwrap();
+            for (v, crowd) in crowds.iter().enumerate() {
+                let here: Vec<u32> = crowd.iter().map(|x| x.id).collect();
+                let meetings = log(&w, v as u16);
+                match v {
+                    0 | 1 => assert!(!meetings.is_empty(), "venue {v}, step {step}"),
+                    _ => assert!(meetings.is_empty(), "venue {v}, step {step}: {meetings:?}"),
+                }
+                for m in &meetings {
+                    let (a, b) = ids(m);
+                    assert!(a != b && here.contains(&a) && here.contains(&b), "{m:?}");
+                }
+            }
+            // The ties of venue 0 meet first, as ties.
+            let first = log(&w, 0)[0];
+            assert_eq!(ids(&first), (0, 1));
+            assert!(!first.new_tie, "ties do not start a tie again");
+        }
+    }
+
+    #[test]
+    fn ties_at_the_same_venue_meet_with_the_friend_meeting_probability() {
+        // No random encounters: only the tied pairs can meet.
+        let crowd = || (0..4).map(|id| visitor(id, 800, 1)).collect::<Vec<_>>();
+        let run = |friends: f64| {
+            let mut w = week(
+                scenario(0.0, friends),
+                vec![pub_(0, 90)],
+                vec![crowd()],
+                vec![vec![(0, 1), (2, 3)]],
+            );
+            w.run_system_once(encounters).unwrap();
+            log(&w, 0).iter().map(ids).collect::<Vec<_>>()
+        };
+        assert_eq!(run(1.0), [(0, 1), (2, 3)]);
+        assert_eq!(run(0.0), []);
+        // At 0.3, over 2,000 weeks of two tied pairs, 1,200 meetings are expected (sd 20).
+        let mut w = week(
+            scenario(0.0, 0.3),
+            vec![pub_(0, 90)],
+            vec![crowd()],
+            vec![vec![(0, 1), (2, 3)]],
+        );
+        let mut met = 0;
+        for step in 0..2000 {
+            w.resource_mut::<Clock>().step = step;
+            w.run_system_once(encounters).unwrap();
+            met += log(&w, 0).len();
+        }
+        assert!((1100..1300).contains(&met), "{met}");
+    }
+
+    #[test]
+    fn random_encounters_grow_with_occupancy_up_to_the_cap() {
+        // Ten visitors, four encounters each at capacity, exponent ½, no ties: the week's pairs
+        // are ⌊10 × 4 × min(10 / capacity, 2)^½ / 2 + u⌋ for a uniform u.
+        let pairs = |capacity: u32, step: u32| {
+            let crowd = (0..10).map(|id| visitor(id, 800, 1)).collect();
+            let mut w = week(
+                scenario(4.0, 0.0),
+                vec![pub_(0, capacity)],
+                vec![crowd],
+                vec![vec![]],
+            );
+            w.resource_mut::<Clock>().step = step;
+            w.run_system_once(encounters).unwrap();
+            log(&w, 0).len()
+        };
+        for step in 0..5 {
+            assert_eq!(pairs(10, step), 20, "full: 10 × 4 / 2");
+            assert_eq!(pairs(40, step), 10, "a quarter full: half as many");
+            let crowded = 20.0 * 2f64.sqrt();
+            for capacity in [5, 1] {
+                let n = pairs(capacity, step) as f64;
+                assert!(
+                    n == crowded.floor() || n == crowded.ceil(),
+                    "twice full or more counts as twice full: {n} at capacity {capacity}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_side_is_positive_with_the_stated_chance_and_only_two_positives_start_a_tie() {
+        assert!((positive_chance(0.8, 0.5, 0.6, 0.25, 0.15) - 0.8 * 0.875 * 0.94).abs() < 1e-6);
+        // 200 visitors in a venue for 200: 1,000 encounters a week.
+        let run = |trustworthiness: u16, traits: [u8; 2], quality: f32, s: Scenario| {
+            let crowd = (0..200)
+                .map(|id| visitor(id, trustworthiness, traits[id as usize % 2]))
+                .collect();
+            let mut v = pub_(0, 200);
+            v.quality = quality;
+            let mut w = week(s, vec![v], vec![crowd], vec![vec![]]);
+            w.run_system_once(encounters).unwrap();
+            log(&w, 0)
+        };
+        let mut s = scenario(10.0, 0.0);
+        s.encounters.new_tie_probability = 1.0;
+        // Trustworthy, alike and in a perfect venue: every side is positive and, with a chance
+        // of new_tie_probability × (0.5 + 1) ≥ 1, every pair starts a tie.
+        let all = run(1000, [1, 1], 1.0, s.clone());
+        assert_eq!(all.len(), 1000);
+        assert!(
+            all.iter()
+                .all(|m| m.a_positive && m.b_positive && m.new_tie)
+        );
+        // Nobody trustworthy: no side is positive and no tie starts.
+        let none = run(0, [1, 1], 1.0, s.clone());
+        assert!(
+            none.iter()
+                .all(|m| !m.a_positive && !m.b_positive && !m.new_tie)
+        );
+        // Similarity weighs fully and half the pairs have nothing in common: they are never
+        // positive; the other half always are.
+        s.encounters.similarity_weight = 1.0;
+        let mixed = run(1000, [1, 2], 1.0, s.clone());
+        for m in &mixed {
+            let alike = m.a.id % 2 == m.b.id % 2;
+            assert_eq!(
+                (m.a_positive, m.b_positive, m.new_tie),
+                (alike, alike, alike)
+            );
+        }
+        // At the defaults, trustworthiness 0.8, alike and quality 0.6: each side is positive
+        // with chance 0.8 × 0.94 = 0.752 (2,000 sides, sd about 19); a tie starts in a share
+        // 0.04 × 1.5 of the pairs both positive.
+        let d = Scenario::default().encounters;
+        let typical = run(800, [1, 1], 0.6, scenario(10.0, 0.0));
+        let positive: usize = typical
+            .iter()
+            .map(|m| usize::from(m.a_positive) + usize::from(m.b_positive))
+            .sum();
+        let expected = 2000.0 * positive_chance(0.8, 1.0, 0.6, 0.25, d.quality_weight as f32);
+        assert!(
+            (positive as f32 - expected).abs() < 100.0,
+            "{positive} vs {expected}"
+        );
+        let both = typical
+            .iter()
+            .filter(|m| m.a_positive && m.b_positive)
+            .count();
+        let ties = typical.iter().filter(|m| m.new_tie).count();
+        assert!(
+            typical
+                .iter()
+                .all(|m| !m.new_tie || (m.a_positive && m.b_positive))
+        );
+        let expected = both as f64 * d.new_tie_probability * (d.new_tie_similarity_base + 1.0);
+        assert!(
+            (ties as f64 - expected).abs() < 5.0 * expected.sqrt(),
+            "{ties} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn contacts_reach_both_sides_in_venue_order_and_a_venue_draws_only_its_own_numbers() {
+        // Resident 0 goes to venues 0 and 1; 1 and 2 to venue 0; 3 to venue 1.
+        let crowds = vec![
+            vec![visitor(0, 700, 1), visitor(1, 700, 1), visitor(2, 700, 2)],
+            vec![visitor(0, 700, 1), visitor(3, 700, 2)],
+        ];
+        let venues = || vec![pub_(0, 3), pub_(1, 2)];
+        let mut w = week(
+            scenario(3.0, 1.0),
+            venues(),
+            crowds.clone(),
+            vec![vec![(0, 1)], vec![]],
+        );
+        w.run_system_once(encounters).unwrap();
+        let logs = [log(&w, 0), log(&w, 1)];
+        for slot in 0..4u32 {
+            let mut expected = Vec::new();
+            for (v, meetings) in logs.iter().enumerate() {
+                for m in meetings {
+                    if m.a.slot == slot {
+                        expected.push((v as u16, m.b.id, m.a_positive, m.new_tie));
+                    }
+                    if m.b.slot == slot {
+                        expected.push((v as u16, m.a.id, m.b_positive, m.new_tie));
+                    }
+                }
+            }
+            let inbox = w.resource::<Inbox>();
+            let got: Vec<_> = inbox
+                .of(slot)
+                .iter()
+                .map(|c| (c.venue, c.partner_id, c.positive, c.new_tie))
+                .collect();
+            assert_eq!(got, expected, "slot {slot}");
+        }
+        assert!(
+            w.resource::<Inbox>().of(0).len() >= 2,
+            "resident 0 met at both"
+        );
+
+        // A crowd at venue 1 does not change what happens at venue 0.
+        let mut busier = crowds;
+        busier[1].extend((4..30).map(|id| visitor(id, 700, 1)));
+        let mut other = week(
+            scenario(3.0, 1.0),
+            venues(),
+            busier,
+            vec![vec![(0, 1)], vec![]],
+        );
+        other.run_system_once(encounters).unwrap();
+        let key = |m: &Meeting| (ids(m), m.a_positive, m.b_positive, m.new_tie);
+        let (before, after) = (log(&w, 0), log(&other, 0));
+        assert_eq!(
+            before.iter().map(key).collect::<Vec<_>>(),
+            after.iter().map(key).collect::<Vec<_>>()
+        );
+        assert!(log(&other, 1).len() > logs[1].len());
+    }
+}

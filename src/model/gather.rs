@@ -253,6 +253,123 @@ fn permille(x: f32) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::testing::{self, venue};
+    use crate::scenario::{Owner, Scenario, VenueKind};
+    use bevy_ecs::system::RunSystemOnce;
+
+    fn outings(venues: &[u16]) -> Outings {
+        let mut o = Outings::default();
+        for &v in venues {
+            o.venues[o.len as usize] = v;
+            o.len += 1;
+        }
+        o
+    }
+
+    /// Three venues and four residents, stored out of id order: slot 0 holds id 7, slot 1 id 3,
+    /// slot 2 id 5 and slot 3 id 1. Ties: 3 → 7, 5 ↔ 7, 1 ↔ 3, and 3 → id 99, who has left
+    /// slot 2. This week 7 goes to venues 0 and 2, 3 to 0, 5 to 2 and 0, and 1 to 1.
+    fn town() -> World {
+        let venues = (0..3)
+            .map(|id| venue(id, VenueKind::Pub, Owner::Private))
+            .collect();
+        let mut w = testing::world(Scenario::default(), venues, Vec::new());
+        let ids = [7, 3, 5, 1];
+        let tie = |slot: u32| Tie {
+            slot,
+            id: ids[slot as usize],
+            strength: 0.5,
+        };
+        let dead = Tie {
+            slot: 2,
+            id: 99,
+            strength: 0.9,
+        };
+        let people: [(&[Tie], &[u16]); 4] = [
+            (&[tie(2)], &[0, 2]),
+            (&[dead, tie(0), tie(3)], &[0]),
+            (&[tie(0)], &[2, 0]),
+            (&[tie(1)], &[1]),
+        ];
+        let mut entities = Vec::new();
+        for (slot, (ties, went)) in people.into_iter().enumerate() {
+            let identity = Identity {
+                traits: [slot as u8; MAX_FEATURES],
+                sociability: 1.0,
+                poisson_limit: (-1.0f64).exp(),
+                trustworthiness: 0.25 * slot as f32,
+                preference: [0.0; 7],
+            };
+            let mut held = Ties::default();
+            for &t in ties {
+                held.add(t, MAX_TIES);
+            }
+            let me = testing::resident(ids[slot], slot as u32, 0, 0.5);
+            entities.push(w.spawn((me, identity, held, outings(went))).id());
+        }
+        w.insert_resource(SlotIndex {
+            entities,
+            ids: ids.to_vec(),
+            wards: vec![0; 4],
+        });
+        w.insert_resource(Buckets::default());
+        w
+    }
+
+    fn bucket(w: &World, v: u16) -> Vec<u32> {
+        w.resource::<Buckets>().of(v).iter().map(|x| x.id).collect()
+    }
+
+    fn visits(w: &World) -> Vec<[u32; RECENT_WEEKS]> {
+        (0..3).map(|id| testing::venue_of(w, id).visits).collect()
+    }
+
+    #[test]
+    fn visitors_are_bucketed_in_id_order_counted_and_their_ties_paired() {
+        let mut w = town();
+        w.run_system_once(gather).unwrap();
+        assert_eq!(
+            (bucket(&w, 0), bucket(&w, 1), bucket(&w, 2)),
+            (vec![3, 5, 7], vec![1], vec![5, 7])
+        );
+        let seven = w.resource::<Buckets>().of(0)[2];
+        assert_eq!(
+            (seven.slot, seven.trustworthiness_permille, seven.traits),
+            (0, 0, [0; MAX_FEATURES])
+        );
+        assert_eq!(
+            w.resource::<Buckets>().of(2)[0].trustworthiness_permille,
+            500
+        );
+        // This week's visits, in the ring's place for step 0.
+        assert_eq!(visits(&w), [[3, 0, 0, 0], [1, 0, 0, 0], [2, 0, 0, 0]]);
+        // Ties both at a venue, as positions in its bucket, by lower id then higher: 3 and 7,
+        // 5 and 7 at venue 0; 5 and 7 at venue 2. Not 1 and 3 (apart), nor 3 and the leaver.
+        let friends = &w.resource::<Buckets>().friends;
+        assert_eq!(friends[..], [vec![(0, 2), (1, 2)], vec![], vec![(0, 1)]]);
+
+        // Next week 7 stays at home and a newcomer, id 10, takes slot 2 (keeping its week):
+        // the newcomer comes last in id order, and the visits go to the next place in the ring.
+        w.resource_mut::<Clock>().step = 1;
+        let e = w.resource::<SlotIndex>().entity(0);
+        *w.get_mut::<Outings>(e).unwrap() = outings(&[]);
+        let e = w.resource::<SlotIndex>().entity(2);
+        w.get_mut::<Resident>(e).unwrap().id = 10;
+        w.resource_mut::<SlotIndex>().ids[2] = 10;
+        *w.get_mut::<Outings>(e).unwrap() = outings(&[0, 1]);
+        w.run_system_once(gather).unwrap();
+        assert_eq!(
+            (bucket(&w, 0), bucket(&w, 1), bucket(&w, 2)),
+            (vec![3, 10], vec![1, 10], vec![])
+        );
+        assert_eq!(visits(&w), [[3, 2, 0, 0], [1, 2, 0, 0], [2, 0, 0, 0]]);
+        let friends = &w.resource::<Buckets>().friends;
+        assert_eq!(
+            friends[..],
+            [vec![], vec![], vec![]],
+            "1 and 3 are still apart"
+        );
+    }
 
     #[test]
     fn permille_rounds_as_round_does() {

@@ -382,4 +382,269 @@ mod tests {
         assert!((cut(true, 0.5) - 0.05 * 1.1).abs() < 1e-8);
         assert!((cut(true, 0.25) - 0.05 * 0.85).abs() < 1e-8);
     }
+
+    /// The hand-built town of [`town`] with the events of `text` pending at the recorded ticks
+    /// their year and week fall on.
+    fn scheduled(s: Scenario, venues: Vec<Venue>, text: &str) -> World {
+        let due = events(text)
+            .into_iter()
+            .map(|e| {
+                let (year, week) = e.when();
+                (s.tick_of(year, week).unwrap(), e)
+            })
+            .collect();
+        let mut w = town(s, venues, Vec::new());
+        w.insert_resource(PendingEvents(due));
+        w
+    }
+
+    /// Runs the interventions step at recorded tick `tick` (no warm-up).
+    fn at(w: &mut World, tick: u32) {
+        w.resource_mut::<Clock>().step = tick;
+        w.run_system_once(interventions).unwrap();
+    }
+
+    #[test]
+    fn an_event_takes_effect_in_its_own_week_only_and_never_in_the_warm_up() {
+        let mut w = scheduled(
+            Scenario::default(),
+            Vec::new(),
+            "[[events]]\nkind = \"fund_groups\"\nyear = 2011\nweek = 3\ngbp_per_year = 5000\n\
+             years = 1\n",
+        );
+        let grants = |w: &World| w.resource::<CouncilState>().extra_grants.clone();
+        // Two years of warm-up: the recorded tick is 0 throughout, and nothing happens.
+        w.resource_mut::<Clock>().warmup = 104;
+        w.resource_mut::<PendingEvents>().0[0].0 = 0;
+        at(&mut w, 50);
+        assert!(grants(&w).is_empty() && w.resource::<EventLog>().0.is_empty());
+        // Out of the warm-up, the event waits for its week (2011, week 3: tick 54).
+        let mut w = scheduled(
+            Scenario::default(),
+            Vec::new(),
+            "[[events]]\nkind = \"fund_groups\"\nyear = 2011\nweek = 3\ngbp_per_year = 5000\n\
+             years = 1\n",
+        );
+        for tick in [0, 52, 53] {
+            at(&mut w, tick);
+            assert!(grants(&w).is_empty(), "not at tick {tick}");
+        }
+        at(&mut w, 54);
+        assert_eq!(grants(&w), [(54 + 52 - 1, 5000.0)]);
+        at(&mut w, 55);
+        assert_eq!(grants(&w).len(), 1, "once");
+        let log = &w.resource::<EventLog>().0;
+        assert_eq!(
+            (log.len(), log[0].tick, log[0].kind),
+            (1, 54, "intervention")
+        );
+    }
+
+    #[test]
+    fn extra_grants_reach_groups_for_the_stated_years_and_no_longer() {
+        // Two years of £52,000 a year on top of the council's grants, from 2010: £1,000 a week
+        // more for the one group through tick 103, and nothing more from tick 104. The same
+        // town without the event gives what the council's own grants are.
+        let funding = |text: &str| {
+            let team = testing::group(0, GroupKind::SportsTeam, 10);
+            let mut w = town(Scenario::default(), Vec::new(), Vec::new());
+            let e = w.spawn(team).id();
+            w.insert_resource(GroupIndex(vec![e]));
+            let due = events(text).into_iter().map(|e| (0, e)).collect();
+            w.insert_resource(PendingEvents(due));
+            let mut weekly = Vec::new();
+            for tick in 0..110 {
+                at(&mut w, tick);
+                w.run_system_once(crate::model::council_budget::council_budget)
+                    .unwrap();
+                weekly.push(testing::group_of(&w, 0).funding_gbp);
+            }
+            weekly
+        };
+        let with = funding(
+            "[[events]]\nkind = \"fund_groups\"\nyear = 2010\ngbp_per_year = 52000\nyears = 2\n",
+        );
+        let without = funding("");
+        for (tick, (a, b)) in with.iter().zip(&without).enumerate() {
+            let extra = if tick <= 103 { 1000.0 } else { 0.0 };
+            assert!((a - b - extra).abs() < 0.1, "tick {tick}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn investment_opens_funded_venues_near_the_ward_centre() {
+        let mut s = Scenario::default();
+        s.venues.spec_mut(VenueKind::Pub).owner = Owner::Private;
+        let library = || {
+            let mut v = venue(1, VenueKind::Library, Owner::Council);
+            v.ward = 1;
+            v
+        };
+        let mut w = scheduled(
+            s.clone(),
+            vec![pub_with(0, 0, 5), library()],
+            "[[events]]\nkind = \"invest\"\nyear = 2011\nweek = 2\nvenue_kind = \"pub\"\n\
+             ward = \"Pithead\"\ncount = 2\nquality = 0.9\nfunding_years = 3\n",
+        );
+        w.insert_resource(VenueLabels(vec!["pub-01".into(), "library-01".into()]));
+        at(&mut w, 52);
+        assert_eq!(w.resource::<VenueIndex>().0.len(), 2, "not before its week");
+        at(&mut w, 53);
+        assert_eq!(w.resource::<VenueIndex>().0.len(), 4);
+        let spec = s.venues.spec(VenueKind::Pub);
+        let pithead = &s.town.wards[1];
+        for id in [2, 3] {
+            let v = testing::venue_of(&w, id);
+            assert_eq!((v.id, v.kind, v.ward), (id, VenueKind::Pub, 1));
+            assert_eq!(
+                v.owner,
+                Owner::Community,
+                "public money runs no private pub"
+            );
+            assert!(v.open && v.usable(53) && v.bid.is_none());
+            assert_eq!(
+                (v.quality, v.funded_until, v.opened_step),
+                (0.9, 53 + 3 * 52, 53)
+            );
+            assert_eq!(v.weekly_cost_gbp, spec.weekly_cost_gbp as f32);
+            assert_eq!(v.capacity, spec.capacity.max(1));
+            assert_eq!(v.visits, [0; RECENT_WEEKS]);
+            let from_centre = f64::hypot(
+                f64::from(v.pos_km[0]) - pithead.centre_km[0],
+                f64::from(v.pos_km[1]) - pithead.centre_km[1],
+            );
+            assert!(
+                from_centre <= 0.5 * pithead.radius_km + 1e-5,
+                "{from_centre}"
+            );
+            let e = w.resource::<VenueIndex>().0[id as usize];
+            assert!(w.get::<EncounterLog>(e).is_some(), "people can meet there");
+        }
+        assert_eq!(w.resource::<VenueLabels>().0[2..], ["pub-02", "pub-03"]);
+        assert_eq!(w.resource::<Layout>().changed, [2, 3]);
+        let openings = &w.resource::<Closures>().openings;
+        assert_eq!(openings.len(), 2);
+        assert!(openings.iter().all(|o| o.tick == 53 && o.ward == 1));
+        assert!(w.resource::<Closures>().list.is_empty());
+        let log: Vec<_> = w
+            .resource::<EventLog>()
+            .0
+            .iter()
+            .map(|e| (e.kind, e.venue.clone(), e.ward))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                ("open", Some("pub-02".into()), Some(1)),
+                ("open", Some("pub-03".into()), Some(1)),
+                ("intervention", None, Some(1)),
+            ]
+        );
+        // The council's own kinds stay the council's.
+        let mut w = scheduled(
+            s.clone(),
+            vec![library()],
+            "[[events]]\nkind = \"invest\"\nyear = 2010\nvenue_kind = \"library\"\n\
+             ward = \"Market Place\"\n",
+        );
+        at(&mut w, 0);
+        let v = testing::venue_of(&w, 1);
+        assert_eq!(
+            (v.kind, v.ward, v.owner),
+            (VenueKind::Library, 0, Owner::Council)
+        );
+        assert_eq!(
+            v.funded_until, 0,
+            "no outside funding: the council pays at once"
+        );
+    }
+
+    #[test]
+    fn devolution_sets_each_lever_given_and_big_bang_sets_the_rest() {
+        let mut s = Scenario::default();
+        let c = &mut s.council;
+        (
+            c.big_bang_powers,
+            c.big_bang_openness,
+            c.big_bang_budget_gbp,
+        ) = (0.6, 0.55, 250_000.0);
+        (
+            c.big_bang_participatory_budget_share,
+            c.big_bang_fiscal_autonomy,
+        ) = (0.2, 0.3);
+        c.community_right_to_bid = false;
+        let start = CouncilState::at_start(&s.council);
+        let levers = |c: &CouncilState| {
+            (
+                c.devolved_powers,
+                c.openness,
+                c.devolved_budget_gbp,
+                c.participatory_budget_share,
+                c.fiscal_autonomy,
+                c.community_right_to_bid,
+            )
+        };
+        let after = |keys: &str| {
+            let text = format!("[[events]]\nkind = \"devolution\"\nyear = 2012\n{keys}");
+            let mut w = scheduled(s.clone(), Vec::new(), &text);
+            at(&mut w, 103);
+            assert_eq!(
+                levers(w.resource::<CouncilState>()),
+                levers(&start),
+                "not yet"
+            );
+            at(&mut w, 104);
+            levers(w.resource::<CouncilState>())
+        };
+        assert_eq!(
+            after("big_bang = true\n"),
+            (0.6, 0.55, 250_000.0, 0.2, 0.3, true)
+        );
+        assert_eq!(
+            after("big_bang = true\npowers = 0.3\nright_to_bid = false\n"),
+            (0.3, 0.55, 250_000.0, 0.2, 0.3, false),
+            "a key given beats its big-bang value"
+        );
+        assert_eq!(
+            after("openness = 0.9\nbudget_gbp_per_year = 40000\n"),
+            (
+                start.devolved_powers,
+                0.9,
+                40_000.0,
+                start.participatory_budget_share,
+                start.fiscal_autonomy,
+                false
+            ),
+            "without big bang, only the keys given change"
+        );
+        assert_eq!(
+            after(""),
+            levers(&start),
+            "an empty devolution changes nothing"
+        );
+        // Devolved budgets add up; levers are set, not added.
+        let mut w = scheduled(
+            s.clone(),
+            Vec::new(),
+            "[[events]]\nkind = \"devolution\"\nyear = 2010\npowers = 0.5\n\
+             budget_gbp_per_year = 40000\n\
+             [[events]]\nkind = \"devolution\"\nyear = 2011\npowers = 0.4\n\
+             budget_gbp_per_year = 10000\nright_to_bid = true\n",
+        );
+        at(&mut w, 0);
+        at(&mut w, 52);
+        let c = w.resource::<CouncilState>();
+        assert_eq!((c.devolved_powers, c.devolved_budget_gbp), (0.4, 50_000.0));
+        assert!(c.community_right_to_bid);
+        // A later devolution leaves out the right to bid: it stays.
+        let mut w = scheduled(
+            s,
+            Vec::new(),
+            "[[events]]\nkind = \"devolution\"\nyear = 2010\nright_to_bid = true\n\
+             [[events]]\nkind = \"devolution\"\nyear = 2011\nopenness = 0.5\n",
+        );
+        at(&mut w, 0);
+        at(&mut w, 52);
+        assert!(w.resource::<CouncilState>().community_right_to_bid);
+    }
 }

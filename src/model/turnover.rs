@@ -199,4 +199,212 @@ mod tests {
         // The retired and students stay as they are.
         assert_eq!(after_a_week(Retired, 40.0, 22.0, 66.0), Retired);
     }
+
+    /// Rates at which exactly the residents aged 100 or more leave (moving away, at the full
+    /// weekly chance) and nobody dies, with every newcomer housed in Welfare Estate (ward 2).
+    fn only_the_old_leave() -> Scenario {
+        let mut s = Scenario::default();
+        let t = &mut s.turnover;
+        (t.leave_rate_per_year, t.young_age_years, t.young_multiplier) = (52.0, 100.0, 0.0);
+        t.mortality_at_80_per_year = 0.0;
+        for (i, w) in s.town.wards.iter_mut().enumerate() {
+            w.housing_share = if i == 2 { 1.0 } else { 0.0 };
+        }
+        s
+    }
+
+    /// A town of the given residents, one per slot (slot `i` is id `i`), aged `age` in `ward`,
+    /// with `ties`; the next newcomer's id is 100.
+    fn town(s: Scenario, people: &[(u16, f32, &[Tie])]) -> World {
+        let cultures = vec![[1; MAX_FEATURES]; s.town.wards.len()];
+        let seeds = crate::rng::Seeds::new(3);
+        let mut w = testing::world(s.clone(), vec![], vec![]);
+        let mut entities = Vec::new();
+        for (slot, &(ward, age, ties)) in people.iter().enumerate() {
+            let slot = slot as u32;
+            let mut b = ResidentBundle::newcomer(&s, seeds, &cultures, slot, slot, ward);
+            b.resident = testing::resident(slot, slot, ward, 0.5);
+            b.resident.age_years = age;
+            for &t in ties {
+                b.ties.add(t, MAX_TIES);
+            }
+            entities.push(w.spawn(b).id());
+        }
+        w.insert_resource(SlotIndex {
+            entities,
+            ids: (0..people.len() as u32).collect(),
+            wards: people.iter().map(|p| p.0).collect(),
+        });
+        w.insert_resource(NextResidentId(100));
+        w.insert_resource(WardCultures(cultures));
+        w
+    }
+
+    fn parts(w: &mut World, slot: u32) -> ResidentBundle {
+        let e = w.resource::<SlotIndex>().entity(slot);
+        let mut q = w.query::<crate::model::resident::ResidentPartsReadOnly>();
+        let p = q.get(w, e).unwrap();
+        ResidentBundle {
+            resident: p.resident.clone(),
+            identity: p.identity.clone(),
+            trust: p.trust.clone(),
+            attitudes: p.attitudes.clone(),
+            ties: p.ties.clone(),
+            memberships: p.memberships.clone(),
+            civic: p.civic.clone(),
+            recent: p.recent.clone(),
+            haunts: p.haunts.clone(),
+            choices: p.choices.clone(),
+            outings: p.outings.clone(),
+            departure: p.departure.clone(),
+            politics: *p.politics,
+        }
+    }
+
+    fn tie(slot: u32, strength: f32) -> Tie {
+        Tie {
+            slot,
+            id: slot,
+            strength,
+        }
+    }
+
+    #[test]
+    fn a_leaver_is_replaced_in_their_slot_by_a_fresh_newcomer_tied_to_neighbours() {
+        let mut s = only_the_old_leave();
+        s.turnover.newcomer_tie_strength = 0.35;
+        // Slot 0 (ward 0, aged 100) leaves; slots 1 and 2 live in ward 2, slots 3 and 4 in ward 0.
+        let mut w = town(
+            s.clone(),
+            &[
+                (0, 100.0, &[tie(1, 0.8), tie(3, 0.6)]),
+                (2, 40.0, &[tie(0, 0.8)]),
+                (2, 40.0, &[]),
+                (0, 40.0, &[tie(0, 0.6)]),
+                (0, 40.0, &[]),
+            ],
+        );
+        // The leaver's civic life, groups, trust and haunts, none of which should stay.
+        let e = w.resource::<SlotIndex>().entity(0);
+        {
+            let mut leaver = w.entity_mut(e);
+            *leaver.get_mut::<Civic>().unwrap() = Civic {
+                participated: true,
+                last_participated: 0,
+                assembly_step: 0,
+            };
+            leaver.get_mut::<Memberships>().unwrap().add(3);
+            leaver.get_mut::<TrustState>().unwrap().good = 9.0;
+            leaver.get_mut::<Haunts>().unwrap().score[0] = 1.0;
+            leaver.get_mut::<Recent>().unwrap().encounters = [5; RECENT_WEEKS];
+            leaver.get_mut::<Attitudes>().unwrap().belonging = 0.9;
+        }
+        w.run_system_once(turnover).unwrap();
+
+        let slots = w.resource::<SlotIndex>();
+        assert_eq!(
+            (slots.entity(0), slots.ids.clone(), slots.wards.clone()),
+            (e, vec![100, 1, 2, 3, 4], vec![2, 2, 2, 0, 0]),
+            "the newcomer takes the slot, housed by housing share"
+        );
+        assert_eq!(
+            w.resource::<NextResidentId>().0,
+            101,
+            "ids are never reused"
+        );
+        let new = parts(&mut w, 0);
+        let r = &new.resident;
+        assert_eq!((r.id, r.slot, r.ward), (100, 0, 2));
+        assert_eq!(r.deprivation, s.town.wards[2].deprivation as f32);
+        assert!((18.0..=45.0).contains(&r.age_years), "{}", r.age_years);
+        assert!(!r.former_miner);
+        assert!(!new.civic.participated && new.civic.last_participated == NEVER);
+        assert_eq!(new.civic.assembly_step, NEVER);
+        assert_eq!(new.memberships.len, 0);
+        assert_eq!(
+            (new.trust.good, new.trust.bad),
+            (0.0, 0.0),
+            "no experience yet"
+        );
+        assert_eq!(new.haunts.score, [0.0; HAUNTS]);
+        assert_eq!(new.recent.encounters, [0; RECENT_WEEKS]);
+        assert!(new.attitudes.belonging < 0.5, "newcomers belong little yet");
+        // Two ties, both ways, at the stated strength, to the neighbours in ward 2 only.
+        let mut ties: Vec<Tie> = new.ties.as_slice().to_vec();
+        ties.sort_by_key(|t| t.slot);
+        assert_eq!(ties, [tie(1, 0.35), tie(2, 0.35)]);
+        let back = |w: &mut World, slot| {
+            let t = parts(w, slot).ties;
+            t.position(100).map(|k| t.list[k])
+        };
+        let me = Tie {
+            slot: 0,
+            id: 100,
+            strength: 0.35,
+        };
+        assert_eq!((back(&mut w, 1), back(&mut w, 2)), (Some(me), Some(me)));
+        assert_eq!((back(&mut w, 3), back(&mut w, 4)), (None, None));
+        // Everyone else stays and ages a week; their ties to the leaver are now dead.
+        for slot in 1..5 {
+            let stayer = parts(&mut w, slot).resident;
+            assert_eq!(stayer.id, slot);
+            assert!((stayer.age_years - 40.0 - 1.0 / 52.0).abs() < 1e-4);
+        }
+        assert!(!w.resource::<SlotIndex>().holds(0, 0));
+    }
+
+    #[test]
+    fn a_newcomer_is_never_tied_beyond_max_ties_and_displaces_only_a_weaker_tie() {
+        // In ward 2, slot 1 is full of strong ties, slot 2 full with a weak one, slot 3 has room.
+        let mut tied_to = [0; 4];
+        for seed in 0..24 {
+            let mut s = only_the_old_leave();
+            (s.residents.max_ties, s.turnover.newcomer_ties) = (2, 2);
+            let strength = s.turnover.newcomer_tie_strength as f32;
+            let mut w = town(
+                s,
+                &[
+                    (0, 100.0, &[]),
+                    (2, 40.0, &[tie(4, 0.9), tie(5, 0.8)]),
+                    (2, 40.0, &[tie(4, 0.9), tie(5, strength / 2.0)]),
+                    (2, 40.0, &[]),
+                    (0, 40.0, &[]),
+                    (0, 40.0, &[]),
+                ],
+            );
+            w.insert_resource(RunSeeds(crate::rng::Seeds::new(seed)));
+            w.run_system_once(turnover).unwrap();
+            let new = parts(&mut w, 0).ties;
+            assert!(new.len <= 2);
+            for slot in 1..6 {
+                let theirs = parts(&mut w, slot).ties;
+                let ours = new.position(slot).is_some();
+                assert_eq!(
+                    theirs.position(100).is_some(),
+                    ours,
+                    "both sides, seed {seed}"
+                );
+                assert!(theirs.len <= 2);
+                if ours {
+                    tied_to[slot as usize - 1] += 1;
+                }
+            }
+            assert_eq!(parts(&mut w, 1).ties.as_slice(), [tie(4, 0.9), tie(5, 0.8)]);
+            if new.position(2).is_some() {
+                let kept: Vec<u32> = parts(&mut w, 2)
+                    .ties
+                    .as_slice()
+                    .iter()
+                    .map(|t| t.id)
+                    .collect();
+                assert_eq!(kept, [4, 100], "the weaker tie gives way");
+            }
+        }
+        assert_eq!(
+            tied_to[0], 0,
+            "a neighbour full of stronger ties takes no newcomer"
+        );
+        assert!(tied_to[1] > 0 && tied_to[2] > 0, "{tied_to:?}");
+        assert_eq!(tied_to[3], 0, "nor does anyone in another ward");
+    }
 }

@@ -193,3 +193,220 @@ pub fn bidder<'a>(
         .max_by(|a, b| a.capacity.total_cmp(&b.capacity).then(b.id.cmp(&a.id)))
         .map(|g| g.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, group, group_of, venue, venue_of};
+    use crate::scenario::{Scenario, VenueKind, WEEKS_PER_YEAR};
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// A town of `venues` and `groups` at recorded week 10.
+    fn town(s: Scenario, venues: Vec<Venue>, groups: Vec<Group>) -> World {
+        let mut w = testing::world(s, venues, groups);
+        w.resource_mut::<Clock>().step = 10;
+        w
+    }
+
+    /// Closes venue `id` through the ledger, or hands it to a group if one may take it on.
+    fn close_or_transfer(w: &mut World, id: u16, right_to_bid: bool) {
+        w.run_system_once(
+            move |mut venues: Query<&mut Venue>,
+                  index: Res<VenueIndex>,
+                  mut groups: Query<&mut Group>,
+                  group_index: Res<GroupIndex>,
+                  mut ledger: Ledger| {
+                let mut v = venues.get_mut(index.0[id as usize]).unwrap();
+                ledger.close_or_transfer(&mut v, &mut groups, &group_index, right_to_bid, "test");
+            },
+        )
+        .unwrap();
+    }
+
+    fn events(w: &World) -> Vec<(&'static str, Option<String>, Option<u16>, String)> {
+        let log = &w.resource::<EventLog>().0;
+        log.iter()
+            .map(|e| (e.kind, e.venue.clone(), e.ward, e.detail.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_closing_or_opening_signals_more_the_longer_the_venue_served() {
+        let mut b = Scenario::default().belonging;
+        (b.new_venue_signal, b.service_years_for_full_signal) = (0.4, 10.0);
+        let year = WEEKS_PER_YEAR as i32;
+        let weight = |weeks| service_weight(&b, weeks);
+        assert!(
+            (weight(0) - 0.4).abs() < 1e-6,
+            "a new venue counts new_venue_signal"
+        );
+        assert_eq!(weight(-5), weight(0), "not yet open counts as new");
+        assert!(
+            (weight(5 * year) - 0.7).abs() < 1e-6,
+            "halfway: halfway to 1"
+        );
+        assert_eq!((weight(10 * year), weight(40 * year)), (1.0, 1.0));
+    }
+
+    #[test]
+    fn a_closure_is_logged_remembered_by_its_service_and_seen_by_venue_choice() {
+        let s = Scenario::default();
+        let mut old = venue(0, VenueKind::Pub, Owner::Private);
+        old.ward = 1;
+        let mut new = venue(1, VenueKind::Library, Owner::Council);
+        new.opened_step = 10;
+        let mut w = town(s.clone(), vec![old, new], Vec::new());
+        w.run_system_once(
+            |mut venues: Query<&mut Venue>, index: Res<VenueIndex>, mut ledger: Ledger| {
+                for &e in index.0.iter().rev() {
+                    ledger.close(&mut venues.get_mut(e).unwrap(), "test");
+                }
+            },
+        )
+        .unwrap();
+        assert!(!venue_of(&w, 0).open && !venue_of(&w, 1).open);
+        let list = &w.resource::<Closures>().list;
+        let remembered: Vec<_> = list
+            .iter()
+            .map(|c| (c.tick, c.ward, c.owner, c.service_weight))
+            .collect();
+        let new_signal = s.belonging.new_venue_signal as f32;
+        assert_eq!(
+            remembered,
+            [
+                (10, 0, Owner::Council, new_signal),
+                (10, 1, Owner::Private, 1.0)
+            ]
+        );
+        assert!(w.resource::<Closures>().openings.is_empty());
+        assert_eq!(w.resource::<Layout>().changed, [1, 0]);
+        assert_eq!(
+            events(&w),
+            [
+                (
+                    "close",
+                    Some("venue-1".into()),
+                    Some(0),
+                    "library closed: test".into()
+                ),
+                (
+                    "close",
+                    Some("venue-0".into()),
+                    Some(1),
+                    "pub closed: test".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_venue_is_numbered_after_its_kind_logged_and_remembered_as_an_opening() {
+        let mut w = town(Scenario::default(), Vec::new(), Vec::new());
+        w.insert_resource(VenueLabels(vec![
+            "community-centre-01".into(),
+            "pub-01".into(),
+            "community-centre-02".into(),
+        ]));
+        let mut centre = venue(3, VenueKind::CommunityCentre, Owner::Council);
+        centre.ward = 2;
+        w.run_system_once(move |mut ledger: Ledger| ledger.opened(&centre, "test"))
+            .unwrap();
+        assert_eq!(w.resource::<VenueLabels>().0[3], "community-centre-03");
+        assert_eq!(w.resource::<Layout>().changed, [3]);
+        let c = w.resource::<Closures>();
+        assert!(c.list.is_empty());
+        let new_signal = Scenario::default().belonging.new_venue_signal as f32;
+        let o = c.openings[0];
+        assert_eq!(
+            (c.openings.len(), o.tick, o.ward, o.owner, o.service_weight),
+            (1, 10, 2, Owner::Council, new_signal)
+        );
+        assert_eq!(
+            events(&w),
+            [(
+                "open",
+                Some("community-centre-03".into()),
+                Some(2),
+                "community_centre opened: test".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_council_building_passes_to_the_most_capable_group_of_its_ward_and_costs_less() {
+        let mut s = Scenario::default();
+        s.council.asset_transfer_probability = 1.0;
+        let saving = s.economy.community_cost_saving as f32;
+        let threshold = s.council.transfer_capacity_threshold as f32;
+        let capable = |id, ward, capacity| {
+            let mut g = group(id, GroupKind::ResidentsAssociation, 20);
+            (g.ward, g.capacity) = (ward, capacity);
+            g
+        };
+        // Group 1 is the most capable in ward 0; group 2 is more capable but inactive, group 3
+        // lives in ward 1.
+        let groups = || {
+            let mut inactive = capable(2, 0, 1.0);
+            inactive.active = false;
+            vec![
+                capable(0, 0, threshold + 0.1),
+                capable(1, 0, threshold + 0.2),
+                inactive,
+                capable(3, 1, 1.0),
+            ]
+        };
+        let hall = || venue(0, VenueKind::CommunityCentre, Owner::Council);
+        let mut w = town(s.clone(), vec![hall()], groups());
+        close_or_transfer(&mut w, 0, true);
+        let v = venue_of(&w, 0);
+        assert!(v.open, "transferred, not closed");
+        assert_eq!(v.owner, Owner::Community);
+        assert!((v.weekly_cost_gbp - 1000.0 * (1.0 - saving)).abs() < 1e-3);
+        let assets: Vec<u32> = (0..4).map(|g| group_of(&w, g).assets).collect();
+        assert_eq!(assets, [0, 1, 0, 0]);
+        assert!(w.resource::<Closures>().list.is_empty());
+        assert!(
+            w.resource::<Layout>().changed.is_empty(),
+            "nothing to choose anew"
+        );
+        let log = events(&w);
+        assert_eq!((log.len(), log[0].0), (1, "transfer"));
+        assert!(log[0].3.contains("residents_association 1"), "{}", log[0].3);
+
+        // It closes when there is no right to bid, no capable group in the ward, no chance of a
+        // transfer, or when it is the community's already.
+        let closes = |w: &mut World, right_to_bid| {
+            close_or_transfer(w, 0, right_to_bid);
+            let v = venue_of(w, 0);
+            !v.open && v.weekly_cost_gbp == 1000.0 && w.resource::<Closures>().list.len() == 1
+        };
+        assert!(closes(&mut town(s.clone(), vec![hall()], groups()), false));
+        let weak = vec![capable(0, 0, threshold - 0.01), capable(1, 1, 1.0)];
+        assert!(closes(&mut town(s.clone(), vec![hall()], weak), true));
+        let mut never = s.clone();
+        never.council.asset_transfer_probability = 0.0;
+        assert!(closes(&mut town(never, vec![hall()], groups()), true));
+        let ours = venue(0, VenueKind::CommunityCentre, Owner::Community);
+        assert!(closes(&mut town(s, vec![ours], groups()), true));
+    }
+
+    #[test]
+    fn the_bidder_is_the_most_capable_active_group_of_the_ward_lower_id_on_a_tie() {
+        let g = |id, ward, capacity, active| {
+            let mut g = group(id, GroupKind::MutualAid, 10);
+            (g.ward, g.capacity, g.active) = (ward, capacity, active);
+            g
+        };
+        let groups = [
+            g(0, 0, 0.7, true),
+            g(1, 0, 0.9, true),
+            g(2, 0, 0.9, true),
+            g(3, 0, 1.0, false),
+            g(4, 1, 1.0, true),
+        ];
+        assert_eq!(bidder(groups.iter(), 0, 0.6), Some(1));
+        assert_eq!(bidder(groups.iter(), 1, 0.6), Some(4));
+        assert_eq!(bidder(groups.iter(), 0, 0.95), None);
+        assert_eq!(bidder(groups.iter(), 2, 0.0), None);
+    }
+}
