@@ -416,7 +416,8 @@ fn fork(
             422,
             "branch.at",
             format!(
-                "{at} is outside the run's years {lo}–{hi}: a run is paused at the start of one                  of its own years"
+                "{at} is outside the run's years {lo}–{hi}: a run is paused at the start of one \
+                 of its own years"
             ),
         ));
     }
@@ -425,7 +426,8 @@ fn fork(
             422,
             "branch.events",
             format!(
-                "a fork pulls at least one lever: give the interventions that happen from {at}                  on, such as {{\"kind\": \"invest\", \"year\": {at}, ...}}"
+                "a fork pulls at least one lever: give the interventions that happen from {at} \
+                 on, such as {{\"kind\": \"invest\", \"year\": {at}, ...}}"
             ),
         ));
     }
@@ -468,7 +470,9 @@ fn fork(
             422,
             "branch",
             format!(
-                "a fork runs the town twice, unchanged and forked: {} million resident-weeks                  is more work than this server takes on at once (at most {} million); use                  fewer residents, years or replicates",
+                "a fork runs the town twice, unchanged and forked: {} million resident-weeks \
+                 is more work than this server takes on at once (at most {} million); use \
+                 fewer residents, years or replicates",
                 (work / 1e6).round(),
                 MAX_WORK / 1e6
             ),
@@ -1006,10 +1010,12 @@ mod tests {
     #[test]
     fn a_fork_outside_the_run_or_into_its_past_is_refused_with_the_key() {
         let fork = |branch: &str| {
-            ask(&format!(
+            let e = ask(&format!(
                 r#"{{"scenario": "baseline", "set": {{"time.years": 6}}, "branch": {branch}}}"#
             ))
-            .unwrap_err()
+            .unwrap_err();
+            assert!(!e.message.contains("  "), "spaced out: {}", e.message);
+            e
         };
         let assembly =
             r#"[{"kind": "citizens_assembly", "year": 2013, "members": 100, "acted_on": true}]"#;
@@ -1073,6 +1079,7 @@ mod tests {
         .unwrap_err();
         assert_eq!((e.status, e.key.as_deref()), (422, Some("branch")));
         assert!(e.message.contains("runs the town twice"), "{}", e.message);
+        assert!(!e.message.contains("  "), "spaced out: {}", e.message);
     }
 
     #[test]
