@@ -6,7 +6,12 @@ Loads the page, checks that the Run button is in view without scrolling at proje
 lever (a decade of deep cuts), runs again, and checks that both runs sit side by side, that the
 charts and the town map were drawn for each, that they differ where the lever should make them
 differ, that a run queued through the API (as with curl) joins the page, and that the page
-fetched nothing from anywhere but the server. Saves a screenshot and prints its path.
+fetched nothing from anywhere but the server. Then, at 1280×720, pauses the first run at the
+start of 2015, pulls a lever (a library opened that year) and runs on, and checks that the fork
+is drawn: on every chart one line up to the fork, marked there, parting into the lever's future
+and the run's own (dashed) from the last shared week; and, in the fork's data, both futures the
+same bytes in every week before 2015 and different after. Saves a screenshot (of the fork, at
+1280×720) and prints its path.
 
 Usage: serve-check.py URL --browser /usr/bin/chromium --screenshot shot.png
 Needs the `playwright` Python package (its own browsers are not needed: the system's
@@ -25,6 +30,7 @@ RESIDENTS = 3000  # a small town, so that each run takes a second or two
 RUN_TIMEOUT_MS = 180_000
 YEARS = 12  # fewer than the baseline's 15, to check the years control
 PROJECTOR_SIZES = [(1280, 720), (1600, 900)]
+FORK_YEAR = 2015
 
 
 def fail(message):
@@ -80,6 +86,120 @@ def snapshot(page):
           return {charts, maps, labels};
         }"""
     )
+
+
+def points(d):
+    """The points of an SVG path drawn as `M x,y L x,y ...`."""
+    out = []
+    for part in d.replace("M", " ").replace("L", " ").split():
+        x, y = part.split(",")
+        out.append((float(x), float(y)))
+    return out
+
+
+def split_runs(csv, name, year):
+    """runs.csv rows (scenario,replicate,tick,year,week,metric,value) of scenario `name`,
+    without the name, before `year` and from `year` on."""
+    before, after = [], []
+    for line in csv.splitlines()[1:]:
+        fields = line.split(",")
+        if fields[0] != name:
+            continue
+        (before if int(fields[3]) < year else after).append(",".join(fields[1:]))
+    return before, after
+
+
+def fork_drawn(page):
+    """The last run kept (the fork) as the page drew it, with its answer and its runs.csv."""
+    return page.evaluate(
+        """async () => {
+          const li = [...document.querySelectorAll('#runs li')].pop();
+          const id = li.dataset.run;
+          const job = await (await fetch(`/api/runs/${id}`)).json();
+          const csv = await (await fetch(`/api/runs/${id}/files/runs.csv`)).text();
+          const charts = {};
+          for (const svg of document.querySelectorAll('#charts svg[data-metric]')) {
+            const g = svg.querySelector(`g.fork[data-run="${id}"]`);
+            const solid = svg.querySelector(`path[data-run="${id}"]`);
+            const dashed = svg.querySelector(`path[data-fork-of="${id}"]`);
+            charts[svg.dataset.metric] = {
+              year: g ? Number(g.dataset.forkYear) : null,
+              x: g ? Number(g.querySelector('line').getAttribute('x1')) : null,
+              marked: g ? g.querySelectorAll('circle, text').length : 0,
+              solid: solid ? solid.getAttribute('d') : '',
+              dashed: dashed ? dashed.getAttribute('d') : '',
+              dash: dashed ? dashed.getAttribute('stroke-dasharray') : null,
+              solidMean: solid ? Number(solid.dataset.finalYearMean) : null,
+              dashedMean: dashed ? Number(dashed.dataset.finalYearMean) : null};
+          }
+          return {id, label: li.querySelector('.label').textContent,
+                  note: !document.getElementById('fork-note').hidden,
+                  fork: job.result.fork, scenario: job.result.scenario, charts, csv};
+        }"""
+    )
+
+
+def check_fork(page):
+    """Pauses the first run kept at the start of FORK_YEAR, opens a library that year, runs on,
+    and checks the fork as drawn and as data. Returns what it measured."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    first = page.eval_on_selector("#runs li", "li => li.dataset.run")
+    page.check('[name="fork.on"]')
+    page.select_option("#fork-run", first)
+    page.select_option("#fork-year", str(FORK_YEAR))
+    # Pausing loads the run's own levers: the baseline, no cuts.
+    if page.is_checked('[name="austerity.on"]'):
+        fail("pausing the first run did not load its levers (austerity is still on)")
+    page.check('[name="invest.on"]')
+    page.select_option('[name="invest.kind"]', "library")
+    page.select_option('[name="invest.year"]', str(FORK_YEAR))
+    box = run_button_in_view(page)
+    if not (0 <= box["top"] and box["bottom"] <= box["height"]):
+        fail(f"at 1280x720, pausing a run, the Run button is not in view: {box}")
+    page.click("#run")
+    page.wait_for_function(
+        """() => document.querySelector('#runs li:last-child').dataset.status === 'done'
+                 && document.querySelectorAll('#charts svg g.fork').length === 4""",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    f = fork_drawn(page)
+    if not f["label"].startswith(f"forked in {FORK_YEAR}: + invest (library)"):
+        fail(f"the fork's label does not say what was pulled when: {f['label']!r}")
+    if not f["note"]:
+        fail("the note on how a fork is drawn is not shown")
+    fork = f["fork"]
+    if fork is None or fork["year"] != FORK_YEAR:
+        fail(f"the run is not a fork at {FORK_YEAR}: {fork}")
+    start = fork["from_tick"]
+    for metric, c in f["charts"].items():
+        if c["year"] != FORK_YEAR or c["marked"] < 2:
+            fail(f"the {metric} chart does not mark the fork at {FORK_YEAR}: {c}")
+        if not c["dash"]:
+            fail(f"the {metric} chart does not dash the run going on as it was: {c}")
+        solid, dashed = points(c["solid"]), points(c["dashed"])
+        # One line up to the fork: the dashed future leaves the solid line at its last shared
+        # week, next to the fork's mark, and runs to the same end.
+        if dashed[0] != solid[start]:
+            fail(f"the {metric} futures do not part from the shared past: {dashed[0]} vs "
+                 f"{solid[start]}")
+        if not (solid[start][0] <= c["x"] < solid[start + 1][0] + 1):
+            fail(f"the {metric} fork mark is not where the futures part: {c['x']} vs "
+                 f"{solid[start]}")
+        if len(solid) != start + len(dashed) or dashed[-1][0] != solid[-1][0]:
+            fail(f"the {metric} futures do not run to the same end")
+    venues = f["charts"]["venues_open"]
+    if not venues["solidMean"] > venues["dashedMean"]:
+        fail(f"the library opened at the fork is not on the venues chart: {venues}")
+    # In the data, the past is shared to the byte and the futures differ from the fork on.
+    p_before, p_after = split_runs(f["csv"], fork["parent"]["scenario"], FORK_YEAR)
+    b_before, b_after = split_runs(f["csv"], f["scenario"], FORK_YEAR)
+    if not p_before or p_before != b_before:
+        fail(f"the fork's runs.csv: the futures differ before {FORK_YEAR} "
+             f"({len(p_before)} and {len(b_before)} rows)")
+    if len(p_after) != len(b_after) or p_after == b_after:
+        fail(f"the fork's runs.csv: the futures do not differ from {FORK_YEAR}")
+    return {"weeks_shared": start + 1, "rows_shared": len(p_before),
+            "venues": (venues["dashedMean"], venues["solidMean"])}
 
 
 def main():
@@ -186,6 +306,7 @@ def main():
             timeout=RUN_TIMEOUT_MS,
         )
 
+        forked = check_fork(page)
         page.screenshot(path=args.screenshot, full_page=True)
         browser.close()
 
@@ -198,7 +319,11 @@ def main():
     print(f"serve-check: two runs side by side over {YEARS} years; venues open in the final year {venues[0]:.1f} -> "
           f"{venues[1]:.1f}, belonging {belonging[0]:.3f} -> {belonging[1]:.3f}; "
           f"open venues on the map {m1['open']} -> {m2['open']}")
-    print(f"serve-check: screenshot {args.screenshot}")
+    print(f"serve-check: paused the first run at {FORK_YEAR} and opened a library: the futures "
+          f"share {forked['weeks_shared']} weeks on every chart ({forked['rows_shared']} rows "
+          f"of runs.csv to the byte) and part there; venues open in the final year "
+          f"{forked['venues'][0]:.1f} (as it was) -> {forked['venues'][1]:.1f} (forked)")
+    print(f"serve-check: screenshot {args.screenshot} (1280x720, the fork drawn)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 //! the files each finished run wrote into a folder the server owns.
 //!
 //! A job is queued by `POST /api/run`, run by the runner (a single run through [`run_keeping`],
-//! several replicates through [`compare`]; either way the simulation itself uses every core),
+//! several replicates, or a fork and the run it was forked from, through [`compare`]; either
+//! way the simulation itself uses every core),
 //! and kept, with its files, until [`MAX_KEPT`] newer runs have finished. At most
 //! [`MAX_ACTIVE`] jobs wait or run at once; more are refused with 429. Files are served only by
 //! the names in the run's list of downloads, never by a path the client gives.
@@ -12,7 +13,7 @@
 
 use super::http::Part;
 use super::request::{ApiError, Prepared};
-use super::result::{self, COMPARE_FILES, RUN_FILES};
+use super::result::{self, COMPARE_FILES, FORK_FILES, RUN_FILES};
 use crate::compare::ComparePlan;
 use crate::output::Target;
 use crate::run::{RunRequest, compare, run_keeping};
@@ -79,6 +80,7 @@ impl Job {
             "replicates": self.prepared.replicates,
             "residents": self.prepared.scenario.town.residents,
             "command": self.prepared.command(),
+            "fork_at": self.prepared.fork.as_ref().map(|f| f.at),
             "seconds": self.seconds,
             "error": self.error,
             "url": format!("/api/runs/{}", self.id),
@@ -193,19 +195,25 @@ impl Jobs {
             .find(|j| j.id.to_string() == id && j.status == Status::Done)?;
         let dir = job.dir(&self.root);
         let p = &job.prepared;
-        let list = if p.replicates == 1 {
-            &RUN_FILES[..]
-        } else {
-            &COMPARE_FILES[..]
+        let list = match (&p.fork, p.replicates) {
+            (Some(_), _) => &FORK_FILES[..],
+            (None, 1) => &RUN_FILES[..],
+            (None, _) => &COMPARE_FILES[..],
         };
         let (download, relative) = list.iter().find(|(d, _)| d.name == name)?;
-        let path = if download.name == "scenario.toml" && p.replicates > 1 {
-            // A comparison keeps its scenario under scenarios/, named after the scenario.
-            let files =
-                crate::output::comparison::scenario_files(std::slice::from_ref(&p.scenario));
-            dir.join(files.first()?)
-        } else {
-            dir.join(relative)
+        let path = match (download.name, &p.fork) {
+            // A comparison keeps its scenarios under scenarios/, named after each; a fork's
+            // scenario file is the run it was forked from.
+            ("scenario.toml", Some(f)) => {
+                let both = [f.parent.clone(), p.scenario.clone()];
+                dir.join(crate::output::comparison::scenario_files(&both).first()?)
+            }
+            ("scenario.toml", None) if p.replicates > 1 => {
+                let files =
+                    crate::output::comparison::scenario_files(std::slice::from_ref(&p.scenario));
+                dir.join(files.first()?)
+            }
+            _ => dir.join(relative),
         };
         let kind = match Path::new(name).extension().and_then(|e| e.to_str()) {
             Some("csv") => "text/csv; charset=utf-8",
@@ -289,7 +297,7 @@ impl Jobs {
     }
 
     fn simulate(&self, id: u64, p: &Prepared, dir: &Path) -> Result<Value, String> {
-        if p.replicates == 1 {
+        if p.replicates == 1 && p.fork.is_none() {
             let request = RunRequest {
                 scenario: p.scenario.clone(),
                 seed: p.seed,
@@ -321,16 +329,24 @@ impl Jobs {
                 &finished.map,
             ))
         } else {
+            // A fork runs the run it was forked from beside its branch, which shares that run's
+            // past up to the fork.
+            let (scenarios, branch_at) = match &p.fork {
+                Some(f) => (vec![f.parent.clone(), p.scenario.clone()], Some(f.at)),
+                None => (vec![p.scenario.clone()], None),
+            };
             let plan = ComparePlan {
-                scenarios: vec![p.scenario.clone()],
+                scenarios,
                 replicates: p.replicates,
                 seed: p.seed,
                 effects_years: Vec::new(),
-                branch_at: None,
+                branch_at,
                 contrasts: Vec::new(),
                 posterior: None,
             };
-            self.set_progress(id, 0.0, format!("replicate 1 of {}", p.replicates));
+            let runs = plan.runs();
+            let what = if p.fork.is_some() { "run" } else { "replicate" };
+            self.set_progress(id, 0.0, format!("{what} 1 of {runs}"));
             // One run at a time, each on every core.
             let summary = compare(
                 &plan,
@@ -340,7 +356,7 @@ impl Jobs {
                 1,
                 |done, total, _, _| {
                     let stage = if done < total {
-                        format!("replicate {} of {total}", done + 1)
+                        format!("{what} {} of {total}", done + 1)
                     } else {
                         "writing the report".into()
                     };
@@ -348,10 +364,18 @@ impl Jobs {
                 },
             )
             .map_err(|e| e.to_string())?;
-            Ok(result::replicated(p, &summary.comparison))
+            let Some(fork) = &p.fork else {
+                return Ok(result::replicated(p, &summary.comparison));
+            };
+            std::fs::write(dir.join(FORK_CHANGES), &fork.changes_toml)
+                .map_err(|e| format!("cannot write the fork's changes file: {e}"))?;
+            Ok(result::forked(p, fork, &summary.comparison))
         }
     }
 }
+
+/// Where a fork's changes file is kept in its run's folder, beside the comparison.
+pub const FORK_CHANGES: &str = "changes.toml";
 
 /// Runs the runner on its own thread.
 pub fn start_runner(jobs: Arc<Jobs>) -> std::thread::JoinHandle<()> {

@@ -8,6 +8,14 @@
 //! takes, so a bad value is refused with the same key and message as on the command line, the
 //! file being called `request`. Only built-in names are accepted: the client never names a file.
 //!
+//! A request may also fork its run ("pause in 2015, pull a lever"): with `"branch": {"at": 2015,
+//! "events": [...]}` the run the rest of the request describes is paused at the start of 2015
+//! and goes on with those interventions added, beside the same run going on unchanged. The
+//! branch is made from the run exactly as `cohesion compare RUN.toml CHANGES.toml --branch-at
+//! 2015` makes it from a changes file ([`crate::scenario::changes::apply`]), and that changes
+//! file is what the server offers for download, so a fork made on the page reproduces on the
+//! command line. Only interventions can be added at a fork: the town and years are the run's.
+//!
 //! Architecture invariant: bad input becomes an [`ApiError`] with a 4xx status, never a panic.
 
 use crate::Scenario;
@@ -108,6 +116,18 @@ struct Body {
     /// the council's budget) with it ([`Scenario::scale_counts`]); `false` keeps them as built.
     #[serde(default = "yes")]
     scale_with_residents: bool,
+    /// A fork of the run the rest of the request describes.
+    #[serde(default)]
+    branch: Option<BranchBody>,
+}
+
+/// `"branch"` as sent: the year the run is paused at and the interventions added from then.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BranchBody {
+    at: i32,
+    #[serde(default)]
+    events: Vec<Value>,
 }
 
 fn yes() -> bool {
@@ -136,29 +156,70 @@ pub struct Prepared {
     pub changes: Vec<String>,
     /// The request as sent, for the page to show and resend.
     pub echo: Value,
+    /// With a fork, the run it was forked from; `scenario` is then the branch and `changes`
+    /// what the branch adds.
+    pub fork: Option<Fork>,
+}
+
+/// A run paused at the start of a year and gone on under changed levers, beside the same run
+/// going on unchanged: replicate `r` of each shares replicate `r`'s past up to the fork.
+#[derive(Clone, Debug)]
+pub struct Fork {
+    /// The year the run is paused at: the branch goes its own way from its first week.
+    pub at: i32,
+    /// The run forked from, as the rest of the request describes it.
+    pub parent: Scenario,
+    /// What the parent changed from the built-in, as [`Prepared::changes`] says it.
+    pub parent_changes: Vec<String>,
+    /// The changes file that makes the branch from the parent, as `cohesion compare PARENT.toml
+    /// CHANGES.toml --branch-at AT` reads it.
+    pub changes_toml: String,
 }
 
 impl Prepared {
-    /// A label for the page: the built-in and what was changed.
+    /// A label for the page: the built-in and what was changed; for a fork, what the branch
+    /// adds, the year and the run it was forked from.
     pub fn label(&self) -> String {
-        const SHOWN: usize = 4;
-        if self.changes.is_empty() {
-            return format!("{} (as built)", self.base);
+        match &self.fork {
+            None => label(&self.base, &self.changes),
+            Some(f) => format!(
+                "forked in {}: {} — from {}",
+                f.at,
+                shown(&self.changes),
+                label(&self.base, &f.parent_changes)
+            ),
         }
-        let mut parts: Vec<String> = self.changes.iter().take(SHOWN).cloned().collect();
-        if self.changes.len() > SHOWN {
-            parts.push(format!("and {} more", self.changes.len() - SHOWN));
-        }
-        format!("{}: {}", self.base, parts.join("; "))
     }
 
-    /// The scenario file's name when downloaded.
+    /// The scenario file's name when downloaded: for a fork, the run it was forked from.
     pub fn file_name(&self) -> String {
-        format!("{}.toml", self.scenario.name)
+        match &self.fork {
+            None => format!("{}.toml", self.scenario.name),
+            Some(f) => format!("{}.toml", f.parent.name),
+        }
     }
 
-    /// The command line that reproduces the run from the downloaded scenario file.
+    /// A fork's changes file's name when downloaded.
+    pub fn changes_file_name(&self) -> String {
+        format!(
+            "{}.toml",
+            crate::output::comparison::scenario_file_stem(&self.scenario.name)
+        )
+    }
+
+    /// The command line that reproduces the run from the downloaded scenario file (and, for a
+    /// fork, the downloaded changes file).
     pub fn command(&self) -> String {
+        if let Some(f) = &self.fork {
+            return format!(
+                "cohesion compare {} {} --branch-at {} --replicates {} --seed {}",
+                self.file_name(),
+                self.changes_file_name(),
+                f.at,
+                self.replicates,
+                self.seed
+            );
+        }
         if self.replicates == 1 {
             format!("cohesion run {} --seed {}", self.file_name(), self.seed)
         } else {
@@ -170,6 +231,25 @@ impl Prepared {
             )
         }
     }
+}
+
+/// "built-in: change; change; and 2 more", or "built-in (as built)".
+fn label(base: &str, changes: &[String]) -> String {
+    if changes.is_empty() {
+        format!("{base} (as built)")
+    } else {
+        format!("{base}: {}", shown(changes))
+    }
+}
+
+/// The first few changes, and how many more there are.
+fn shown(changes: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut parts: Vec<String> = changes.iter().take(SHOWN).cloned().collect();
+    if changes.len() > SHOWN {
+        parts.push(format!("and {} more", changes.len() - SHOWN));
+    }
+    parts.join("; ")
 }
 
 /// Reads and checks a request body.
@@ -294,14 +374,138 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
             changes.join("; ")
         );
     }
+    let Some(branch) = &body.branch else {
+        return Ok(Prepared {
+            base: base.name,
+            scenario,
+            seed: body.seed,
+            replicates: body.replicates,
+            changes,
+            echo,
+            fork: None,
+        });
+    };
+    let (fork, branch) = fork(scenario, changes, branch, body.replicates)?;
     Ok(Prepared {
         base: base.name,
-        scenario,
+        changes: self::changes(&fork.parent, &branch),
+        scenario: branch,
         seed: body.seed,
         replicates: body.replicates,
-        changes,
         echo,
+        fork: Some(fork),
     })
+}
+
+/// The fork `branch` asks for of the run `parent`: the fork, and the branch's scenario, made
+/// from the parent and a changes file as `cohesion compare --branch-at` makes it. Errors name
+/// the key under `branch`.
+fn fork(
+    parent: Scenario,
+    parent_changes: Vec<String>,
+    branch: &BranchBody,
+    replicates: u32,
+) -> Result<(Fork, Scenario), ApiError> {
+    let at = branch.at;
+    let (lo, hi) = (
+        parent.time.start_year,
+        parent.time.start_year + parent.time.years as i32 - 1,
+    );
+    if at < lo || at > hi {
+        return Err(ApiError::at_key(
+            422,
+            "branch.at",
+            format!(
+                "{at} is outside the run's years {lo}–{hi}: a run is paused at the start of one \
+                 of its own years"
+            ),
+        ));
+    }
+    if branch.events.is_empty() {
+        return Err(ApiError::at_key(
+            422,
+            "branch.events",
+            format!(
+                "a fork pulls at least one lever: give the interventions that happen from {at} \
+                 on, such as {{\"kind\": \"invest\", \"year\": {at}, ...}}"
+            ),
+        ));
+    }
+    let mut list = Vec::with_capacity(branch.events.len());
+    for (i, e) in branch.events.iter().enumerate() {
+        let key = format!("branch.events[{i}]");
+        if !e.is_object() {
+            return Err(ApiError::at_key(
+                422,
+                &key,
+                "an event is a table such as {\"kind\": \"invest\", ...}".into(),
+            ));
+        }
+        list.push(toml_of(e).map_err(|m| ApiError::at_key(422, &key, m))?);
+    }
+    let mut events = toml::Table::new();
+    events.insert("events".into(), toml::Value::Array(list));
+    let events =
+        toml::to_string(&events).map_err(|e| ApiError::new(422, format!("{ORIGIN}: {e}")))?;
+    // Named by what it is forked from, where, and a digest of what it adds.
+    let digest = hex(&Sha256::digest(
+        format!("{}\n{at}\n{events}", parent.to_toml()).as_bytes(),
+    ));
+    let name = format!("{}+fork{at}-{}", parent.name, &digest[..6]);
+    let changes_toml = format!(
+        "# The levers pulled when `{}` was paused at the start of {at}; run with\n\
+         # cohesion compare {}.toml THIS_FILE --branch-at {at}\nname = \"{name}\"\n\n{events}",
+        parent.name, parent.name
+    );
+    let scenario = crate::scenario::changes::apply(&parent, &changes_toml, ORIGIN, at, &name)
+        .map_err(|mut e| {
+            e.key = e.key.map(|k| format!("branch.{k}"));
+            ApiError::scenario(e)
+        })?;
+    check_limits(&scenario, replicates).map_err(|e| branch_key(e, parent.events.len()))?;
+    // Both futures are run, each from the start.
+    let work = Work::of(&parent, replicates).total() + Work::of(&scenario, replicates).total();
+    if work > MAX_WORK {
+        return Err(ApiError::at_key(
+            422,
+            "branch",
+            format!(
+                "a fork runs the town twice, unchanged and forked: {} million resident-weeks \
+                 is more work than this server takes on at once (at most {} million); use \
+                 fewer residents, years or replicates",
+                (work / 1e6).round(),
+                MAX_WORK / 1e6
+            ),
+        ));
+    }
+    Ok((
+        Fork {
+            at,
+            parent,
+            parent_changes,
+            changes_toml,
+        },
+        scenario,
+    ))
+}
+
+/// A limit's error about a branch, its key moved from the branch's whole list of events to the
+/// events the request adds (`events[5]` of a parent with 4 is `branch.events[1]`).
+fn branch_key(mut e: ApiError, inherited: usize) -> ApiError {
+    let Some(old) = e.key.clone() else {
+        return e;
+    };
+    let new = match old.strip_prefix("events[").and_then(|r| r.split_once(']')) {
+        Some((i, rest)) => match i.parse::<usize>() {
+            Ok(i) if i >= inherited => format!("branch.events[{}]{rest}", i - inherited),
+            _ => return e,
+        },
+        None if old == "events" => "branch.events".to_string(),
+        None => return e,
+    };
+    e.message = e.message.replace(&format!("`{old}`"), &format!("`{new}`"));
+    e.key = Some(new);
+    e
 }
 
 /// What a run costs, counted before it is queued, in resident-weeks of the default town:
@@ -736,6 +940,146 @@ mod tests {
             p.changes,
             vec!["austerity cut_per_year 0.035 → 0.05".to_string()]
         );
+    }
+
+    #[test]
+    fn a_fork_adds_levers_from_its_year_as_the_command_line_would() {
+        let p = ask(r#"{"scenario": "baseline", "seed": 7, "replicates": 2,
+                "set": {"town.residents": 3000, "time.years": 8},
+                "branch": {"at": 2014, "events": [{"kind": "invest", "year": 2014,
+                    "venue_kind": "library", "ward": "Pithead"}]}}"#)
+        .unwrap();
+        let f = p.fork.as_ref().expect("a fork");
+        assert_eq!(f.at, 2014);
+        // The run forked from is the request without its branch.
+        let alone = ask(r#"{"scenario": "baseline", "seed": 7, "replicates": 2,
+                "set": {"town.residents": 3000, "time.years": 8}}"#)
+        .unwrap();
+        assert_eq!(f.parent, alone.scenario);
+        assert_eq!(f.parent_changes, alone.changes);
+        assert!(alone.fork.is_none());
+        // The branch keeps the run's town, years and past, and adds the library.
+        assert_eq!(
+            (&p.scenario.town, &p.scenario.time),
+            (&f.parent.town, &f.parent.time)
+        );
+        assert_eq!(
+            p.scenario.events[..f.parent.events.len()],
+            f.parent.events[..]
+        );
+        assert_eq!(p.scenario.events.len(), f.parent.events.len() + 1);
+        assert!(
+            p.scenario
+                .name
+                .starts_with(&format!("{}+fork2014-", f.parent.name)),
+            "{}",
+            p.scenario.name
+        );
+        assert_eq!(p.changes, vec!["+ invest (library) in 2014".to_string()]);
+        assert!(
+            p.label().starts_with(
+                "forked in 2014: + invest (library) in 2014 — from baseline: residents"
+            ),
+            "{}",
+            p.label()
+        );
+        // The downloads make the same branch on the command line: the run's file read back,
+        // and the changes file applied at the fork year.
+        let file = Scenario::from_toml(&f.parent.to_toml(), &p.file_name()).unwrap();
+        let again =
+            crate::scenario::changes::apply(&file, &f.changes_toml, "changes.toml", 2014, "x")
+                .unwrap();
+        assert_eq!(again, p.scenario);
+        assert_eq!(
+            p.command(),
+            format!(
+                "cohesion compare {}.toml {} --branch-at 2014 --replicates 2 --seed 7",
+                f.parent.name,
+                p.changes_file_name()
+            )
+        );
+        // Another lever, or another year, is another branch.
+        let later = ask(r#"{"scenario": "baseline", "seed": 7, "replicates": 2,
+                "set": {"town.residents": 3000, "time.years": 8},
+                "branch": {"at": 2015, "events": [{"kind": "invest", "year": 2015,
+                    "venue_kind": "library", "ward": "Pithead"}]}}"#)
+        .unwrap();
+        assert_ne!(later.scenario.name, p.scenario.name);
+    }
+
+    #[test]
+    fn a_fork_outside_the_run_or_into_its_past_is_refused_with_the_key() {
+        let fork = |branch: &str| {
+            let e = ask(&format!(
+                r#"{{"scenario": "baseline", "set": {{"time.years": 6}}, "branch": {branch}}}"#
+            ))
+            .unwrap_err();
+            assert!(!e.message.contains("  "), "spaced out: {}", e.message);
+            e
+        };
+        let assembly =
+            r#"[{"kind": "citizens_assembly", "year": 2013, "members": 100, "acted_on": true}]"#;
+        for at in [2009, 2016] {
+            let e = fork(&format!(r#"{{"at": {at}, "events": {assembly}}}"#));
+            assert_eq!((e.status, e.key.as_deref()), (422, Some("branch.at")));
+            assert!(
+                e.message
+                    .contains(&format!("{at} is outside the run's years 2010–2015")),
+                "{}",
+                e.message
+            );
+        }
+        let e = fork(r#"{"at": 2012}"#);
+        assert_eq!((e.status, e.key.as_deref()), (422, Some("branch.events")));
+        assert!(e.message.contains("at least one lever"), "{}", e.message);
+        let e = fork(
+            r#"{"at": 2012, "events": [{"kind": "invest", "year": 2011,
+                "venue_kind": "library", "ward": "Pithead"}]}"#,
+        );
+        assert_eq!(e.key.as_deref(), Some("branch.events[0].year"));
+        assert!(
+            e.message.contains("2011 is before the fork year 2012"),
+            "{}",
+            e.message
+        );
+        let e = fork(
+            r#"{"at": 2012, "events": [{"kind": "austerity", "year": 2012, "years": 3,
+                "cut_per_year": 0.9}]}"#,
+        );
+        assert_eq!(e.key.as_deref(), Some("branch.events[0].cut_per_year"));
+        let e = fork(r#"{"at": 2012, "events": [3]}"#);
+        assert_eq!(e.key.as_deref(), Some("branch.events[0]"));
+        let e = fork(r#"{"at": 2012, "colour": "red"}"#);
+        assert_eq!((e.status, e.key.as_deref()), (400, Some("colour")));
+        let e = fork(r#"{"at": "2012"}"#);
+        assert_eq!(e.status, 400, "{}", e.message);
+        // A venue opened at the fork counts toward the server's limit, named in the branch.
+        let e = fork(
+            r#"{"at": 2012, "events": [{"kind": "invest", "year": 2012, "venue_kind": "park",
+                "ward": "Pithead", "count": 5000}]}"#,
+        );
+        assert_eq!(
+            e.key.as_deref(),
+            Some("branch.events[0].count"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("`branch.events[0].count`"),
+            "{}",
+            e.message
+        );
+        // A fork runs the town twice: a run that fits alone may not fit forked.
+        let big = r#""scenario": "baseline", "replicates": 2,
+                     "set": {"town.residents": 40000, "time.years": 20}"#;
+        assert!(ask(&format!("{{{big}}}")).is_ok());
+        let e = ask(&format!(
+            r#"{{{big}, "branch": {{"at": 2013, "events": {assembly}}}}}"#
+        ))
+        .unwrap_err();
+        assert_eq!((e.status, e.key.as_deref()), (422, Some("branch")));
+        assert!(e.message.contains("runs the town twice"), "{}", e.message);
+        assert!(!e.message.contains("  "), "spaced out: {}", e.message);
     }
 
     #[test]

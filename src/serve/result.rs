@@ -1,10 +1,12 @@
 //! What the seminar page draws from a finished run, as JSON: the headline series (one run's
 //! weekly values, or a replicated run's weekly means with 95% intervals), the town map over the
-//! years, the events, and the downloads with the command that reproduces them.
+//! years, the events, and the downloads with the command that reproduces them. A fork's answer
+//! is its branch's, with the run it was forked from after the fork (`fork`), the past being the
+//! same.
 //!
 //! Numbers are rounded to four decimals for the page; the downloads carry the exact values.
 
-use super::request::Prepared;
+use super::request::{Fork, Prepared};
 use crate::compare::Comparison;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
@@ -40,8 +42,9 @@ pub const MAX_EVENTS_LISTED: usize = 400;
 /// construction under the server's limits (`request.rs`): four series of at most 30 × 52 weekly
 /// values (three each for a replicated run), at most 2,000 venues and 31 rows of one letter per
 /// venue on the map, 8 metrics × at most 100 wards × 30 years, and at most
-/// [`MAX_EVENTS_LISTED`] events. The test `the_largest_answer_stays_under_its_bound` builds
-/// the largest one and measures it.
+/// [`MAX_EVENTS_LISTED`] events; a fork adds the means of the run it was forked from after the
+/// fork (at most four more series). The test `the_largest_answer_stays_under_its_bound` builds
+/// the largest one, a fork's, and measures it.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// A download: the name it is asked for by, and what it holds.
@@ -177,6 +180,80 @@ pub const COMPARE_FILES: [(Download, &str); 9] = [
     ),
 ];
 
+/// What a fork offers: the comparison of the run and its branch, with the changes file.
+pub const FORK_FILES: [(Download, &str); 10] = [
+    (
+        Download {
+            name: "scenario.toml",
+            what: "the run forked from, fully resolved",
+        },
+        "",
+    ),
+    (
+        Download {
+            name: "changes.toml",
+            what: "the levers pulled at the fork (a changes file)",
+        },
+        super::jobs::FORK_CHANGES,
+    ),
+    (
+        Download {
+            name: "report.html",
+            what: "the report: both futures from the shared past",
+        },
+        "report.html",
+    ),
+    (
+        Download {
+            name: "summary.csv",
+            what: "means and 95% intervals, every week, both futures",
+        },
+        "summary.csv",
+    ),
+    (
+        Download {
+            name: "runs.csv",
+            what: "every replicate's weekly series, both futures",
+        },
+        "runs.csv",
+    ),
+    (
+        Download {
+            name: "wards.csv",
+            what: "every replicate's yearly ward means",
+        },
+        "wards.csv",
+    ),
+    (
+        Download {
+            name: "events.csv",
+            what: "every replicate's events",
+        },
+        "events.csv",
+    ),
+    (
+        Download {
+            name: "manifest.json",
+            what: "version, seed and SHA-256 of every file",
+        },
+        "manifest.json",
+    ),
+    (
+        Download {
+            name: "map.png",
+            what: "the town map (first replicate)",
+        },
+        "charts/map.png",
+    ),
+    (
+        Download {
+            name: "map.svg",
+            what: "the town map as SVG",
+        },
+        "charts/map.svg",
+    ),
+];
+
 /// A number for the page: four decimals, or null when it is not finite.
 fn num(x: f64) -> Value {
     if x.is_finite() {
@@ -208,25 +285,66 @@ pub fn single(
 /// The result of a replicated run (a comparison of one scenario): means and 95% intervals over
 /// the replicates; the map and events of the first replicate.
 pub fn replicated(p: &Prepared, cmp: &Comparison) -> Value {
-    let mut series = serde_json::Map::new();
-    for (metric, _, _) in CHARTS {
-        let rows: Vec<_> = cmp.summary_of(0, metric).collect();
-        let pick = |f: &dyn Fn(&crate::stats::Estimate) -> f64| -> Vec<Value> {
-            rows.iter().map(|r| num(f(&r.estimate))).collect()
-        };
-        series.insert(
-            metric.into(),
-            json!({
-                "mean": pick(&|e| e.mean),
-                "low": pick(&|e| e.ci_low),
-                "high": pick(&|e| e.ci_high),
-            }),
-        );
-    }
+    let series = summary_series(cmp, 0, 0, true);
     let first = cmp.runs_of(0).next();
     let empty = TownMap::default();
     let (events, map) = first.map_or((&[][..], &empty), |r| (r.events.as_slice(), &r.map));
-    result(p, Value::Object(series), events, map, &COMPARE_FILES)
+    result(p, series, events, map, &COMPARE_FILES)
+}
+
+/// The result of a fork (a comparison of the run and its branch): the branch's weekly means
+/// (with 95% intervals when replicated), its map and events (first replicate), and under
+/// `fork` the year, and the run forked from as weekly means from `from_tick`, the last week
+/// of the shared past.
+pub fn forked(p: &Prepared, fork: &Fork, cmp: &Comparison) -> Value {
+    let series = summary_series(cmp, 1, 0, p.replicates > 1);
+    let from_tick = fork_tick(fork);
+    let parent = summary_series(cmp, 0, from_tick, false);
+    let first = cmp.runs_of(1).next();
+    let empty = TownMap::default();
+    let (events, map) = first.map_or((&[][..], &empty), |r| (r.events.as_slice(), &r.map));
+    let mut answer = result(p, series, events, map, &FORK_FILES);
+    answer["fork"] = fork_json(p, fork, parent);
+    answer
+}
+
+/// The week (index into the series) a fork's drawing of the run it was forked from starts at:
+/// the last week before the fork, where both futures still stand together.
+fn fork_tick(fork: &Fork) -> usize {
+    let years = (fork.at - fork.parent.time.start_year).max(0) as usize;
+    (years * crate::scenario::WEEKS_PER_YEAR as usize).saturating_sub(1)
+}
+
+fn fork_json(p: &Prepared, fork: &Fork, parent_series: Value) -> Value {
+    json!({
+        "year": fork.at,
+        "from_tick": fork_tick(fork),
+        "parent": {
+            "scenario": fork.parent.name,
+            "changes": fork.parent_changes,
+            "series": parent_series,
+        },
+        "adds": p.changes,
+    })
+}
+
+/// The weekly summary of scenario `s` of `cmp` from week `from` on, for every chart: means and,
+/// with `intervals`, the 95% interval's bounds.
+fn summary_series(cmp: &Comparison, s: usize, from: usize, intervals: bool) -> Value {
+    let mut series = serde_json::Map::new();
+    for (metric, _, _) in CHARTS {
+        let rows: Vec<_> = cmp.summary_of(s, metric).skip(from).collect();
+        let pick = |f: &dyn Fn(&crate::stats::Estimate) -> f64| -> Vec<Value> {
+            rows.iter().map(|r| num(f(&r.estimate))).collect()
+        };
+        let mut one = json!({ "mean": pick(&|e| e.mean) });
+        if intervals {
+            one["low"] = json!(pick(&|e| e.ci_low));
+            one["high"] = json!(pick(&|e| e.ci_high));
+        }
+        series.insert(metric.into(), one);
+    }
+    Value::Object(series)
 }
 
 fn result(
@@ -285,10 +403,14 @@ fn result(
 /// The name a download is saved under: the scenario file as the command expects it, the rest
 /// prefixed with the scenario and seed so that several runs' files do not collide.
 pub fn download_name(p: &Prepared, name: &str) -> String {
-    if name == "scenario.toml" {
-        p.file_name()
-    } else {
-        format!("{}-seed{}-{name}", p.scenario.name, p.seed)
+    match name {
+        "scenario.toml" => p.file_name(),
+        "changes.toml" => p.changes_file_name(),
+        _ => format!(
+            "{}-seed{}-{name}",
+            crate::output::comparison::scenario_file_stem(&p.scenario.name),
+            p.seed
+        ),
     }
 }
 
@@ -401,20 +523,27 @@ mod tests {
     use crate::serve::request::{MAX_EVENTS, MAX_VENUES, MAX_WARDS, MAX_YEARS, prepare};
     use crate::townmap::{MapVenue, MapWard, VenueState};
 
-    /// The largest answer the server's limits allow, with every number at its longest: it must
-    /// stay under [`MAX_ANSWER_BYTES`].
+    /// The largest answer the server's limits allow, with every number at its longest: a fork
+    /// at the first year, so that the run forked from is drawn in full. It must stay under
+    /// [`MAX_ANSWER_BYTES`].
     #[test]
     fn the_largest_answer_stays_under_its_bound() {
-        // A request with as many interventions as allowed, so the description lists them all.
-        let events: Vec<Value> = (0..MAX_EVENTS)
+        // A request with as many interventions as allowed, so the description lists them all:
+        // all but one in the run, the last pulled at the fork.
+        let events: Vec<Value> = (0..MAX_EVENTS - 1)
             .map(|i| {
                 json!({"kind": "fund_groups", "year": 2010 + (i % 15), "gbp_per_year": 12345.678,
                        "years": 3})
             })
             .collect();
         let request = json!({"scenario": "baseline", "replicates": 8, "events": events,
-                             "set": {"town.residents": 1000, "council.openness": 0.123456}});
+                             "set": {"town.residents": 1000, "council.openness": 0.123456},
+                             "branch": {"at": 2010, "events": [
+                                 {"kind": "fund_groups", "year": 2010, "gbp_per_year": 12345.678,
+                                  "years": 3}]}});
         let p = prepare(request.to_string().as_bytes()).unwrap();
+        let fork = p.fork.clone().unwrap();
+        assert_eq!(p.scenario.events.len(), MAX_EVENTS);
         let weeks = MAX_YEARS as usize * crate::scenario::WEEKS_PER_YEAR as usize;
         let longest = || json!(vec![-1999.1234; weeks]);
         let mut series = serde_json::Map::new();
@@ -465,7 +594,12 @@ mod tests {
                 ),
             })
             .collect();
-        let answer = result(&p, Value::Object(series), &records, &map, &COMPARE_FILES);
+        let mut parent = serde_json::Map::new();
+        for (metric, _, _) in CHARTS {
+            parent.insert(metric.into(), json!({"mean": longest()}));
+        }
+        let mut answer = result(&p, Value::Object(series), &records, &map, &FORK_FILES);
+        answer["fork"] = fork_json(&p, &fork, Value::Object(parent));
         assert_eq!(
             answer["events"].as_array().unwrap().len(),
             MAX_EVENTS_LISTED

@@ -483,3 +483,109 @@ fn a_small_town_from_the_api_has_a_small_towns_pubs_and_every_run_is_listed() {
     );
     assert_eq!(runs["runs"][0]["status"], "done");
 }
+
+/// `runs.csv` of a comparison (scenario,replicate,tick,year,week,metric,value): scenario
+/// `name`'s rows, split into those before `year` and those from `year` on.
+fn split_runs(text: &str, name: &str, year: i32) -> (Vec<String>, Vec<String>) {
+    text.lines()
+        .skip(1)
+        .filter(|l| l.split(',').next() == Some(name))
+        .map(|l| {
+            l.split_once(',')
+                .map_or(String::new(), |(_, rest)| rest.to_string())
+        })
+        .partition(|rest| rest.split(',').nth(2).and_then(|y| y.parse::<i32>().ok()) < Some(year))
+}
+
+#[test]
+fn a_fork_made_on_the_page_shares_the_past_differs_after_and_reproduces_with_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let request = json!({
+        "scenario": "baseline",
+        "set": {"town.residents": 1200, "time.years": 4, "time.warmup_weeks": 8},
+        "seed": 11,
+        "branch": {"at": 2012, "events": [
+            {"kind": "invest", "year": 2012, "venue_kind": "library", "ward": "Pithead",
+             "count": 2, "funding_years": 5}
+        ]},
+    });
+    let job = server.run(&request);
+    assert_eq!(job["fork_at"], 2012);
+    assert!(
+        job["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("forked in 2012: + invest"),
+        "{}",
+        job["label"]
+    );
+    let result = &job["result"];
+    let fork = &result["fork"];
+    assert_eq!(fork["year"], 2012);
+    let from = fork["from_tick"].as_u64().unwrap() as usize;
+    assert_eq!(from, 2 * 52 - 1, "the last week of 2011");
+
+    // On the page: the branch in full, and the run forked from after the fork, meeting it at
+    // the last shared week.
+    for metric in ["trust", "belonging", "agency", "venues_open"] {
+        let branch = result["series"][metric]["mean"].as_array().unwrap();
+        let parent = fork["parent"]["series"][metric]["mean"].as_array().unwrap();
+        assert_eq!(branch.len(), 4 * 52, "{metric}");
+        assert_eq!(parent.len(), 4 * 52 - from, "{metric}");
+        assert_eq!(branch[from], parent[0], "{metric} at the fork");
+    }
+    let venues = |s: &Value| {
+        let last = s["venues_open"]["mean"].as_array().unwrap().last().cloned();
+        last.and_then(|v| v.as_f64()).unwrap()
+    };
+    let (b, p) = (venues(&result["series"]), venues(&fork["parent"]["series"]));
+    assert!(
+        b > p,
+        "the branch's new libraries are open in the end: {b} against {p}"
+    );
+
+    // In the data: every week before 2012 is the same bytes in both futures, and the weeks
+    // from 2012 differ.
+    let got = tmp.path().join("downloaded");
+    std::fs::create_dir(&got).unwrap();
+    let runs = download(&server, &job, "runs.csv", &got);
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let parent_name = fork["parent"]["scenario"].as_str().unwrap();
+    let branch_name = result["scenario"].as_str().unwrap();
+    let (p_before, p_after) = split_runs(&text, parent_name, 2012);
+    let (b_before, b_after) = split_runs(&text, branch_name, 2012);
+    assert!(!p_before.is_empty() && !p_after.is_empty());
+    assert_eq!(p_before, b_before, "the shared past");
+    assert_eq!(p_after.len(), b_after.len());
+    assert_ne!(p_after, b_after, "the futures part from 2012");
+
+    // The command the page shows, run on the downloaded run and changes files, gives the
+    // same bytes.
+    download(&server, &job, "scenario.toml", &got);
+    download(&server, &job, "changes.toml", &got);
+    let summary = download(&server, &job, "summary.csv", &got);
+    let command = result["command"].as_str().unwrap();
+    assert!(
+        command.starts_with("cohesion compare ") && command.contains(" --branch-at 2012 "),
+        "{command}"
+    );
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.extend(["--out", "again"]);
+    let out = cohesion(&got, &args);
+    assert!(out.status.success(), "{command}: {}", stderr(&out));
+    for (file, name) in [(&runs, "runs.csv"), (&summary, "summary.csv")] {
+        assert!(
+            std::fs::read(file).unwrap() == std::fs::read(got.join("again").join(name)).unwrap(),
+            "{name} differs from the CLI's"
+        );
+    }
+
+    // A fork year outside the run is refused, naming the key.
+    let mut outside = request.clone();
+    outside["branch"]["at"] = json!(2014);
+    let reply = server.post("/api/run", &outside.to_string());
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert_eq!(reply.json()["key"], "branch.at");
+    assert!(reply.error().contains("outside the run's years 2010–2013"));
+}

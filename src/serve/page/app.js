@@ -97,8 +97,9 @@ function leverOf(event) {
 
 const pct = (x) => Math.round(x * 1000) / 10;
 
-// Sets every lever from the chosen built-in scenario.
-function loadScenario(name) {
+// Sets every lever from the chosen built-in scenario, or from `events` in its place (a kept
+// run's own).
+function loadScenario(name, events = null) {
   const b = state.catalogue.scenarios.find((x) => x.name === name) || state.catalogue.scenarios[0];
   state.base = b;
   $('scenario-summary').textContent = b.summary;
@@ -122,7 +123,7 @@ function loadScenario(name) {
   for (const lever of LEVERS) setValue(`${lever}.on`, false);
   state.plan = [];
   const extras = [];
-  for (const event of b.events) {
+  for (const event of events || b.events) {
     let lever = leverOf(event);
     if (lever && state.plan.some((p) => p.lever === lever)) lever = null;
     state.plan.push({ lever, event });
@@ -232,6 +233,101 @@ function refreshOutputs() {
   for (const fs of form().querySelectorAll('fieldset[data-lever]')) {
     fs.classList.toggle('off', !on(fs.dataset.lever));
   }
+  form().querySelector('fieldset[data-fork]').classList.toggle('off', !field('fork.on').checked);
+}
+
+// ------------------------------------------------------------------------ pausing a run
+
+// Kept runs that can be paused: finished, not themselves forks, and with the request that made
+// them.
+function forkable() {
+  return state.runs.filter((r) => r.result && !r.result.fork && r.summary.request);
+}
+
+function forkParent() {
+  return forkable().find((r) => r.id === field('fork.run').value) || null;
+}
+
+// The runs to pause and the years to pause them at.
+function renderFork() {
+  const runs = forkable();
+  const box = field('fork.on');
+  box.disabled = runs.length === 0;
+  if (!runs.length) box.checked = false;
+  const select = $('fork-run');
+  const keep = select.value;
+  select.replaceChildren();
+  for (const r of runs) {
+    const label = r.summary.label;
+    const short = label.length > 44 ? `${label.slice(0, 43)}…` : label;
+    el('option', { value: r.id, title: label, text: `run ${r.id}: ${short}` }, select);
+  }
+  if (runs.some((r) => r.id === keep)) select.value = keep;
+  else if (runs.length) select.value = runs[runs.length - 1].id;
+  const parent = forkParent();
+  const year = $('fork-year');
+  const keepYear = year.value;
+  year.replaceChildren();
+  if (parent) {
+    const res = parent.result;
+    for (let y = res.start_year + 1; y < res.start_year + res.years; y++) {
+      el('option', { value: y, text: y }, year);
+    }
+    const mid = String(res.start_year + Math.floor(res.years / 2));
+    year.value = [...year.options].some((o) => o.value === keepYear) ? keepYear : mid;
+  }
+  $('fork-hint').textContent = runs.length
+    ? 'The levers below now add what happens from that year on; the run\'s own past, town '
+      + 'size, years and seed are kept. Both futures are drawn from the shared past.'
+    : 'Run the town first. Then pause it at a year, pull a lever below from that year on, and '
+      + 'run on: both futures are drawn from the shared past.';
+  refreshOutputs();
+}
+
+// Sets the levers as the run to pause had them.
+function loadRun(run) {
+  const req = run.summary.request;
+  $('scenario').value = req.scenario;
+  loadScenario(req.scenario, req.events || null);
+  const set = req.set || {};
+  if (set['time.years'] !== undefined) setValue('years', set['time.years']);
+  if (set['town.residents'] !== undefined) setValue('residents', set['town.residents']);
+  fillYears();
+  setValue('scale', req.scale_with_residents !== false);
+  setValue('seed', req.seed === undefined ? state.catalogue.default_seed : req.seed);
+  setValue('replicates', req.replicates === undefined ? 1 : req.replicates);
+  refreshOutputs();
+}
+
+// An event as text with its keys in order, to tell whether two events are the same.
+function eventKey(e) {
+  return JSON.stringify(Object.keys(e).sort().map((k) => [k, e[k]]));
+}
+
+// The request for a fork: the paused run's own request, and the levers pulled since as what
+// happens from the fork year on.
+function forkRequest() {
+  const parent = forkParent();
+  if (!parent) throw new Error('Choose a finished run to pause.');
+  const own = parent.summary.request;
+  const at = Number(field('fork.year').value);
+  const levers = request();
+  if (levers.scenario !== own.scenario) {
+    throw new Error(`A fork goes on from the run it pauses: start from ${own.scenario} as it did.`);
+  }
+  const before = own.events
+    || state.catalogue.scenarios.find((b) => b.name === own.scenario).events;
+  const had = new Set(before.map(eventKey));
+  const now = new Set(levers.events.map(eventKey));
+  const dropped = before.filter((e) => !now.has(eventKey(e)));
+  if (dropped.length) {
+    const what = dropped.map((e) => `${e.kind.replace(/_/g, ' ')} ${e.year}`).join(', ');
+    throw new Error(`A fork keeps what the run did (${what}) and adds levers from ${at} on; `
+      + 'set those back as they were, or change them in a run of their own.');
+  }
+  const added = levers.events.filter((e) => !had.has(eventKey(e)));
+  const body = { ...own, branch: { at, events: added } };
+  return body;
 }
 
 // ------------------------------------------------------------------------ running
@@ -247,9 +343,10 @@ async function submit(ev) {
   showError('');
   let summary;
   try {
+    const body = field('fork.on').checked ? forkRequest() : request();
     summary = await api('/api/run', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(request()),
+      body: JSON.stringify(body),
     });
   } catch (e) {
     showError(e.message);
@@ -396,7 +493,8 @@ function renderCharts() {
     let lo = Infinity, hi = -Infinity;
     for (const r of done) {
       const sr = r.result.series[chart.metric];
-      for (const arr of [sr.mean, sr.low, sr.high]) {
+      const past = r.result.fork ? r.result.fork.parent.series[chart.metric].mean : null;
+      for (const arr of [sr.mean, sr.low, sr.high, past]) {
         if (!arr) continue;
         for (const v of arr) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       }
@@ -445,8 +543,35 @@ function renderCharts() {
       const mean = last.reduce((a, b) => a + b, 0) / Math.max(1, last.length);
       s('path', { d, fill: 'none', stroke: r.colour, 'stroke-width': 3.5, 'stroke-linejoin': 'round',
         'data-run': r.id, 'data-final-year-mean': mean.toFixed(4) }, svg);
+      if (res.fork) drawFork(svg, r, sr.mean, res.fork, chart.metric, x, px, py, [T, H - B]);
     }
   }
+  $('fork-note').hidden = !done.some((r) => r.result.fork);
+}
+
+// A fork: the run forked from going on as it was (dashed) from the last week the two futures
+// share, where the fork is marked.
+function drawFork(svg, r, branch, fork, metric, x, px, py, [top, bottom]) {
+  const from = fork.from_tick;
+  const parent = fork.parent.series[metric].mean;
+  const d = parent.map((v, i) => (v === null ? ''
+    : `${i ? 'L' : 'M'}${x(from + i).toFixed(1)},${py(v).toFixed(1)}`)).join('');
+  const last = parent.slice(-r.result.weeks_per_year).filter((v) => v !== null);
+  const mean = last.reduce((a, b) => a + b, 0) / Math.max(1, last.length);
+  s('path', { d, fill: 'none', stroke: r.colour, 'stroke-width': 2.5, 'stroke-dasharray': '9 6',
+    'data-fork-of': r.id, 'data-final-year-mean': mean.toFixed(4) }, svg);
+  const g = s('g', { class: 'fork', 'data-run': r.id, 'data-fork-year': fork.year }, svg);
+  s('title', { text: `Paused at the start of ${fork.year}: from here the lever pulled (solid) `
+    + 'and the run as it was (dashed)' }, g);
+  const fx = px(fork.year);
+  s('line', { x1: fx, x2: fx, y1: top, y2: bottom, stroke: r.colour, 'stroke-width': 2,
+    'stroke-dasharray': '2 5' }, g);
+  if (branch[from] !== null && branch[from] !== undefined) {
+    s('circle', { cx: x(from).toFixed(1), cy: py(branch[from]).toFixed(1), r: 7, fill: '#fff',
+      stroke: r.colour, 'stroke-width': 3 }, g);
+  }
+  s('text', { x: fx + 6, y: top + 18, 'font-size': 17, 'font-weight': 'bold', fill: r.colour,
+    text: `fork ${fork.year}` }, g);
 }
 
 // ------------------------------------------------------------------------ the town map
@@ -596,6 +721,7 @@ function renderYear() {
 
 function renderAll() {
   renderYear();
+  renderFork();
   renderRuns();
   renderProgress();
   renderCharts();
@@ -638,6 +764,12 @@ async function start() {
   field('years').max = c.limits.years;
   field('years').addEventListener('input', fillYears);
   sel.addEventListener('change', () => loadScenario(sel.value));
+  const pausing = () => {
+    const parent = forkParent();
+    if (field('fork.on').checked && parent) loadRun(parent);
+  };
+  field('fork.on').addEventListener('change', pausing);
+  $('fork-run').addEventListener('change', () => { renderFork(); pausing(); });
   form().addEventListener('input', refreshOutputs);
   form().addEventListener('change', refreshOutputs);
   form().addEventListener('submit', submit);
