@@ -8,7 +8,8 @@
 //! where mortality is `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more likely to move away (and the young move most), so a town
 //! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
-//! belonging and `newcomer_ties` ties of strength `newcomer_tie_strength` to neighbours in their ward.
+//! belonging and `newcomer_ties` ties of strength `newcomer_tie_strength` to neighbours in their ward
+//! (fewer when `residents.max_ties` is smaller: a tie is made on both sides or not at all).
 //! Students start work at `student_work_age_years` (22); people retire at
 //! `retirement_age_years` (66). Turnover runs during the warm-up too, so that the town starts the
 //! first recorded year with the mix of settled residents and newcomers it will keep.
@@ -112,6 +113,13 @@ pub fn turnover(
         // A few neighbours to start with.
         let n = slots.len();
         for _ in 0..t.newcomer_ties {
+            // Ties are held on both sides: a newcomer with `max_ties` ties takes no more.
+            if residents
+                .get(entity)
+                .is_ok_and(|n| n.ties.len as usize >= cap)
+            {
+                break;
+            }
             for _ in 0..NEIGHBOUR_TRIES {
                 let other = rng.random_range(0..n) as u32;
                 if other == slot || slots.wards[other as usize] != ward {
@@ -406,5 +414,32 @@ mod tests {
         );
         assert!(tied_to[1] > 0 && tied_to[2] > 0, "{tied_to:?}");
         assert_eq!(tied_to[3], 0, "nor does anyone in another ward");
+    }
+
+    #[test]
+    fn a_newcomer_asked_for_more_ties_than_max_ties_holds_every_tie_on_both_sides() {
+        for seed in 0..24 {
+            let mut s = only_the_old_leave();
+            (s.residents.max_ties, s.turnover.newcomer_ties) = (1, 3);
+            let mut w = town(
+                s,
+                &[
+                    (0, 100.0, &[]),
+                    (2, 40.0, &[]),
+                    (2, 40.0, &[]),
+                    (2, 40.0, &[]),
+                    (0, 40.0, &[]),
+                ],
+            );
+            w.insert_resource(RunSeeds(crate::rng::Seeds::new(seed)));
+            w.run_system_once(turnover).unwrap();
+            let new = parts(&mut w, 0).ties;
+            assert!(new.len <= 1, "seed {seed}");
+            let holding: Vec<u32> = (1..5)
+                .filter(|&slot| parts(&mut w, slot).ties.position(100).is_some())
+                .collect();
+            let held: Vec<u32> = new.as_slice().iter().map(|t| t.slot).collect();
+            assert_eq!(holding, held, "both sides, seed {seed}");
+        }
     }
 }
