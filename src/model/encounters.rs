@@ -3,13 +3,13 @@
 //! Rule, per venue (in parallel over venues):
 //! - ties who are both there meet with chance `friend_meeting_probability`;
 //! - besides, visitors meet at random: each has on average
-//!   `per_visit_at_capacity × min(occupancy / capacity, 2)^occupancy_exponent` encounters, so
+//!   `per_visit_at_capacity × min(occupancy / capacity, occupancy_cap)^occupancy_exponent` encounters, so
 //!   busy places produce more meetings (Klinenberg 2018's social infrastructure);
 //! - each side of an encounter is positive with chance
 //!   `trustworthiness(other) × (1 − w_s (1 − s)) × (1 − w_q (1 − quality))`, where `s` is the
 //!   share of identity traits the two share (homophily, as in Axelrod 1997);
 //! - when both sides are positive, two who are not yet tied start a tie with chance
-//!   `new_tie_probability × (0.5 + s)`.
+//!   `new_tie_probability × (new_tie_similarity_base + s)`.
 //!
 //! Each venue draws from its own keyed stream and writes only its own log; the logs are then
 //! merged into every resident's inbox in venue-id order, never "whichever thread finished
