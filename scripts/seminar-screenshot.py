@@ -2,9 +2,10 @@
 """Takes the README's picture of seminar mode (docs/images/seminar.png) at projector size.
 
 Starts from a running `cohesion serve` at URL, runs the default town through the decade of
-cuts (`austerity_2010` as built), then pulls one lever — the council keeps a library open: a
-new one in the Welfare Estate in 2012, paid for from outside for ten years — and runs again.
-Saves the whole page, 1600 pixels wide.
+cuts (`austerity_2010` as built), then pauses that run at the start of 2015 and pulls one lever
+— a new library in the Welfare Estate that year, paid for from outside for ten years — and runs
+on from there, so the page draws the fork: one past, two futures. Saves the whole page, 1600
+pixels wide.
 
 Usage: seminar-screenshot.py URL --browser /usr/bin/chromium --out docs/images/seminar.png
 """
@@ -44,13 +45,21 @@ def main():
         page.select_option("#scenario", "austerity_2010")
         page.click("#run")
         wait_for_runs(page, 1)
+        first = page.eval_on_selector("#runs li", "li => li.dataset.run")
+        page.check('[name="fork.on"]')
+        page.select_option("#fork-run", first)
+        page.select_option("#fork-year", "2015")
         page.check('[name="invest.on"]')
         page.select_option('[name="invest.kind"]', "library")
         page.select_option('[name="invest.ward"]', "Welfare Estate")
-        page.select_option('[name="invest.year"]', "2012")
+        page.select_option('[name="invest.year"]', "2015")
         set_value(page, "invest.funding", 10)
         page.click("#run")
-        wait_for_runs(page, 2)
+        page.wait_for_function(
+            """() => document.querySelector('#runs li:last-child').dataset.status === 'done'
+                     && document.querySelectorAll('#charts svg g.fork').length === 4""",
+            timeout=300_000,
+        )
         page.select_option("#map-metric", "belonging")
         # The whole page in one window, so that the sticky Run bar sits where the levers end
         # rather than over whichever lever the bottom of a 900-pixel screen happens to cut.
