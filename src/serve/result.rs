@@ -53,205 +53,124 @@ pub struct Download {
     pub what: &'static str,
 }
 
+/// A download and the path of its file in the run's directory.
+const fn file(
+    name: &'static str,
+    what: &'static str,
+    path: &'static str,
+) -> (Download, &'static str) {
+    (Download { name, what }, path)
+}
+
 /// What a single run offers for download (paths are relative to its directory).
 pub const RUN_FILES: [(Download, &str); 8] = [
-    (
-        Download {
-            name: "scenario.toml",
-            what: "the scenario, fully resolved",
-        },
+    file(
+        "scenario.toml",
+        "the scenario, fully resolved",
         "scenario.toml",
     ),
-    (
-        Download {
-            name: "metrics.csv",
-            what: "every metric, every week, town and wards",
-        },
+    file(
+        "metrics.csv",
+        "every metric, every week, town and wards",
         "metrics.csv",
     ),
-    (
-        Download {
-            name: "events.csv",
-            what: "every opening, closure and intervention",
-        },
+    file(
+        "events.csv",
+        "every opening, closure and intervention",
         "events.csv",
     ),
-    (
-        Download {
-            name: "manifest.json",
-            what: "version, seed and SHA-256 of every file",
-        },
+    file(
+        "manifest.json",
+        "version, seed and SHA-256 of every file",
         "manifest.json",
     ),
-    (
-        Download {
-            name: "map.png",
-            what: "the town map, first and last year",
-        },
+    file(
+        "map.png",
+        "the town map, first and last year",
         "charts/map.png",
     ),
-    (
-        Download {
-            name: "cohesion.png",
-            what: "trust, belonging, agency and council trust",
-        },
+    file(
+        "cohesion.png",
+        "trust, belonging, agency and council trust",
         "charts/cohesion.png",
     ),
-    (
-        Download {
-            name: "venues.png",
-            what: "open venues by kind",
-        },
-        "charts/venues.png",
-    ),
-    (
-        Download {
-            name: "map.svg",
-            what: "the town map as SVG",
-        },
-        "charts/map.svg",
-    ),
+    file("venues.png", "open venues by kind", "charts/venues.png"),
+    file("map.svg", "the town map as SVG", "charts/map.svg"),
 ];
 
 /// What a replicated run offers (its comparison directory; the scenario file is looked up).
 pub const COMPARE_FILES: [(Download, &str); 9] = [
-    (
-        Download {
-            name: "scenario.toml",
-            what: "the scenario, fully resolved",
-        },
-        "",
-    ),
-    (
-        Download {
-            name: "report.html",
-            what: "the report: story, charts, map and effects",
-        },
+    file("scenario.toml", "the scenario, fully resolved", ""),
+    file(
+        "report.html",
+        "the report: story, charts, map and effects",
         "report.html",
     ),
-    (
-        Download {
-            name: "summary.csv",
-            what: "means and 95% intervals, every week",
-        },
+    file(
+        "summary.csv",
+        "means and 95% intervals, every week",
         "summary.csv",
     ),
-    (
-        Download {
-            name: "runs.csv",
-            what: "every replicate's weekly series",
-        },
-        "runs.csv",
-    ),
-    (
-        Download {
-            name: "wards.csv",
-            what: "every replicate's yearly ward means",
-        },
+    file("runs.csv", "every replicate's weekly series", "runs.csv"),
+    file(
+        "wards.csv",
+        "every replicate's yearly ward means",
         "wards.csv",
     ),
-    (
-        Download {
-            name: "events.csv",
-            what: "every replicate's events",
-        },
-        "events.csv",
-    ),
-    (
-        Download {
-            name: "manifest.json",
-            what: "version, seed and SHA-256 of every file",
-        },
+    file("events.csv", "every replicate's events", "events.csv"),
+    file(
+        "manifest.json",
+        "version, seed and SHA-256 of every file",
         "manifest.json",
     ),
-    (
-        Download {
-            name: "map.png",
-            what: "the town map (first replicate)",
-        },
+    file(
+        "map.png",
+        "the town map (first replicate)",
         "charts/map.png",
     ),
-    (
-        Download {
-            name: "map.svg",
-            what: "the town map as SVG",
-        },
-        "charts/map.svg",
-    ),
+    file("map.svg", "the town map as SVG", "charts/map.svg"),
 ];
 
 /// What a fork offers: the comparison of the run and its branch, with the changes file.
 pub const FORK_FILES: [(Download, &str); 10] = [
-    (
-        Download {
-            name: "scenario.toml",
-            what: "the run forked from, fully resolved",
-        },
-        "",
-    ),
-    (
-        Download {
-            name: "changes.toml",
-            what: "the levers pulled at the fork (a changes file)",
-        },
+    file("scenario.toml", "the run forked from, fully resolved", ""),
+    file(
+        "changes.toml",
+        "the levers pulled at the fork (a changes file)",
         super::jobs::FORK_CHANGES,
     ),
-    (
-        Download {
-            name: "report.html",
-            what: "the report: both futures from the shared past",
-        },
+    file(
+        "report.html",
+        "the report: both futures from the shared past",
         "report.html",
     ),
-    (
-        Download {
-            name: "summary.csv",
-            what: "means and 95% intervals, every week, both futures",
-        },
+    file(
+        "summary.csv",
+        "means and 95% intervals, every week, both futures",
         "summary.csv",
     ),
-    (
-        Download {
-            name: "runs.csv",
-            what: "every replicate's weekly series, both futures",
-        },
+    file(
+        "runs.csv",
+        "every replicate's weekly series, both futures",
         "runs.csv",
     ),
-    (
-        Download {
-            name: "wards.csv",
-            what: "every replicate's yearly ward means",
-        },
+    file(
+        "wards.csv",
+        "every replicate's yearly ward means",
         "wards.csv",
     ),
-    (
-        Download {
-            name: "events.csv",
-            what: "every replicate's events",
-        },
-        "events.csv",
-    ),
-    (
-        Download {
-            name: "manifest.json",
-            what: "version, seed and SHA-256 of every file",
-        },
+    file("events.csv", "every replicate's events", "events.csv"),
+    file(
+        "manifest.json",
+        "version, seed and SHA-256 of every file",
         "manifest.json",
     ),
-    (
-        Download {
-            name: "map.png",
-            what: "the town map (first replicate)",
-        },
+    file(
+        "map.png",
+        "the town map (first replicate)",
         "charts/map.png",
     ),
-    (
-        Download {
-            name: "map.svg",
-            what: "the town map as SVG",
-        },
-        "charts/map.svg",
-    ),
+    file("map.svg", "the town map as SVG", "charts/map.svg"),
 ];
 
 /// A number for the page: four decimals, or null when it is not finite.
