@@ -796,10 +796,11 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     });
     if bar.is_none() {
         terminal::say(&format!(
-            "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads} threads)",
+            "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads} thread{})",
             args.names.join(", "),
             plan.replicates,
-            plan.seed
+            plan.seed,
+            if threads == 1 { "" } else { "s" }
         ));
     }
     let result = compare(
@@ -827,11 +828,12 @@ fn compare_command(args: CompareArgs) -> ExitCode {
             let cmp = &summary.comparison;
             let (_, last) = plan.years();
             let mut text = format!(
-                "wrote {} ({:.1} s, {} runs on {} threads, {:.2} million resident-weeks/s)\n",
+                "wrote {} ({:.1} s, {} runs on {} thread{}, {:.2} million resident-weeks/s)\n",
                 summary.dir.display(),
                 t.wall_seconds,
                 t.runs,
                 t.threads,
+                if t.threads == 1 { "" } else { "s" },
                 t.resident_ticks / t.simulate_seconds.max(1e-9) / 1e6
             );
             for (s, r) in plan.effect_pairs() {

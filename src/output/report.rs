@@ -659,8 +659,7 @@ fn interval_sentence(plan: &crate::compare::ComparePlan) -> String {
         Some(p) => format!(
             "Each replicate also drew its values of {} parameters from the posterior \
              <code>{}</code> (the same draw for every scenario, so the pairs stay paired): these \
-             intervals include the uncertainty in those parameters as well as chance, and are \
-             wider for it.",
+             intervals include the uncertainty in those parameters as well as chance.",
             p.names.len(),
             escape(&p.path)
         ),
