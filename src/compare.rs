@@ -101,9 +101,7 @@ impl PosteriorDraws {
             values,
         }
     }
-}
 
-impl PosteriorDraws {
     /// Reads the `posterior.csv` at `path` and draws `draws` parameter sets from it with the
     /// comparison's master `seed`. The error names the file, and the line and column at fault.
     pub fn read(path: &str, draws: usize, seed: u64) -> Result<PosteriorDraws, String> {

@@ -65,6 +65,16 @@ pub struct Posterior {
     weights: Vec<f64>,
 }
 
+/// The columns `calibrate` writes before the parameters in `posterior.csv`.
+pub const CSV_LEADING: [&str; 6] = [
+    "particle",
+    "weight",
+    "distance",
+    "generation",
+    "proposal",
+    "seed",
+];
+
 impl Posterior {
     /// A posterior from particles `values` (one value per name each) and their weights (any
     /// positive scale; they are normalised here). Refuses ragged rows, values that are not
@@ -200,19 +210,7 @@ impl Posterior {
             .map(|i| self.values[i].clone())
             .collect()
     }
-}
 
-/// The columns `calibrate` writes before the parameters in `posterior.csv`.
-pub const CSV_LEADING: [&str; 6] = [
-    "particle",
-    "weight",
-    "distance",
-    "generation",
-    "proposal",
-    "seed",
-];
-
-impl Posterior {
     /// Reads a `posterior.csv` as `calibrate` writes it: the header
     /// `particle,weight,distance,generation,proposal,seed` then one column per parameter, and one
     /// row per particle. Only the weights and the parameters' values are used. The error names

@@ -229,7 +229,7 @@ pub fn write(
     let mut files = Vec::new();
 
     // posterior.csv
-    let mut text = String::from("particle,weight,distance,generation,proposal,seed");
+    let mut text = crate::calibrate::posterior::CSV_LEADING.join(",");
     for n in &names {
         text.push(',');
         text.push_str(&field(n));
