@@ -1,8 +1,10 @@
 //! Step 7c, group life: community groups fold and new ones form.
 //!
 //! Rule: each active group folds in a week with the weekly equivalent of the yearly hazard
-//! `groups.fold_rate_per_year` × (1 + `groups.grant_dependence` × (1 − council capacity)), and at
-//! once when it has no members left. Its members leave it in the next groups step. New groups
+//! `groups.fold_rate_per_year` × (1 + `groups.grant_dependence` × (1 − council capacity)); a
+//! group with no members (one still looking for its first, or one whose last member left) is
+//! wound up instead with chance 1 / `groups.empty_group_weeks` a week, so that a new group has
+//! some months to recruit. Its members leave it in the next groups step. New groups
 //! form at `groups.formation_rate_per_year` × active groups × (open venues / venues at the
 //! start) a year: the number that form in a week is a Poisson draw, each of a kind drawn evenly,
 //! based in a ward drawn in proportion to its open venues, meeting at the best venue for its kind
@@ -68,9 +70,10 @@ pub fn group_life(
             continue;
         }
         let mut rng = seeds.tick_stream(Purpose::GroupLife, u64::from(group.id), clock.step);
+        let u = rng.random::<f64>();
         let why = if group.members == 0 {
-            Some("no members left")
-        } else if rng.random::<f64>() < fold {
+            (u < 1.0 / g.empty_group_weeks).then_some("no members")
+        } else if u < fold {
             Some("volunteers and money ran out")
         } else {
             None
@@ -184,5 +187,56 @@ mod tests {
             formations_per_year(&g, 20, 14, 28.0) < formed,
             "fewer places, fewer groups"
         );
+    }
+    use crate::model::testing;
+    use crate::scenario::{Owner, Scenario, VenueKind};
+    use bevy_ecs::system::RunSystemOnce;
+
+    /// A town of one ward with a hall, 100 empty groups (ids 0–99) and 100 with members
+    /// (ids 100–199), no folding for other reasons and no new groups; returns how many of each
+    /// are still active after `weeks` weeks of group life.
+    fn still_active_after(weeks: u32, empty_group_weeks: f64) -> (usize, usize) {
+        let mut s = Scenario::default();
+        s.groups.fold_rate_per_year = 0.0;
+        s.groups.formation_rate_per_year = 0.0;
+        s.groups.empty_group_weeks = empty_group_weeks;
+        let groups = (0..200u16)
+            .map(|id| testing::group(id, GroupKind::SportsTeam, if id < 100 { 0 } else { 12 }))
+            .collect();
+        let hall = testing::venue(0, VenueKind::CommunityCentre, Owner::Council);
+        let mut w = testing::world(s, vec![hall], groups);
+        w.insert_resource(Wards {
+            names: vec!["Only".into()],
+            deprivation: vec![0.3],
+            amenity_at_start: vec![1.0],
+            residents_at_start: vec![1000],
+        });
+        for _ in 0..weeks {
+            w.run_system_once(group_life).expect("group life runs");
+            w.resource_mut::<Clock>().step += 1;
+        }
+        let active =
+            |ids: std::ops::Range<u16>| ids.filter(|&id| testing::group_of(&w, id).active).count();
+        (active(0..100), active(100..200))
+    }
+
+    #[test]
+    fn an_empty_group_is_wound_up_after_some_weeks_not_at_once() {
+        // With 1 / 10 a week, an empty group survives a week with chance 0.9 and ten weeks
+        // with chance 0.9^10 ≈ 0.35: about 90 and 35 of 100, never all and never none.
+        let (empty, full) = still_active_after(1, 10.0);
+        assert!(
+            (75..100).contains(&empty),
+            "{empty} of 100 empty groups after a week"
+        );
+        assert_eq!(
+            full, 100,
+            "groups with members do not fold at a zero fold rate"
+        );
+        let (empty, full) = still_active_after(10, 10.0);
+        assert!((18..55).contains(&empty), "{empty} of 100 after ten weeks");
+        assert_eq!(full, 100);
+        // At the shortest allowed wait, an empty group is wound up the week it is empty.
+        assert_eq!(still_active_after(1, 1.0), (0, 100));
     }
 }

@@ -19,7 +19,7 @@ section! {
         /// Weeks simulated before the start year to let ties, trust and belonging settle. Nothing
         /// closes and nothing is recorded during the warm-up.
         warmup_weeks: u32 = 52;
-            whole(0, 520), "weeks", "assumed (long enough for ties and belonging to settle)";
+            whole(0, 2600), "weeks", "assumed (long enough for ties and belonging to settle)";
     }
 }
 
@@ -581,7 +581,7 @@ section! {
     pub struct Economy {
         /// Yearly closure hazard of a pub whose takings just cover its running costs; a pub
         /// trading at margin m closes at this × exp(−pub_margin_sensitivity × m).
-        pub_closure_rate_at_break_even: f64 = 0.09;
+        pub_closure_rate_at_break_even: f64 = 0.18;
             number(0.0, 1.0), "rate per year", "calibrated: the no-intervention town loses pubs at about the ONS rate (Economies of ale, 2018: 1.8% a year 2001-18, 2.5% a year 2008-18; data/targets/pubs.csv)";
         /// How strongly a pub's trading margin (takings / costs − 1, within [−1, 1]) moves its
         /// closure hazard (plausible range 2–4).
@@ -628,6 +628,11 @@ section! {
         /// range 0.02–0.04); in proportion to open venues.
         formation_rate_per_year: f64 = 0.03;
             number(0.0, 1.0), "groups per group per year", "Charity Commission 2024; Civil Society 2025 (about 3% added a year); dependence on venues assumed (Soteri-Proctor 2011)";
+        /// Mean weeks a group with no members lasts before it is wound up (a new group looking
+        /// for its first members, or one whose last member left): it folds with chance 1 / this
+        /// each week.
+        empty_group_weeks: f64 = 26.0;
+            number(1.0, 520.0), "weeks", "assumed (8-52)";
         /// How much a council that has lost capacity (grants cut) raises the fold rate:
         /// × (1 + this × lost share of the discretionary budget).
         grant_dependence: f64 = 1.0;

@@ -75,14 +75,15 @@ fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
 
 #[test]
 fn pubs_close_at_about_the_national_rate() {
-    // ONS (2018): about 1.8% of pubs a year with no intervention. Six seeds of eight years of
-    // the baseline expect 6 × 14 × 8 × 0.018 ≈ 12 closures; the band below holds 95% of a
-    // Poisson count with that mean (5 to 19 closures).
+    // ONS (2018): 1.8% of pubs a year over 2001-18 and 2.5% over 2008-18; the runs cover
+    // 2010-17. Twelve towns (seeds) of eight years expect 12 × 14 × 8 × 0.022 ≈ 30 closures.
+    // Closures vary more between towns than a Poisson count (some towns start with more
+    // marginal pubs), so the band is wider than a Poisson band: 1.0% to 3.5% a year.
     use cohesion::{Scenario, Seeds, Simulation};
     let mut s = Scenario::load("baseline").unwrap();
     s.time.years = 8;
     let mut closures = 0;
-    let seeds = 6;
+    let seeds = 12;
     for seed in 0..seeds {
         let out = Simulation::new(&s, Seeds::new(1000 + seed)).finish();
         closures += out
@@ -96,7 +97,7 @@ fn pubs_close_at_about_the_national_rate() {
     let pub_years = seeds as f64 * 14.0 * 8.0;
     let rate = closures as f64 / pub_years;
     assert!(
-        (0.0074..=0.029).contains(&rate),
+        (0.010..=0.035).contains(&rate),
         "{closures} closures: {rate:.4} a year"
     );
 }

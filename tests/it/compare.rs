@@ -440,9 +440,10 @@ fn a_contrast_is_written_to_effects_and_told_in_the_report() {
         );
         assert!((bp - (bs - ps)).abs() < 1e-6, "{metric}: {bp} {bs} {ps}");
     }
-    // Parks close in small_pubs and not in small_bid: two more venues open.
+    // Two parks close in small_pubs and not in small_bid, whose dearer pubs close more often
+    // in some replicates: up to two more venues open, and more than one.
     let venues = contrast.iter().find(|r| r.1 == "venues_open").unwrap().4;
-    assert!(venues >= 2.0, "{venues}");
+    assert!(venues > 1.0 && venues <= 2.0, "{venues}");
 
     let report = fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(report.contains("<h2>The comparisons asked for</h2>"));
