@@ -197,6 +197,12 @@ fn cross_checks(s: &Scenario) -> Result<(), (String, String)> {
             "must be greater than residents.age_min_years".into(),
         );
     }
+    if s.turnover.newcomer_age_min_years > s.turnover.newcomer_age_max_years {
+        return err(
+            "turnover.newcomer_age_max_years",
+            "must be at least turnover.newcomer_age_min_years".into(),
+        );
+    }
     let c = &s.council;
     if c.venue_share + c.grant_share + c.participatory_budget_share > 1.0 {
         return err(

@@ -339,7 +339,7 @@ section! {
         adjustment_per_week: f64 = 0.05;
             number(0.0, 1.0), "share per week", "assumed";
         /// c0: the belonging target's logit before any term.
-        intercept: f64 = -1.5;
+        intercept: f64 = -1.55;
             number(-20.0, 20.0), "logit weight", "calibrated: Community Life Survey 2019/20-2020/21";
         /// c1: per local tie met in the last four weeks (counts saturate at 4).
         local_ties_weight: f64 = 0.25;
@@ -675,6 +675,13 @@ section! {
         /// Annual mortality at 80, doubling every 8 years of age.
         mortality_at_80_per_year: f64 = 0.06;
             number(0.0, 1.0), "rate per year", "assumed";
+        /// Youngest age at which newcomers arrive (evenly between this and the oldest).
+        newcomer_age_min_years: f64 = 18.0;
+            number(16.0, 105.0), "years", "assumed (16-20): moving peaks at 19 (ONS, Internal migration by local authorities in England and Wales, year ending June 2013)";
+        /// Oldest age at which newcomers arrive. With the leaving rates it sets the age
+        /// structure the town keeps, from which its founders are drawn.
+        newcomer_age_max_years: f64 = 60.0;
+            number(16.0, 105.0), "years", "assumed (45-75)";
         /// Ties a newcomer arrives with (neighbours, family).
         newcomer_ties: u32 = 2;
             whole(0, 16), "ties", "assumed";

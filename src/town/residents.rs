@@ -41,6 +41,73 @@ pub fn ward_cultures(scenario: &Scenario, seeds: Seeds) -> Vec<[u8; MAX_FEATURES
         .collect()
 }
 
+/// The ages newcomers arrive at: `turnover.newcomer_age_min_years` to `newcomer_age_max_years`,
+/// within the residents' ages.
+fn newcomer_ages(s: &Scenario) -> (f64, f64) {
+    let (r, t) = (&s.residents, &s.turnover);
+    let lo = t
+        .newcomer_age_min_years
+        .clamp(r.age_min_years, r.age_max_years);
+    (lo, t.newcomer_age_max_years.clamp(lo, r.age_max_years))
+}
+
+/// Width of the age steps of the settled age structure, in years.
+const AGE_STEP_YEARS: f64 = 0.1;
+
+/// The age at quantile `u` of the age structure that turnover holds steady: newcomers arrive
+/// evenly over the newcomer ages and residents leave at each age at the rate the turnover rule
+/// gives (moving away, more for the young, and mortality; the belonging term taken at belonging
+/// 0.5, the middle of the scale). The share aged a then solves n'(a) = inflow(a) − leaving(a)·n(a)
+/// from the youngest age, so a town whose founders are drawn from it neither ages nor grows
+/// younger as turnover replaces them.
+pub fn settled_age(s: &Scenario, u: f64) -> f64 {
+    let (r, t) = (&s.residents, &s.turnover);
+    let (lo, hi) = newcomer_ages(s);
+    let steps = ((r.age_max_years - r.age_min_years) / AGE_STEP_YEARS)
+        .ceil()
+        .max(1.0) as usize;
+    let mut density = Vec::with_capacity(steps);
+    let mut n = 0.0;
+    for i in 0..steps {
+        let a = r.age_min_years + (i as f64 + 0.5) * AGE_STEP_YEARS;
+        let young = if a < t.young_age_years {
+            t.young_multiplier
+        } else {
+            1.0
+        };
+        let leaving = t.leave_rate_per_year * young * (1.0 + 0.5 * t.belonging_weight)
+            + t.mortality_at_80_per_year * libm::exp2((a - 80.0) / 8.0);
+        // Newcomers per year of age; all in one step when they all arrive at one age.
+        let arriving = if hi - lo < AGE_STEP_YEARS {
+            f64::from((a - lo).abs() <= AGE_STEP_YEARS / 2.0) / AGE_STEP_YEARS
+        } else {
+            f64::from((lo..hi).contains(&a)) / (hi - lo)
+        };
+        // One exact step of n' = arriving − leaving·n over the width of the step.
+        let keep = libm::exp(-leaving * AGE_STEP_YEARS);
+        n = n * keep
+            + if leaving > 0.0 {
+                arriving * (1.0 - keep) / leaving
+            } else {
+                arriving * AGE_STEP_YEARS
+            };
+        density.push(n);
+    }
+    let total: f64 = density.iter().sum();
+    if total <= 0.0 || !total.is_finite() {
+        return r.age_min_years + (r.age_max_years - r.age_min_years) * u;
+    }
+    let mut target = u * total;
+    for (i, d) in density.iter().enumerate() {
+        if target < *d {
+            let within = if *d > 0.0 { target / d } else { 0.0 };
+            return r.age_min_years + (i as f64 + within) * AGE_STEP_YEARS;
+        }
+        target -= d;
+    }
+    r.age_max_years
+}
+
 fn clamp01(x: f64, lo: f64, hi: f64) -> f32 {
     x.clamp(lo, hi) as f32
 }
@@ -74,11 +141,13 @@ pub fn new_resident(
         (w.centre_km[1] + radius * libm::sin(angle)) as f32,
     ];
 
-    // Age: adults, thinning towards the oldest; newcomers mostly 18 to 45.
+    // Age: newcomers evenly over the newcomer ages; the town's founders from the age
+    // structure that turnover keeps (see `settled_age`).
     let age = if newcomer {
-        (18.0f64.max(r.age_min_years) + 27.0 * rng.random::<f64>()).min(r.age_max_years)
+        let (lo, hi) = newcomer_ages(s);
+        lo + (hi - lo) * rng.random::<f64>()
     } else {
-        r.age_min_years + (r.age_max_years - r.age_min_years) * libm::pow(rng.random::<f64>(), 1.15)
+        settled_age(s, rng.random::<f64>())
     };
     let unemployment =
         (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep)).clamp(0.0, 1.0);
