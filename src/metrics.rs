@@ -10,7 +10,9 @@
 //! nothing else; sums over residents are taken in fixed point by `observe`, so they add up the
 //! same in any order.
 
-use crate::model::components::{Attitudes, Civic, Memberships, Politics, Recent, TrustState};
+use crate::model::components::{
+    Attitudes, Civic, Employment, Memberships, Politics, Recent, Resident, TrustState,
+};
 use crate::scenario::VenueKind;
 
 /// What a metric covers.
@@ -26,6 +28,7 @@ pub enum Scope {
 
 /// One resident as the metrics see it.
 pub struct ResidentView<'a> {
+    pub resident: &'a Resident,
     pub trust: &'a TrustState,
     pub attitudes: &'a Attitudes,
     pub recent: &'a Recent,
@@ -293,6 +296,34 @@ pub const METRICS: &[Metric] = &[
         headline: 10,
         per_ward: true,
         compute: Compute::Weighted(|r| r.politics.anti_system, |r| r.politics.vote_local),
+    },
+    Metric {
+        name: "unemployment",
+        scope: Scope::Share,
+        label: "Unemployment",
+        unit: "share of working-age residents",
+        meaning: "share of working-age residents (employed or unemployed) out of work",
+        headline: 0,
+        per_ward: true,
+        compute: Compute::Weighted(
+            |r| flag(r.resident.employment == Employment::Unemployed),
+            |r| {
+                flag(matches!(
+                    r.resident.employment,
+                    Employment::Employed | Employment::Unemployed
+                ))
+            },
+        ),
+    },
+    Metric {
+        name: "mean_age",
+        scope: Scope::Mean,
+        label: "Mean age",
+        unit: "years",
+        meaning: "mean age of adult residents",
+        headline: 0,
+        per_ward: true,
+        compute: Compute::Resident(|r| r.resident.age_years),
     },
     Metric {
         name: "venues_open",

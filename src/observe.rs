@@ -108,6 +108,7 @@ pub fn observe(
     for (r, trust, attitudes, recent, civic, memberships, ties, politics) in residents.iter() {
         ties_total += u64::from(ties.len);
         let view = ResidentView {
+            resident: r,
             trust,
             attitudes,
             recent,

@@ -66,6 +66,8 @@ pub enum Purpose {
     Libraries = 15,
     /// Community groups forming and folding.
     GroupLife = 16,
+    /// Losing and finding a job, and who is laid off when an employer closes.
+    Jobs = 17,
     /// The classic models of `crate::classic` number their purposes from 101, so that the town's
     /// own purposes can grow without renumbering. Deffuant–Weisbuch: opinions and pairs.
     Deffuant = 101,

@@ -9,7 +9,7 @@ use crate::model::resident::ResidentBundle;
 use crate::model::{
     belonging::belonging, council_budget::council_budget, council_response::council_response,
     encounters::encounters, gather::gather, group_life::group_life, groups::groups,
-    interventions::interventions, libraries::libraries, outings::outings,
+    interventions::interventions, jobs::jobs, libraries::libraries, outings::outings,
     participation::participation, politics::politics, pubs::pubs, right_to_bid::right_to_bid,
     trust::trust, turnover::turnover, week::new_week,
 };
@@ -116,6 +116,7 @@ impl Simulation {
         world.insert_resource(Inbox::default());
         world.insert_resource(Closures::default());
         world.insert_resource(PubHistory::default());
+        world.insert_resource(Labour::default());
         world.insert_resource(EventLog::default());
         world.insert_resource(Observations::default());
         world.insert_resource(VenueHistory::default());
@@ -295,6 +296,7 @@ fn weekly_schedule() -> Vec<(&'static str, Schedule)> {
     vec![
         ("new_week", one(new_week)),
         ("interventions", one(interventions)),
+        ("jobs", one(jobs)),
         ("council_budget", one(council_budget)),
         ("libraries", one(libraries)),
         ("outings", one(outings)),

@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 6;
+pub const SCHEMA: u32 = 7;
 
 /// Every component type found on entities, with its name: saved ones and the scratch
 /// `EncounterLog`.
@@ -91,6 +91,7 @@ fn known_resources() -> Vec<(TypeId, &'static str, usize)> {
         k::<Inbox>("Inbox (scratch)"),
         k::<Closures>("Closures"),
         k::<PubHistory>("PubHistory"),
+        k::<Labour>("Labour"),
         k::<EventLog>("EventLog"),
         k::<Observations>("Observations"),
         k::<VenueHistory>("VenueHistory"),
@@ -209,7 +210,7 @@ struct SavedObservation<S> {
 
 /// The resources saved, in the order they are written.
 #[derive(Serialize, Deserialize)]
-struct Resources<C, P, W, L, U, N, Y, G, X, H, Q> {
+struct Resources<C, P, W, L, U, N, Y, G, X, H, Q, B> {
     clock: C,
     council: P,
     /// Interventions still to come, as JSON (the scenario's event types are tagged enums,
@@ -225,6 +226,7 @@ struct Resources<C, P, W, L, U, N, Y, G, X, H, Q> {
     slot_ids: Vec<u32>,
     venue_history: H,
     pub_history: Q,
+    labour: B,
 }
 
 /// A resident as saved: the fields of [`ResidentBundle`], in its order, borrowed from the world
@@ -427,6 +429,9 @@ pub fn write(sim: &Simulation, out: &mut impl Write) -> Result<(), String> {
         pub_history: world
             .get_resource::<PubHistory>()
             .ok_or_else(|| res("PubHistory"))?,
+        labour: world
+            .get_resource::<Labour>()
+            .ok_or_else(|| res("Labour"))?,
     };
     let events: Vec<SavedEvent<&str>> = world
         .get_resource::<EventLog>()
@@ -502,6 +507,7 @@ type OwnedResources = Resources<
     Closures,
     VenueHistory,
     PubHistory,
+    Labour,
 >;
 
 type OwnedWhole = (
@@ -569,6 +575,7 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
         layout_version: resources.layout.version(),
     };
     validate::council(&resources.council, &bounds)?;
+    validate::labour(&resources.labour, &bounds)?;
     validate::venue_labels(&resources.venue_labels, &venues)?;
     validate::resources(
         &bounds,
@@ -661,6 +668,7 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     world.insert_resource(Inbox::default());
     world.insert_resource(resources.closures);
     world.insert_resource(resources.pub_history);
+    world.insert_resource(resources.labour);
     world.insert_resource(EventLog(events));
     world.insert_resource(Observations(observations));
     Ok(Simulation::from_world(

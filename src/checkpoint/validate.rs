@@ -548,6 +548,32 @@ pub(super) fn resources(
 }
 
 /// The slot index's ids: one per slot, each used once, all below the next id.
+/// The labour market: finite amounts, shares within [0, 1], layoffs in wards that exist.
+pub(super) fn labour(l: &Labour, b: &Bounds) -> Result<(), String> {
+    within(
+        "the unemployment at the start",
+        l.unemployment_at_start,
+        0.0,
+        1.0,
+    )?;
+    within("the unemployment", l.unemployment, 0.0, 1.0)?;
+    within("the jobs ratio", l.jobs_ratio, 0.0, f64::MAX)?;
+    finite("the venues' jobs at the start", l.venue_jobs_at_start)?;
+    finite("the jobs lost", l.jobs_lost)?;
+    finite("the benefit change", l.benefit_change_gbp)?;
+    for (k, (_, ward)) in l.layoffs.iter().enumerate() {
+        if let Some(w) = ward {
+            index(
+                &format!("job loss {k}'s ward"),
+                usize::from(*w),
+                b.n_wards(),
+                "wards",
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn slot_ids(ids: &[u32], next_id: u32) -> Result<(), String> {
     if let Some(&id) = ids.iter().find(|&&id| id >= next_id) {
         return Err(format!(

@@ -838,3 +838,51 @@ pub struct PubHistory {
     /// Weeks recorded so far (at most `window` matter).
     pub recorded: u32,
 }
+
+// ---------------------------------------------------------------- the local economy
+
+/// The town's labour market (jobs.rs): jobs and unemployment against the start, the change in
+/// out-of-work income, and job losses ordered by events and not yet made.
+#[derive(Resource, Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Labour {
+    /// Whether the start has been counted (done in the first recorded week).
+    pub counted: bool,
+    /// Working-age residents in and out of work at the start.
+    pub employed_at_start: u32,
+    pub unemployed_at_start: u32,
+    /// Jobs the open venues provided at the start.
+    pub venue_jobs_at_start: f64,
+    /// Jobs lost by `job_loss` events so far.
+    pub jobs_lost: f64,
+    /// Jobs in town relative to the start (1 at the start).
+    pub jobs_ratio: f64,
+    /// Share of working-age residents out of work at the start and this week.
+    pub unemployment_at_start: f64,
+    pub unemployment: f64,
+    /// Change in out-of-work income since the start, GBP a week.
+    pub benefit_change_gbp: f64,
+    /// The benefit changed this week: out-of-work residents' venue weights are recomputed.
+    pub benefit_changed: bool,
+    /// Job losses ordered this week and not yet made: (jobs, ward).
+    pub layoffs: Vec<(u32, Option<u16>)>,
+}
+
+impl Labour {
+    /// The rise in unemployment since the start (a share of working-age residents, at least 0)
+    /// that the young's moving and newcomers' arrival answer; 0 while the labour market is off or
+    /// the start not yet counted.
+    pub fn unemployment_rise(&self, s: &Scenario) -> f64 {
+        if s.jobs.enabled && self.counted {
+            (self.unemployment - self.unemployment_at_start).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// The factor on an out-of-work resident's money pressure: 2 at the start's income,
+    /// scaled by income at the start / income now (income now at least 1 GBP a week).
+    pub fn out_of_work_pressure(&self, s: &Scenario) -> f32 {
+        let base = s.jobs.out_of_work_income_gbp_per_week;
+        (2.0 * base / (base + self.benefit_change_gbp).max(1.0)) as f32
+    }
+}

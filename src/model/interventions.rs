@@ -13,6 +13,8 @@
 //! - `citizens_assembly` draws members by lot (the residents whose keyed draw is smallest); they
 //!   take part this week, and council response treats their input as the event says.
 //! - `lockdown` shuts venues for a number of weeks; `pub_costs` changes pubs' running costs.
+//! - `job_loss` orders `count` jobs lost (in a ward, if given), which the labour market makes
+//!   at once (jobs.rs); `benefit_change` moves out-of-work income by `gbp_per_week`.
 //!
 //! Every event writes one `intervention` row to events.csv; venues it closes or opens write
 //! their own rows.
@@ -32,6 +34,7 @@ pub fn interventions(
     mut index: ResMut<VenueIndex>,
     mut residents: Query<(&Resident, &mut Civic)>,
     mut council: ResMut<CouncilState>,
+    mut labour: ResMut<Labour>,
     wards: Res<Wards>,
     scenario: Res<Config>,
     seeds: Res<RunSeeds>,
@@ -231,6 +234,19 @@ pub fn interventions(
                     }
                 }
                 format!("pub_costs: running costs {:+.0}%", change * 100.0)
+            }
+            Intervention::JobLoss(iv::JobLoss { count, .. }) => {
+                labour.layoffs.push((*count, ward));
+                labour.jobs_lost += f64::from(*count);
+                format!("job_loss: {count} jobs lost")
+            }
+            Intervention::BenefitChange(iv::BenefitChange { gbp_per_week, .. }) => {
+                labour.benefit_change_gbp += gbp_per_week;
+                labour.benefit_changed = true;
+                format!(
+                    "benefit_change: out-of-work income {gbp_per_week:+.2} GBP a week ({:+.2} since the start)",
+                    labour.benefit_change_gbp
+                )
             }
         };
         // Each detail begins with the intervention's kind, as the scenario file names it.

@@ -19,6 +19,7 @@ pub mod gather;
 pub mod group_life;
 pub mod groups;
 pub mod interventions;
+pub mod jobs;
 pub mod libraries;
 pub mod outings;
 pub mod participation;

@@ -27,9 +27,11 @@
 //! `preference`, shifted by life stage and personal taste; see town/residents.rs), cost,
 //! quality, friends met there recently and distance. The distance term makes contact fall as
 //! d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money pressure is (0.5 + deprivation), doubled
-//! for residents out of work: pubs cost money, and deprivation matters. A resident visits a
-//! venue at most once a week. The choice set holds the `nearest_per_kind` nearest open venues
-//! of each kind and is rebuilt only when a venue opens or closes.
+//! for residents out of work at the start's out-of-work income and scaled by that income over
+//! the income now when benefits change (jobs.rs): pubs cost money, and deprivation matters. A
+//! resident visits a venue at most once a week. The choice set holds the `nearest_per_kind`
+//! nearest open venues of each kind and is rebuilt only when a venue opens or closes (or the
+//! labour market changes the resident's employment or out-of-work income; see jobs.rs).
 
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
@@ -66,11 +68,13 @@ pub fn outings(
     group_index: Res<GroupIndex>,
     layout: Res<Layout>,
     council: Res<CouncilState>,
+    labour: Res<Labour>,
     config: Res<Config>,
     clock: Res<Clock>,
     seeds: Res<RunSeeds>,
 ) {
     let s: &Scenario = &config.0;
+    let out_of_work_pressure = labour.out_of_work_pressure(s);
     let o = &s.outings;
     let tick = clock.tick();
     let view: Vec<VenueView> = venue_index
@@ -126,7 +130,15 @@ pub fn outings(
                         .iter()
                         .any(|&v| affects(&choices, resident, &view, v, per_kind));
                 if stale {
-                    rebuild(&mut choices, resident, identity, &view, &grids, s);
+                    rebuild(
+                        &mut choices,
+                        resident,
+                        identity,
+                        &view,
+                        &grids,
+                        s,
+                        out_of_work_pressure,
+                    );
                     choices.out_of_work = out_of_work;
                 }
                 choices.layout = version;
@@ -486,13 +498,19 @@ fn rebuild(
     view: &[VenueView],
     grids: &Option<NearestGrids>,
     s: &Scenario,
+    out_of_work_pressure: f32,
 ) {
     const KINDS: usize = VenueKind::ALL.len();
     const PER_KIND: usize = MAX_CHOICES / KINDS;
     let o = &s.outings;
     let per_kind = nearest_per_kind(s);
     let out_of_work = matches!(resident.employment, Employment::Unemployed);
-    let pressure = (0.5 + resident.deprivation) * if out_of_work { 2.0 } else { 1.0 };
+    let pressure = (0.5 + resident.deprivation)
+        * if out_of_work {
+            out_of_work_pressure
+        } else {
+            1.0
+        };
     let mut nearest = [[(0f32, 0u16); PER_KIND]; KINDS];
     let mut found = [0usize; KINDS];
     match grids {
@@ -672,8 +690,8 @@ mod tests {
                     ]
                 };
                 let (mut a, mut b) = (ChoiceSet::default(), ChoiceSet::default());
-                rebuild(&mut a, &resident, &init.identity, &view, &grids, &s);
-                rebuild(&mut b, &resident, &init.identity, &view, &None, &s);
+                rebuild(&mut a, &resident, &init.identity, &view, &grids, &s, 2.0);
+                rebuild(&mut b, &resident, &init.identity, &view, &None, &s, 2.0);
                 let n = a.len as usize;
                 assert_eq!(n, 7 * per_kind as usize);
                 assert_eq!(

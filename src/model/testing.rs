@@ -69,6 +69,7 @@ pub fn world(s: Scenario, venues: Vec<Venue>, groups: Vec<Group>) -> World {
     world.insert_resource(Layout::default());
     world.insert_resource(Closures::default());
     world.insert_resource(EventLog::default());
+    world.insert_resource(Labour::default());
     world
 }
 

@@ -3,10 +3,17 @@
 //!
 //! Rule: a resident leaves this week with chance
 //!
-//!   leave_rate / 52 × (young_multiplier if younger than young_age) × (1 + w·(1 − β)) + mortality,
+//!   leave_rate / 52 × (young_multiplier × (1 + k·Δu) if younger than young_age) × (1 + w·(1 − β))
+//!     + mortality,
 //!
-//! where mortality is `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more likely to move away (and the young move most), so a town
-//! that loses its meeting places also loses the people most loosely tied to it. Each leaver is
+//! where Δu is the rise in the town's unemployment since the start (a share of working-age
+//! residents, at least 0; 0 unless the labour market is on, see jobs.rs) and k is
+//! `young_unemployment_response`: the young leave a town whose jobs have gone (Langella &
+//! Manning 2022, Residential mobility and unemployment in the UK, Labour Economics 75: local
+//! unemployment raises moving away; its size here is assumed); mortality is
+//! `mortality_at_80_per_year` doubling every 8 years of age. Low belonging makes people more
+//! likely to move away (and the young move most), so a town that loses its meeting places, or
+//! its jobs, also loses the people most loosely tied to it. Each leaver is
 //! replaced at once by a newcomer drawn like any resident but younger, with a fresh id, low
 //! belonging and `newcomer_ties` ties of strength `newcomer_tie_strength` to neighbours in their ward
 //! (fewer when `residents.max_ties` is smaller: a tie is made on both sides or not at all).
@@ -34,6 +41,7 @@ pub fn turnover(
     mut slots: ResMut<SlotIndex>,
     mut next_id: ResMut<NextResidentId>,
     cultures: Res<WardCultures>,
+    labour: Res<Labour>,
     config: Res<Config>,
     clock: Res<Clock>,
     seeds: Res<RunSeeds>,
@@ -45,6 +53,9 @@ pub fn turnover(
     let base = t.leave_rate_per_year / f64::from(WEEKS_PER_YEAR);
 
     let mortality = t.mortality_at_80_per_year;
+    // Poor local opportunity: the rise in unemployment since the start (0 with the labour
+    // market off) raises the young's moving.
+    let opportunity = 1.0 + t.young_unemployment_response * labour.unemployment_rise(s);
     let leaving: Collector<Vec<u32>> = Collector::default();
     residents.p0().par_iter_mut().for_each_init(
         || leaving.batch(),
@@ -63,7 +74,7 @@ pub fn turnover(
             };
             departure.leaving = false;
             let young = if f64::from(me.age_years) < t.young_age_years {
-                t.young_multiplier
+                t.young_multiplier * opportunity
             } else {
                 1.0
             };
@@ -359,6 +370,40 @@ mod tests {
             assert!((stayer.age_years - 40.0 - 1.0 / 52.0).abs() < 1e-4);
         }
         assert!(!w.resource::<SlotIndex>().holds(0, 0));
+    }
+
+    #[test]
+    fn the_young_leave_more_when_unemployment_has_risen_and_the_market_is_on() {
+        // 2,000 residents aged 20, each leaving with chance 0.1 a week at the start.
+        let leavers = |enabled: bool, rise: f64| {
+            let mut s = Scenario::default();
+            let t = &mut s.turnover;
+            (
+                t.leave_rate_per_year,
+                t.young_multiplier,
+                t.belonging_weight,
+            ) = (5.2, 1.0, 0.0);
+            (t.mortality_at_80_per_year, t.young_unemployment_response) = (0.0, 4.0);
+            s.jobs.enabled = enabled;
+            let people = vec![(0u16, 20.0f32, &[][..]); 2000];
+            let mut w = town(s, &people);
+            w.insert_resource(Labour {
+                counted: true,
+                unemployment_at_start: 0.05,
+                unemployment: 0.05 + rise,
+                ..Labour::default()
+            });
+            w.run_system_once(turnover).unwrap();
+            f64::from(w.resource::<NextResidentId>().0 - 100) / 2000.0
+        };
+        let at_start = leavers(true, 0.0);
+        assert!((at_start - 0.1).abs() < 0.02, "{at_start}");
+        // Unemployment up 25 points: × (1 + 4 × 0.25) = × 2.
+        let poor = leavers(true, 0.25);
+        assert!((poor - 0.2).abs() < 0.025, "{poor}");
+        // A fall in unemployment does not keep the young, and with the market off nothing moves.
+        assert_eq!(leavers(true, -0.04), at_start);
+        assert_eq!(leavers(false, 0.25), at_start);
     }
 
     #[test]

@@ -235,6 +235,18 @@ pub fn describe(event: &Intervention) -> String {
             if *change >= 0.0 { "rise" } else { "fall" },
             change.abs() * 100.0
         ),
+        Intervention::JobLoss(iv::JobLoss { count, ward, .. }) => format!(
+            "{when}: {} lost at once{}.",
+            plural(*count, "job is", "jobs are"),
+            ward.as_ref()
+                .map(|w| format!(", held by residents of {w}"))
+                .unwrap_or_default()
+        ),
+        Intervention::BenefitChange(iv::BenefitChange { gbp_per_week, .. }) => format!(
+            "{when}: out-of-work benefits {} by £{:.2} a week.",
+            if *gbp_per_week >= 0.0 { "rise" } else { "fall" },
+            gbp_per_week.abs()
+        ),
     }
 }
 
@@ -243,7 +255,7 @@ pub fn describe(event: &Intervention) -> String {
 fn effect_words(e: &EffectRow) -> String {
     let d = &e.diff;
     let scale = match crate::metrics::metric(e.metric) {
-        Some(m) if m.unit != "venues" => 100.0,
+        Some(m) if m.unit != "venues" && m.unit != "years" => 100.0,
         _ => 1.0,
     };
     let fmt = |x: f64| story::signed(x * scale, 1);

@@ -71,6 +71,11 @@ pub const BUILTINS: &[Builtin] = &[
         toml: include_str!("../../scenarios/lockdown_2020.toml"),
     },
     Builtin {
+        name: "jobs_shock",
+        summary: "A local labour market: 500 jobs lost in 2012, the £20 Universal Credit uplift of 2020-21 and its removal",
+        toml: include_str!("../../scenarios/jobs_shock.toml"),
+    },
+    Builtin {
         name: "citizens_assembly",
         summary: "A citizens' assembly in 2019 whose recommendations the council acts on",
         toml: include_str!("../../scenarios/citizens_assembly.toml"),

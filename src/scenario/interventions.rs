@@ -177,6 +177,32 @@ intervention! {
     }
 }
 
+intervention! {
+    /// A pit, factory or other large employer closes: `count` jobs go at once, their holders
+    /// (employed residents drawn by lot, in `ward` if given) out of work, and the town has that
+    /// many fewer jobs to find from then on.
+    pub struct JobLoss {
+        /// How many jobs are lost.
+        count: u32 [required] = 1;
+            whole(1, 10_000_000), "jobs", "scenario choice";
+        /// The ward whose residents lose them; anywhere in the town when left out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ward: Option<String> = None;
+            TEXT, "-", "scenario choice";
+    }
+}
+
+intervention! {
+    /// A change in what out-of-work residents receive, GBP a week (positive a rise, negative a
+    /// cut), added to any change before it: the Universal Credit uplift of £20 a week from April
+    /// 2020, removed in October 2021, is `gbp_per_week = 20` then `-20`.
+    pub struct BenefitChange {
+        /// Change in out-of-work income, GBP a week.
+        gbp_per_week: f64 [required] = 0.0;
+            number(-1000.0, 1000.0), "GBP per week", "scenario choice";
+    }
+}
+
 /// A scheduled intervention, applied at the start of its week. Each changes the world only
 /// through the components and resources the mechanisms already read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,6 +216,8 @@ pub enum Intervention {
     CitizensAssembly(CitizensAssembly),
     Lockdown(Lockdown),
     PubCosts(PubCosts),
+    JobLoss(JobLoss),
+    BenefitChange(BenefitChange),
 }
 
 /// One kind of intervention as files name it, with its keys.
@@ -232,6 +260,14 @@ pub const KINDS: &[Kind] = &[
         name: "pub_costs",
         keys: PubCosts::KEYS,
     },
+    Kind {
+        name: "job_loss",
+        keys: JobLoss::KEYS,
+    },
+    Kind {
+        name: "benefit_change",
+        keys: BenefitChange::KEYS,
+    },
 ];
 
 /// The names of every kind, for the `kind` key.
@@ -244,6 +280,8 @@ pub const KIND_NAMES: &[&str] = &[
     "citizens_assembly",
     "lockdown",
     "pub_costs",
+    "job_loss",
+    "benefit_change",
 ];
 
 /// The `kind` key every `[[events]]` table starts with.
@@ -268,6 +306,8 @@ impl Intervention {
             Intervention::CitizensAssembly(e) => (e.year, e.week),
             Intervention::Lockdown(e) => (e.year, e.week),
             Intervention::PubCosts(e) => (e.year, e.week),
+            Intervention::JobLoss(e) => (e.year, e.week),
+            Intervention::BenefitChange(e) => (e.year, e.week),
         }
     }
 
@@ -276,6 +316,7 @@ impl Intervention {
         match self {
             Intervention::Close(e) => e.ward.as_deref(),
             Intervention::Invest(e) => Some(&e.ward),
+            Intervention::JobLoss(e) => e.ward.as_deref(),
             _ => None,
         }
     }
@@ -296,6 +337,8 @@ impl Intervention {
             Intervention::CitizensAssembly(_) => 5,
             Intervention::Lockdown(_) => 6,
             Intervention::PubCosts(_) => 7,
+            Intervention::JobLoss(_) => 8,
+            Intervention::BenefitChange(_) => 9,
         }
     }
 
@@ -310,6 +353,8 @@ impl Intervention {
             Intervention::CitizensAssembly(e) => e.check(prefix),
             Intervention::Lockdown(e) => e.check(prefix),
             Intervention::PubCosts(e) => e.check(prefix),
+            Intervention::JobLoss(e) => e.check(prefix),
+            Intervention::BenefitChange(e) => e.check(prefix),
         }
     }
 }
@@ -335,6 +380,8 @@ pub fn defaults_table(kind: &str) -> Option<toml::Table> {
         "citizens_assembly" => toml::Table::try_from(CitizensAssembly::default()),
         "lockdown" => toml::Table::try_from(Lockdown::default()),
         "pub_costs" => toml::Table::try_from(PubCosts::default()),
+        "job_loss" => toml::Table::try_from(JobLoss::default()),
+        "benefit_change" => toml::Table::try_from(BenefitChange::default()),
         _ => return None,
     }
     .ok()

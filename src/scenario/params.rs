@@ -148,6 +148,7 @@ pub fn validate(s: &Scenario) -> Result<(), (String, String)> {
     s.participation.check("participation")?;
     s.council.check("council")?;
     s.economy.check("economy")?;
+    s.jobs.check("jobs")?;
     s.groups.check("groups")?;
     s.turnover.check("turnover")?;
     s.politics.check("politics")?;
@@ -325,6 +326,15 @@ venue_kinds = ["pub"]
 kind = "pub_costs"
 year = 2012
 change = 0.1
+[[events]]
+kind = "job_loss"
+year = 2012
+count = 500
+ward = "Pithead"
+[[events]]
+kind = "benefit_change"
+year = 2013
+gbp_per_week = 20.0
 "#;
 
     /// Every leaf path of a TOML tree (lists of scalars count as one leaf).

@@ -393,6 +393,7 @@ pub fn rows() -> Vec<Row> {
     add("participation", Participation::KEYS);
     add("council", Council::KEYS);
     add("economy", Economy::KEYS);
+    add("jobs", Jobs::KEYS);
     add("groups", Groups::KEYS);
     add("turnover", Turnover::KEYS);
     add("politics", Politics::KEYS);

@@ -658,6 +658,32 @@ section! {
 }
 
 section! {
+    /// The local labour market (mechanism: jobs) and what the out-of-work live on.
+    pub struct Jobs {
+        /// Whether working-age residents lose and find jobs week by week (and the young's
+        /// leaving answers the town's unemployment). Off, employment
+        /// changes only with age and by `job_loss` events, as in earlier versions of the model.
+        enabled: bool = false;
+            FLAG, "-", "scenario choice";
+        /// Share of employed residents who lose their job (move into unemployment) in a year.
+        separation_rate_per_year: f64 = 0.025;
+            SHARE, "rate per year", "UK Data Service, LFS five-quarter longitudinal datasets (SN 5958, SN 6796), derived flow variable: of those employed in the first quarter, about 2.3-2.5% were unemployed at a later quarter of the year (plausible range 0.015-0.04)";
+        /// Jobs an open pub provides (full- and part-time).
+        jobs_per_pub: f64 = 6.0;
+            number(0.0, 100.0), "jobs per venue", "assumed (3-12)";
+        /// Jobs any other open venue provides (library, centre, hall, club, place of worship,
+        /// park).
+        jobs_per_other_venue: f64 = 2.0;
+            number(0.0, 100.0), "jobs per venue", "assumed (0.5-5)";
+        /// What an out-of-work resident lives on, GBP a week: money pressure on outings is
+        /// doubled for the out of work at this income and scaled by this / (this + benefit
+        /// change) when benefits change.
+        out_of_work_income_gbp_per_week: f64 = 74.96;
+            number(1.0, 10_000.0), "GBP per week", "DWP Universal Credit standard allowance, single claimant 25 or over, 2021/22 without the uplift: 324.84 GBP a month (Trivallis 2021; Halton Housing 2021) = 74.96 a week";
+    }
+}
+
+section! {
     /// Residents leaving and arriving (mechanism: turnover).
     pub struct Turnover {
         /// Share of residents who move away in a year, on average.
@@ -695,6 +721,11 @@ section! {
         /// the town at the start).
         retirement_age_years: f64 = 66.0;
             number(16.0, 120.0), "years", "Pensions Act 2011, s. 1 (UK Parliament 2011): state pension age 66 for men and women from October 2020 (range 60-68 over 2010-2046)";
+        /// With the labour market on (`jobs.enabled`), how much a rise in the town's
+        /// unemployment since the start raises the young's moving: × (1 + this × rise), the rise
+        /// a share of working-age residents (0.05 is five points).
+        young_unemployment_response: f64 = 4.0;
+            number(0.0, 100.0), "per unit share", "Langella & Manning 2022, Residential mobility and unemployment in the UK, Labour Economics 75 (local unemployment raises out-migration and deters in-migration about equally; sign); size assumed (0-10)";
     }
 }
 

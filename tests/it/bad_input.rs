@@ -135,6 +135,33 @@ fn event_with_a_negative_cut() {
 }
 
 #[test]
+fn job_loss_and_benefit_change_with_bad_keys() {
+    let err = refuse("[[events]]\nkind = \"job_loss\"\nyear = 2012\ncount = 0\n");
+    assert!(err.contains("bad.toml:4"), "{err}");
+    assert!(
+        err.contains("events[0].count") && err.contains("from 1 to 10,000,000"),
+        "{err}"
+    );
+    let err =
+        refuse("[[events]]\nkind = \"job_loss\"\nyear = 2012\ncount = 9\nward = \"Atlantis\"\n");
+    assert!(
+        err.contains("events[0].ward") && err.contains("Atlantis"),
+        "{err}"
+    );
+    let err = refuse("[[events]]\nkind = \"benefit_change\"\nyear = 2020\ngbp = 20\n");
+    assert!(err.contains("bad.toml:4"), "{err}");
+    assert!(
+        err.contains("unknown key") && err.contains("gbp_per_week"),
+        "{err}"
+    );
+    let err = refuse("[[events]]\nkind = \"benefit_change\"\nyear = 2020\n");
+    assert!(
+        err.contains("gbp_per_week"),
+        "a required key is named: {err}"
+    );
+}
+
+#[test]
 fn invest_in_a_ward_that_does_not_exist() {
     let err = refuse(
         "[[events]]\nkind = \"invest\"\nyear = 2012\nvenue_kind = \"library\"\nward = \"Atlantis\"\n",

@@ -564,6 +564,7 @@ fn built_in_scenarios_resume_exactly_at_many_points() {
         "citizens_assembly",
         "devolution_big_bang",
         "lockdown_2020",
+        "jobs_shock",
         "social_infrastructure",
     ] {
         let mut scenario = Scenario::load(name).unwrap();
