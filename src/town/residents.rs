@@ -101,7 +101,7 @@ pub fn settled_age(s: &Scenario, u: f64) -> f64 {
     for (i, d) in density.iter().enumerate() {
         if target < *d {
             let within = if *d > 0.0 { target / d } else { 0.0 };
-            return r.age_min_years + (i as f64 + within) * AGE_STEP_YEARS;
+            return (r.age_min_years + (i as f64 + within) * AGE_STEP_YEARS).min(r.age_max_years);
         }
         target -= d;
     }

@@ -120,8 +120,8 @@ fn summaries_are_tidy_and_replicates_follow_the_seed_rule() {
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows.len(),
-        2 * 30 * 104,
-        "2 scenarios × 30 metrics × 104 weeks"
+        2 * 32 * 104,
+        "2 scenarios × 32 metrics × 104 weeks"
     );
     for r in &rows {
         assert_eq!(r.len(), 9);

@@ -81,8 +81,13 @@ proptest! {
         prop_assert!(!out.observations.0.is_empty());
         for o in &out.observations.0 {
             prop_assert!(o.value.is_finite(), "{} is {}", o.metric, o.value);
-            if cohesion::metrics::metric(o.metric).is_some_and(|m| m.over_residents()) {
+            let metric = cohesion::metrics::metric(o.metric);
+            if metric.is_some_and(|m| m.over_residents() && m.per_hundred().is_some()) {
+                // A share or a mean on 0-1.
                 prop_assert!((0.0..=1.0).contains(&o.value), "{} = {}", o.metric, o.value);
+            } else if o.metric == "mean_age" {
+                let ages = s.residents.age_min_years..=s.residents.age_max_years;
+                prop_assert!(ages.contains(&o.value), "mean_age = {}", o.value);
             } else {
                 let whole = o.metric == "mean_ties" || o.value.fract() == 0.0;
                 prop_assert!(o.value >= 0.0 && whole, "{} = {}", o.metric, o.value);
@@ -94,4 +99,45 @@ proptest! {
             Some(f64::from(s.town.residents))
         );
     }
+}
+
+/// Mean age over the town's first and last year.
+fn mean_age_first_and_last_year(s: &Scenario, seed: u64) -> (f64, f64) {
+    let out = Simulation::new(s, Seeds::new(seed)).finish();
+    let ages = out.observations.series(None, "mean_age");
+    let last_tick = ages.last().expect("mean_age is observed").0;
+    let mean = |keep: &dyn Fn(u32) -> bool| {
+        let v: Vec<f64> = ages.iter().filter(|(t, _)| keep(*t)).map(|x| x.1).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    (mean(&|t| t < 52), mean(&|t| t + 52 > last_tick))
+}
+
+/// Founders are drawn from the age structure that turnover keeps (`settled_age`), so with no
+/// intervention the town neither ages nor grows younger as its residents are replaced — for the
+/// default newcomers and for young newcomers who leave fast, whose town is much younger. A fixed
+/// founders' curve would hold for at most one of the two.
+#[test]
+fn the_founders_age_structure_is_the_one_turnover_keeps() {
+    let mut s = Scenario::load("baseline").unwrap();
+    s.town.residents = 3000;
+    s.time.years = 12;
+    s.economy.pub_closure_rate_at_break_even = 0.0;
+    let mut young = s.clone();
+    young.turnover.newcomer_age_min_years = 18.0;
+    young.turnover.newcomer_age_max_years = 30.0;
+    young.turnover.leave_rate_per_year *= 2.0;
+    let mut firsts = Vec::new();
+    for (name, sc) in [("default", &s), ("young newcomers", &young)] {
+        let (first, last) = mean_age_first_and_last_year(sc, 11);
+        assert!(
+            (last - first).abs() < 1.0,
+            "{name}: mean age {first:.2} in the first year, {last:.2} in the twelfth"
+        );
+        firsts.push(first);
+    }
+    assert!(
+        firsts[1] < firsts[0] - 3.0,
+        "young newcomers make a younger town: {firsts:?}"
+    );
 }
