@@ -1203,8 +1203,8 @@ mod tests {
         assert_eq!(w.busyness, 1.0);
         assert_eq!(
             (w.venues, w.groups, w.events, w.weeks),
-            (28, 20, 0, 52 + 15 * 52)
+            (28, 20, 0, 260 + 15 * 52)
         );
-        assert_eq!(w.total(), 2.0 * 832.0 * (12000.0 + 28.0 + 20.0));
+        assert_eq!(w.total(), 2.0 * 1040.0 * (12000.0 + 28.0 + 20.0));
     }
 }

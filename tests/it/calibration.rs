@@ -101,3 +101,36 @@ fn pubs_close_at_about_the_national_rate() {
         "{closures} closures: {rate:.4} a year"
     );
 }
+
+#[test]
+fn the_baseline_holds_its_share_belonging_while_pubs_close() {
+    // The Community Life Survey's share belonging to the neighbourhood was "broadly stable
+    // since 2015/16" (0.62 in 2016/17, 0.61 in 2023/24; data/targets/cls_england.csv) while
+    // about a quarter of England's pubs closed. The baseline, with no intervention and its pubs
+    // closing at 1.8% a year, should hold its level as well: the mean over three towns (seeds)
+    // of the last year's share belonging within 0.03 of the first year's.
+    use cohesion::{Scenario, Seeds, Simulation};
+    let s = Scenario::load("baseline").unwrap();
+    let last = s.time.years - 1;
+    let seeds = [7u64, 8, 9];
+    let (mut first, mut end) = (0.0, 0.0);
+    for seed in seeds {
+        let out = Simulation::new(&s, Seeds::new(seed)).finish();
+        let series = out.observations.series(None, "share_belonging");
+        let year = |y: u32| {
+            let v: Vec<f64> = series
+                .iter()
+                .filter(|(t, _)| t / 52 == y)
+                .map(|&(_, v)| v)
+                .collect();
+            assert_eq!(v.len(), 52, "year {y} of seed {seed}");
+            v.iter().sum::<f64>() / 52.0
+        };
+        first += year(0) / seeds.len() as f64;
+        end += year(last) / seeds.len() as f64;
+    }
+    assert!(
+        (end - first).abs() <= 0.03,
+        "share belonging {first:.3} in the first year, {end:.3} in the last"
+    );
+}

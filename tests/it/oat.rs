@@ -54,7 +54,7 @@ fn a_one_at_a_time_sweep_moves_each_parameter_alone_and_checks_its_conclusions()
     assert_eq!(points.len() - 1, 2 * (1 + 2 * 2), "{points:?}");
     let p1 = fs::read_to_string(dir.join("points/p0001.toml")).unwrap();
     assert!(
-        p1.contains("belonging.local_ties_weight = 0.125 (0.5 × 0.25)"),
+        p1.contains("belonging.local_ties_weight = 0.03 (0.5 × 0.06)"),
         "the description names the one parameter moved: {p1}"
     );
 
