@@ -32,11 +32,16 @@ use bevy_ecs::prelude::*;
 /// Attempts to find each neighbour for a newcomer.
 const NEIGHBOUR_TRIES: u32 = 40;
 
+/// The draws for letting empty homes (keyed by slot) come from a stream of their own, apart
+/// from the residents' leaving (keyed by id).
+const VACANCY_STREAM: u64 = 1 << 41;
+
 /// What the weekly leaving decision reads and writes.
 type Ageing<'a> = (&'a mut Resident, &'a Attitudes, &'a mut Departure);
 
 #[allow(clippy::too_many_arguments)]
 pub fn turnover(
+    mut commands: Commands,
     mut residents: ParamSet<(Query<Ageing>, Query<ResidentParts>)>,
     mut slots: ResMut<SlotIndex>,
     mut next_id: ResMut<NextResidentId>,
@@ -56,6 +61,25 @@ pub fn turnover(
     // Poor local opportunity: the rise in unemployment since the start (0 with the labour
     // market off) raises the young's moving.
     let opportunity = 1.0 + t.young_unemployment_response * labour.unemployment_rise(s);
+    // With the labour market on, the homes standing empty at the start of the week are let, each
+    // with the week's chance (a home left this week stands empty at least until next week).
+    let shrinking = s.jobs.enabled;
+    let mut lets: Vec<u32> = Vec::new();
+    if shrinking {
+        let chance = let_chance(s, &labour);
+        for slot in 0..slots.len() as u32 {
+            if slots.is_vacant(slot) {
+                let key = VACANCY_STREAM | u64::from(slot);
+                if seeds
+                    .tick_stream(Purpose::Turnover, key, step)
+                    .random::<f64>()
+                    < chance
+                {
+                    lets.push(slot);
+                }
+            }
+        }
+    }
     let leaving: Collector<Vec<u32>> = Collector::default();
     residents.p0().par_iter_mut().for_each_init(
         || leaving.batch(),
@@ -106,29 +130,35 @@ pub fn turnover(
     // Leavers in slot order (the batches finish in any order).
     let mut leavers: Vec<u32> = leaving.into_batches().concat();
     leavers.sort_unstable();
+    // With the labour market on a leaver's home stands empty and the homes let this week take
+    // newcomers; with it off each leaver is replaced at once.
+    let arriving = if shrinking {
+        for &slot in &leavers {
+            commands.entity(slots.entity(slot)).despawn();
+            slots.entities[slot as usize] = Entity::PLACEHOLDER;
+            slots.ids[slot as usize] = VACANT;
+            slots.wards[slot as usize] = 0;
+        }
+        lets
+    } else {
+        leavers
+    };
     let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
     let cap = s.residents.max_ties as usize;
     let strength = t.newcomer_tie_strength as f32;
-    for slot in leavers {
+    for slot in arriving {
         let id = next_id.0;
         next_id.0 += 1;
         let mut rng = seeds.tick_stream(Purpose::Newcomer, u64::from(id), 1);
         let ward = weighted_index(&shares, rng.random::<f64>()) as u16;
-        let entity = slots.entity(slot);
         slots.ids[slot as usize] = id;
         slots.wards[slot as usize] = ward;
-        let Ok(mut leaver) = residents.get_mut(entity) else {
-            continue;
-        };
-        ResidentBundle::newcomer(s, seeds, &cultures.0, id, slot, ward).replace(&mut leaver);
+        let mut newcomer = ResidentBundle::newcomer(s, seeds, &cultures.0, id, slot, ward);
         // A few neighbours to start with.
         let n = slots.len();
         for _ in 0..t.newcomer_ties {
             // Ties are held on both sides: a newcomer with `max_ties` ties takes no more.
-            if residents
-                .get(entity)
-                .is_ok_and(|n| n.ties.len as usize >= cap)
-            {
+            if newcomer.ties.len as usize >= cap {
                 break;
             }
             for _ in 0..NEIGHBOUR_TRIES {
@@ -152,15 +182,30 @@ pub fn turnover(
                     strength,
                 };
                 let me = Tie { slot, id, strength };
-                if neighbour.ties.add(me, cap)
-                    && let Ok(mut newcomer) = residents.get_mut(entity)
-                {
+                if neighbour.ties.add(me, cap) {
                     newcomer.ties.add(them, cap);
                 }
                 break;
             }
         }
+        if shrinking {
+            slots.entities[slot as usize] = commands.spawn(newcomer).id();
+        } else if let Ok(mut leaver) = residents.get_mut(slots.entity(slot)) {
+            newcomer.replace(&mut leaver);
+        }
     }
+}
+
+/// The weekly chance that an empty home is let: `let_chance_per_week` × (jobs now / jobs at the
+/// start)^`let_jobs_exponent`, the jobs ratio taken as 1 until the start is counted.
+pub fn let_chance(s: &crate::scenario::Scenario, labour: &Labour) -> f64 {
+    let t = &s.turnover;
+    let ratio = if labour.counted {
+        labour.jobs_ratio.max(0.0)
+    } else {
+        1.0
+    };
+    (t.let_chance_per_week * ratio.powf(t.let_jobs_exponent)).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
