@@ -26,7 +26,8 @@ section! {
 section! {
     /// The town's size and its wards.
     pub struct Town {
-        /// Adult residents (16+). Kept constant: each leaver is replaced by a newcomer.
+        /// Adult residents (16+) at the start, one to a home. Kept constant (each leaver is
+        /// replaced by a newcomer) unless the labour market is on, when homes can stand empty.
         residents: u32 = 12_000;
             whole(50, 2_000_000), "adults", "illustrative town (ODD §5)";
         /// The wards, the first being the town centre.
