@@ -440,7 +440,7 @@ pub const METRICS: &[Metric] = &[
         scope: Scope::Town,
         label: "Residents",
         unit: "adults",
-        meaning: "adult residents",
+        meaning: "adult residents living in the town (fewer than its homes while some stand empty)",
         headline: 0,
         per_ward: false,
         compute: Compute::Town(|t| t.residents as f64),

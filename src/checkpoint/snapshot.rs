@@ -3,8 +3,8 @@
 //!
 //! What is saved, what is rebuilt and what is scratch:
 //!
-//! - saved: every resident's components in slot order, venues in venue-id order, groups in
-//!   group-id order, and the resources that change as the run goes (the clock, the council,
+//! - saved: every resident's components in slot order (nobody for an empty home), venues in
+//!   venue-id order, groups in group-id order, and the resources that change as the run goes (the clock, the council,
 //!   interventions still to come, closures, events, observations, the slot ids, …);
 //! - rebuilt: what follows from the scenario and the seed (`Config`, `RunSeeds`) and the
 //!   indices from our ids to bevy entities (`SlotIndex::entities`, `VenueIndex`, `GroupIndex`),
@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the snapshot's own shape changes (its fields, their order or their
 /// meaning). Component layouts are covered by [`layout_fingerprint`].
-pub const SCHEMA: u32 = 7;
+pub const SCHEMA: u32 = 8;
 
 /// Every component type found on entities, with its name: saved ones and the scratch
 /// `EncounterLog`.
@@ -370,16 +370,22 @@ impl<'a> SavedResident<'a> {
 struct ResidentsInSlotOrder<'w, 's> {
     query: Query<'w, 's, ResidentPartsReadOnly>,
     slots: &'w [Entity],
+    /// The slots' ids: a vacant slot (`VACANT`) is saved as nobody.
+    ids: &'w [u32],
 }
 
 impl Serialize for ResidentsInSlotOrder<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.slots.len()))?;
         for (slot, &e) in self.slots.iter().enumerate() {
+            if self.ids[slot] == VACANT {
+                seq.serialize_element(&None::<SavedResident>)?;
+                continue;
+            }
             let parts = self.query.get(e).map_err(|_| {
                 S::Error::custom(format!("the resident in slot {slot} lacks a component"))
             })?;
-            seq.serialize_element(&SavedResident::of(parts))?;
+            seq.serialize_element(&Some(SavedResident::of(parts)))?;
         }
         seq.end()
     }
@@ -466,6 +472,7 @@ pub fn write(sim: &Simulation, out: &mut impl Write) -> Result<(), String> {
     let residents = ResidentsInSlotOrder {
         query: state.query(world),
         slots: &slots.entities,
+        ids: &slots.ids,
     };
     let whole = (
         &resources,
@@ -516,7 +523,7 @@ type OwnedWhole = (
     Vec<SavedObservation<String>>,
     Vec<Venue>,
     Vec<Group>,
-    Vec<SavedResident<'static>>,
+    Vec<Option<SavedResident<'static>>>,
 );
 
 /// Static names for the strings that the model keeps as `&'static str`: the metric names it
@@ -608,6 +615,18 @@ pub fn restore(scenario: &Scenario, seeds: Seeds, payload: &[u8]) -> Result<Simu
     let mut entities = Vec::with_capacity(residents.len());
     let mut wards = Vec::with_capacity(residents.len());
     for (slot, r) in residents.into_iter().enumerate() {
+        let Some(r) = r else {
+            // An empty home: nobody lives in the slot.
+            if resources.slot_ids[slot] != VACANT {
+                return Err(format!(
+                    "slot {slot} is saved empty, but the slot index has resident {} there",
+                    resources.slot_ids[slot]
+                ));
+            }
+            wards.push(0);
+            entities.push(Entity::PLACEHOLDER);
+            continue;
+        };
         if r.resident.slot as usize != slot || r.resident.id != resources.slot_ids[slot] {
             return Err(format!(
                 "the resident in slot {slot} does not match the slot index"

@@ -575,6 +575,8 @@ pub(super) fn labour(l: &Labour, b: &Bounds) -> Result<(), String> {
 }
 
 pub(super) fn slot_ids(ids: &[u32], next_id: u32) -> Result<(), String> {
+    // A vacant slot (an empty home) holds `VACANT`, which no resident has.
+    let ids: Vec<u32> = ids.iter().copied().filter(|&id| id != VACANT).collect();
     if let Some(&id) = ids.iter().find(|&&id| id >= next_id) {
         return Err(format!(
             "resident id {id} is in the slot index, but ids so far end at {next_id}"

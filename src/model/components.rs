@@ -495,7 +495,15 @@ pub struct SlotIndex {
     pub wards: Vec<u16>,
 }
 
+/// The id a vacant slot holds: a home whose resident left and which is not yet let (turnover.rs,
+/// with the labour market on). No resident has it, so no tie is ever alive to it.
+pub const VACANT: u32 = u32::MAX;
+
 impl SlotIndex {
+    /// Whether nobody lives in `slot` (its entity is then `Entity::PLACEHOLDER`).
+    pub fn is_vacant(&self, slot: u32) -> bool {
+        self.ids[slot as usize] == VACANT
+    }
     pub fn entity(&self, slot: u32) -> Entity {
         self.entities[slot as usize]
     }

@@ -53,8 +53,8 @@ pub fn gather(
                 let Ok((resident, identity, _, outings)) =
                     residents.get(slots.entity((slot_cuts[p] + i) as u32))
                 else {
-                    // No resident in the slot (never, while turnover refills every slot it
-                    // empties): nobody goes anywhere from it.
+                    // No resident in the slot (an empty home, with the labour market on):
+                    // nobody goes anywhere from it.
                     *week = Outings::default();
                     *mask = 0;
                     continue;
@@ -151,7 +151,7 @@ pub fn gather(
         if !b
             .id_order
             .windows(2)
-            .all(|w| ids[w[0] as usize] < ids[w[1] as usize])
+            .all(|w| ids[w[0] as usize] <= ids[w[1] as usize])
         {
             b.id_order.sort_unstable_by_key(|&s| ids[s as usize]);
         }

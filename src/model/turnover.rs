@@ -32,11 +32,16 @@ use bevy_ecs::prelude::*;
 /// Attempts to find each neighbour for a newcomer.
 const NEIGHBOUR_TRIES: u32 = 40;
 
+/// The draws for letting empty homes (keyed by slot) come from a stream of their own, apart
+/// from the residents' leaving (keyed by id).
+const VACANCY_STREAM: u64 = 1 << 41;
+
 /// What the weekly leaving decision reads and writes.
 type Ageing<'a> = (&'a mut Resident, &'a Attitudes, &'a mut Departure);
 
 #[allow(clippy::too_many_arguments)]
 pub fn turnover(
+    mut commands: Commands,
     mut residents: ParamSet<(Query<Ageing>, Query<ResidentParts>)>,
     mut slots: ResMut<SlotIndex>,
     mut next_id: ResMut<NextResidentId>,
@@ -56,6 +61,25 @@ pub fn turnover(
     // Poor local opportunity: the rise in unemployment since the start (0 with the labour
     // market off) raises the young's moving.
     let opportunity = 1.0 + t.young_unemployment_response * labour.unemployment_rise(s);
+    // With the labour market on, the homes standing empty at the start of the week are let, each
+    // with the week's chance (a home left this week stands empty at least until next week).
+    let shrinking = s.jobs.enabled;
+    let mut lets: Vec<u32> = Vec::new();
+    if shrinking {
+        let chance = let_chance(s, &labour);
+        for slot in 0..slots.len() as u32 {
+            if slots.is_vacant(slot) {
+                let key = VACANCY_STREAM | u64::from(slot);
+                if seeds
+                    .tick_stream(Purpose::Turnover, key, step)
+                    .random::<f64>()
+                    < chance
+                {
+                    lets.push(slot);
+                }
+            }
+        }
+    }
     let leaving: Collector<Vec<u32>> = Collector::default();
     residents.p0().par_iter_mut().for_each_init(
         || leaving.batch(),
@@ -106,29 +130,35 @@ pub fn turnover(
     // Leavers in slot order (the batches finish in any order).
     let mut leavers: Vec<u32> = leaving.into_batches().concat();
     leavers.sort_unstable();
+    // With the labour market on a leaver's home stands empty and the homes let this week take
+    // newcomers; with it off each leaver is replaced at once.
+    let arriving = if shrinking {
+        for &slot in &leavers {
+            commands.entity(slots.entity(slot)).despawn();
+            slots.entities[slot as usize] = Entity::PLACEHOLDER;
+            slots.ids[slot as usize] = VACANT;
+            slots.wards[slot as usize] = 0;
+        }
+        lets
+    } else {
+        leavers
+    };
     let shares: Vec<f64> = s.town.wards.iter().map(|w| w.housing_share).collect();
     let cap = s.residents.max_ties as usize;
     let strength = t.newcomer_tie_strength as f32;
-    for slot in leavers {
+    for slot in arriving {
         let id = next_id.0;
         next_id.0 += 1;
         let mut rng = seeds.tick_stream(Purpose::Newcomer, u64::from(id), 1);
         let ward = weighted_index(&shares, rng.random::<f64>()) as u16;
-        let entity = slots.entity(slot);
         slots.ids[slot as usize] = id;
         slots.wards[slot as usize] = ward;
-        let Ok(mut leaver) = residents.get_mut(entity) else {
-            continue;
-        };
-        ResidentBundle::newcomer(s, seeds, &cultures.0, id, slot, ward).replace(&mut leaver);
+        let mut newcomer = ResidentBundle::newcomer(s, seeds, &cultures.0, id, slot, ward);
         // A few neighbours to start with.
         let n = slots.len();
         for _ in 0..t.newcomer_ties {
             // Ties are held on both sides: a newcomer with `max_ties` ties takes no more.
-            if residents
-                .get(entity)
-                .is_ok_and(|n| n.ties.len as usize >= cap)
-            {
+            if newcomer.ties.len as usize >= cap {
                 break;
             }
             for _ in 0..NEIGHBOUR_TRIES {
@@ -152,15 +182,30 @@ pub fn turnover(
                     strength,
                 };
                 let me = Tie { slot, id, strength };
-                if neighbour.ties.add(me, cap)
-                    && let Ok(mut newcomer) = residents.get_mut(entity)
-                {
+                if neighbour.ties.add(me, cap) {
                     newcomer.ties.add(them, cap);
                 }
                 break;
             }
         }
+        if shrinking {
+            slots.entities[slot as usize] = commands.spawn(newcomer).id();
+        } else if let Ok(mut leaver) = residents.get_mut(slots.entity(slot)) {
+            newcomer.replace(&mut leaver);
+        }
     }
+}
+
+/// The weekly chance that an empty home is let: `let_chance_per_week` × (jobs now / jobs at the
+/// start)^`let_jobs_exponent`, the jobs ratio taken as 1 until the start is counted.
+pub fn let_chance(s: &crate::scenario::Scenario, labour: &Labour) -> f64 {
+    let t = &s.turnover;
+    let ratio = if labour.counted {
+        labour.jobs_ratio.max(0.0)
+    } else {
+        1.0
+    };
+    (t.let_chance_per_week * ratio.powf(t.let_jobs_exponent)).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -394,7 +439,14 @@ mod tests {
                 ..Labour::default()
             });
             w.run_system_once(turnover).unwrap();
-            f64::from(w.resource::<NextResidentId>().0 - 100) / 2000.0
+            // Leavers are replaced at once (market off) or leave their homes empty (market on).
+            let replaced = w.resource::<NextResidentId>().0 - 100;
+            let empty = w
+                .resource::<SlotIndex>()
+                .ids
+                .iter()
+                .filter(|&&id| id == VACANT);
+            f64::from(replaced + empty.count() as u32) / 2000.0
         };
         let at_start = leavers(true, 0.0);
         assert!((at_start - 0.1).abs() < 0.02, "{at_start}");
@@ -404,6 +456,95 @@ mod tests {
         // A fall in unemployment does not keep the young, and with the market off nothing moves.
         assert_eq!(leavers(true, -0.04), at_start);
         assert_eq!(leavers(false, 0.25), at_start);
+    }
+
+    /// Empties `slot` as turnover does with the labour market on: nobody lives there.
+    fn vacate(w: &mut World, slot: u32) {
+        let e = w.resource::<SlotIndex>().entity(slot);
+        w.despawn(e);
+        let mut slots = w.resource_mut::<SlotIndex>();
+        slots.entities[slot as usize] = Entity::PLACEHOLDER;
+        slots.ids[slot as usize] = VACANT;
+        slots.wards[slot as usize] = 0;
+    }
+
+    fn living(w: &mut World) -> usize {
+        w.query::<&Resident>().iter(w).count()
+    }
+
+    #[test]
+    fn with_the_market_on_a_leavers_home_stands_empty_until_it_is_let() {
+        let mut s = only_the_old_leave();
+        s.jobs.enabled = true;
+        s.turnover.let_chance_per_week = 1.0;
+        // Slot 0 (aged 100) leaves; slot 1 is tied to them.
+        let mut w = town(
+            s,
+            &[(0, 100.0, &[]), (2, 40.0, &[tie(0, 0.8)]), (2, 40.0, &[])],
+        );
+        w.run_system_once(turnover).unwrap();
+        {
+            let slots = w.resource::<SlotIndex>();
+            assert!(slots.is_vacant(0), "the home stands empty this week");
+            assert_eq!(slots.entity(0), Entity::PLACEHOLDER);
+            assert!(!slots.holds(0, 0), "the tie to the leaver is dead");
+        }
+        assert_eq!(living(&mut w), 2, "nobody has taken their place");
+        assert_eq!(w.resource::<NextResidentId>().0, 100);
+        // Next week, at a chance of 1, it is let to a newcomer, housed by housing share.
+        w.run_system_once(turnover).unwrap();
+        assert_eq!(living(&mut w), 3);
+        let slots = w.resource::<SlotIndex>();
+        assert_eq!(
+            (slots.ids.clone(), slots.wards.clone()),
+            (vec![100, 1, 2], vec![2, 2, 2])
+        );
+        let new = parts(&mut w, 0).resident;
+        assert_eq!((new.id, new.slot, new.ward), (100, 0, 2));
+    }
+
+    #[test]
+    fn empty_homes_are_let_at_the_base_chance_scaled_by_the_jobs_left() {
+        // 2,000 homes, all but one empty, nobody leaving; the share let in one week.
+        let let_share = |enabled: bool, counted: bool, jobs_ratio: f64, exponent: f64| {
+            let mut s = Scenario::default();
+            s.jobs.enabled = enabled;
+            let t = &mut s.turnover;
+            (t.leave_rate_per_year, t.mortality_at_80_per_year) = (0.0, 0.0);
+            (t.let_chance_per_week, t.let_jobs_exponent) = (0.2, exponent);
+            let people = vec![(0u16, 40.0f32, &[][..]); 2000];
+            let mut w = town(s, &people);
+            for slot in 1..2000 {
+                vacate(&mut w, slot);
+            }
+            w.insert_resource(Labour {
+                counted,
+                jobs_ratio,
+                ..Labour::default()
+            });
+            w.run_system_once(turnover).unwrap();
+            let let_now = w.resource::<NextResidentId>().0 - 100;
+            assert_eq!(living(&mut w), 1 + let_now as usize);
+            f64::from(let_now) / 1999.0
+        };
+        // With the town's jobs as at the start, homes are let at the base chance.
+        let base = let_share(true, true, 1.0, 1.0);
+        assert!((base - 0.2).abs() < 0.03, "{base}");
+        // Before the start is counted (the warm-up) the jobs count as unchanged.
+        assert_eq!(let_share(true, false, 0.3, 1.0), base);
+        // Half the jobs: × 0.5 at exponent 1, × 0.25 at exponent 2; none with the jobs gone.
+        let half = let_share(true, true, 0.5, 1.0);
+        assert!((half - 0.1).abs() < 0.02, "{half}");
+        let quarter = let_share(true, true, 0.5, 2.0);
+        assert!((quarter - 0.05).abs() < 0.015, "{quarter}");
+        assert_eq!(
+            let_share(true, true, 0.0, 1.0),
+            0.0,
+            "no jobs, no newcomers"
+        );
+        // At exponent 0 the jobs do not matter; with the market off no home is let this way.
+        assert_eq!(let_share(true, true, 0.5, 0.0), base);
+        assert_eq!(let_share(false, true, 1.0, 1.0), 0.0);
     }
 
     #[test]

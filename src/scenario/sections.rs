@@ -26,7 +26,8 @@ section! {
 section! {
     /// The town's size and its wards.
     pub struct Town {
-        /// Adult residents (16+). Kept constant: each leaver is replaced by a newcomer.
+        /// Adult residents (16+) at the start, one to a home. Kept constant (each leaver is
+        /// replaced by a newcomer) unless the labour market is on, when homes can stand empty.
         residents: u32 = 12_000;
             whole(50, 2_000_000), "adults", "illustrative town (ODD §5)";
         /// The wards, the first being the town centre.
@@ -726,6 +727,17 @@ section! {
         /// a share of working-age residents (0.05 is five points).
         young_unemployment_response: f64 = 4.0;
             number(0.0, 100.0), "per unit share", "Langella & Manning 2022, Residential mobility and unemployment in the UK, Labour Economics 75 (local unemployment raises out-migration and deters in-migration about equally; sign); size assumed (0-10)";
+        /// With the labour market on (`jobs.enabled`), the weekly chance that a home a leaver
+        /// left empty is let to a newcomer while the town has the jobs it started with. Set so
+        /// that the town keeps the share of homes empty that it settles at in the warm-up:
+        /// about 4%, as in the coalfield regions.
+        let_chance_per_week: f64 = 0.038;
+            SHARE, "chance per week", "calibrated: vacant dwellings 4.0-4.5% of the stock in 2008 in the North East, Yorkshire and the Humber and the East Midlands (DCLG vacant dwellings, the series of live table 615, in Hansard HC Deb 21 May 2009 cols 1534W-1536W)";
+        /// With the labour market on, how the chance of letting an empty home follows the
+        /// town's jobs: × (jobs now / jobs at the start)^this. 0 lets homes as fast whatever
+        /// the jobs.
+        let_jobs_exponent: f64 = 1.0;
+            number(0.0, 10.0), "exponent", "Langella & Manning 2022, Residential mobility and unemployment in the UK, Labour Economics 75 (local unemployment deters in-migration; sign); size assumed (0.5-2)";
     }
 }
 
