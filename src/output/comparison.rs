@@ -24,6 +24,7 @@
 use super::charts::{self, BandSeries, Marker};
 use super::csv::{field, number};
 use super::manifest::{REPRODUCIBILITY, sha256_file};
+use super::story;
 use super::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
 use crate::compare::Comparison;
 use crate::metrics::{Metric, headline};
@@ -377,14 +378,20 @@ fn effect_note(cmp: &Comparison, s: usize, metric: &str, unit: &str) -> Option<S
         Some(words) => (100.0, format!(" {words}")),
         None => (1.0, format!(" {unit}")),
     };
+    // As the report words it: two decimals where one would print a clear effect as 0.0.
+    let decimals = story::effect_decimals(d, scale);
     let interval = if d.ci_low.is_finite() && d.ci_high.is_finite() {
-        format!(" ({:+.1} to {:+.1})", d.ci_low * scale, d.ci_high * scale)
+        format!(
+            " ({} to {})",
+            story::signed(d.ci_low * scale, decimals),
+            story::signed(d.ci_high * scale, decimals)
+        )
     } else {
         String::new()
     };
     Some(format!(
-        "{:+.1}{unit}{interval} vs {reference}, {year}",
-        d.mean * scale
+        "{}{unit}{interval} vs {reference}, {year}",
+        story::signed(d.mean * scale, decimals)
     ))
 }
 

@@ -77,12 +77,7 @@ pub fn level(m: &Metric, x: f64) -> String {
 pub fn effect(m: &Metric, d: &Estimate) -> String {
     let scale = if per_hundred(m) { 100.0 } else { 1.0 };
     let with_interval = d.n >= 2 && d.ci_low.is_finite() && d.ci_high.is_finite();
-    let largest = if with_interval {
-        d.mean.abs().max(d.ci_low.abs()).max(d.ci_high.abs())
-    } else {
-        d.mean.abs()
-    } * scale;
-    let decimals = if largest < 0.05 { 2 } else { 1 };
+    let decimals = effect_decimals(d, scale);
     let mut out = format!("{} {}", signed(d.mean * scale, decimals), unit_words(m));
     if with_interval {
         out.push_str(&format!(
@@ -92,6 +87,18 @@ pub fn effect(m: &Metric, d: &Estimate) -> String {
         ));
     }
     out
+}
+
+/// Decimal places for a paired difference read at `scale` (100 per hundred, else 1): one, or two
+/// when the mean and the interval would all read 0.0 with one.
+pub fn effect_decimals(d: &Estimate, scale: f64) -> usize {
+    let with_interval = d.n >= 2 && d.ci_low.is_finite() && d.ci_high.is_finite();
+    let largest = if with_interval {
+        d.mean.abs().max(d.ci_low.abs()).max(d.ci_high.abs())
+    } else {
+        d.mean.abs()
+    } * scale;
+    if largest < 0.05 { 2 } else { 1 }
 }
 
 /// Whether a paired difference is clear of zero, in words.
