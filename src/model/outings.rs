@@ -644,7 +644,7 @@ mod tests {
 
     #[test]
     fn the_grid_finds_what_looking_at_every_venue_finds() {
-        use crate::town::new_resident;
+        use crate::town::{Arrival, SettledAges, new_resident};
         let seeds = Seeds::new(11);
         let mut rng = seeds.tick_stream(Purpose::Outings, 0, 0);
         // Venues over a 40 km square, some at the same spot (equal distances, settled by id),
@@ -674,8 +674,10 @@ mod tests {
             let mut s = Scenario::default();
             s.outings.nearest_per_kind = per_kind;
             let cultures = vec![[0u8; MAX_FEATURES]; s.town.wards.len()];
+            let ages = SettledAges::new(&s);
             for id in 0..300u32 {
-                let init = new_resident(&s, seeds, &cultures, id, id, (id % 6) as u16, false);
+                let founder = Arrival::Founder(&ages);
+                let init = new_resident(&s, seeds, &cultures, id, id, (id % 6) as u16, founder);
                 let mut resident = init.resident;
                 // Homes inside the venues' square, and some well outside it.
                 resident.home_km = if id % 4 == 0 {

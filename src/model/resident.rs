@@ -12,7 +12,7 @@
 use super::components::*;
 use crate::rng::Seeds;
 use crate::scenario::Scenario;
-use crate::town::{ResidentInit, new_resident};
+use crate::town::{Arrival, ResidentInit, new_resident};
 use bevy_ecs::prelude::*;
 use bevy_ecs::query::QueryData;
 
@@ -55,7 +55,15 @@ impl ResidentBundle {
         slot: u32,
         ward: u16,
     ) -> ResidentBundle {
-        let drawn = new_resident(scenario, seeds, ward_cultures, id, slot, ward, true);
+        let drawn = new_resident(
+            scenario,
+            seeds,
+            ward_cultures,
+            id,
+            slot,
+            ward,
+            Arrival::Newcomer,
+        );
         ResidentBundle::starting(ResidentInit {
             ties: Ties::default(),
             memberships: Memberships::default(),

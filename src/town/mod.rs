@@ -8,7 +8,7 @@ mod network;
 mod residents;
 mod venues;
 
-pub use residents::{ResidentInit, new_resident};
+pub use residents::{Arrival, ResidentInit, SettledAges, new_resident};
 
 use crate::model::components::{Group, GroupKind, Venue, Wards, venue_label};
 use crate::rng::{Purpose, RngExt, Seeds};
@@ -36,6 +36,7 @@ pub fn generate(scenario: &Scenario, seeds: Seeds) -> TownPlan {
             .collect::<Vec<_>>(),
     );
     let ward_traits = residents::ward_cultures(scenario, seeds);
+    let ages = residents::SettledAges::new(scenario);
     let mut people = Vec::with_capacity(scenario.town.residents as usize);
     for (ward, &count) in ward_counts.iter().enumerate() {
         for _ in 0..count {
@@ -47,7 +48,7 @@ pub fn generate(scenario: &Scenario, seeds: Seeds) -> TownPlan {
                 id,
                 id,
                 ward as u16,
-                false,
+                residents::Arrival::Founder(&ages),
             ));
         }
     }

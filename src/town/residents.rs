@@ -54,58 +54,86 @@ fn newcomer_ages(s: &Scenario) -> (f64, f64) {
 /// Width of the age steps of the settled age structure, in years.
 const AGE_STEP_YEARS: f64 = 0.1;
 
-/// The age at quantile `u` of the age structure that turnover holds steady: newcomers arrive
-/// evenly over the newcomer ages and residents leave at each age at the rate the turnover rule
-/// gives (moving away, more for the young, and mortality; the belonging term taken at belonging
-/// 0.5, the middle of the scale). The share aged a then solves n'(a) = inflow(a) − leaving(a)·n(a)
-/// from the youngest age, so a town whose founders are drawn from it neither ages nor grows
-/// younger as turnover replaces them.
-pub fn settled_age(s: &Scenario, u: f64) -> f64 {
-    let (r, t) = (&s.residents, &s.turnover);
-    let (lo, hi) = newcomer_ages(s);
-    let steps = ((r.age_max_years - r.age_min_years) / AGE_STEP_YEARS)
-        .ceil()
-        .max(1.0) as usize;
-    let mut density = Vec::with_capacity(steps);
-    let mut n = 0.0;
-    for i in 0..steps {
-        let a = r.age_min_years + (i as f64 + 0.5) * AGE_STEP_YEARS;
-        let young = if a < t.young_age_years {
-            t.young_multiplier
-        } else {
-            1.0
-        };
-        let leaving = t.leave_rate_per_year * young * (1.0 + 0.5 * t.belonging_weight)
-            + t.mortality_at_80_per_year * libm::exp2((a - 80.0) / 8.0);
-        // Newcomers per year of age; all in one step when they all arrive at one age.
-        let arriving = if hi - lo < AGE_STEP_YEARS {
-            f64::from((a - lo).abs() <= AGE_STEP_YEARS / 2.0) / AGE_STEP_YEARS
-        } else {
-            f64::from((lo..hi).contains(&a)) / (hi - lo)
-        };
-        // One exact step of n' = arriving − leaving·n over the width of the step.
-        let keep = libm::exp(-leaving * AGE_STEP_YEARS);
-        n = n * keep
-            + if leaving > 0.0 {
-                arriving * (1.0 - keep) / leaving
+/// The age structure that turnover holds steady: newcomers arrive evenly over the newcomer
+/// ages and residents leave at each age at the rate the turnover rule gives (moving away, more
+/// for the young, and mortality; the belonging term taken at belonging 0.5, the middle of the
+/// scale). The share aged a then solves n'(a) = inflow(a) − leaving(a)·n(a) from the youngest
+/// age, so a town whose founders are drawn from it neither ages nor grows younger as turnover
+/// replaces them. Built once per town; `age` draws from it.
+pub struct SettledAges {
+    min: f64,
+    max: f64,
+    /// Residents in each `AGE_STEP_YEARS` step from `min`, up to a constant.
+    density: Vec<f64>,
+    total: f64,
+}
+
+impl SettledAges {
+    pub fn new(s: &Scenario) -> Self {
+        let (r, t) = (&s.residents, &s.turnover);
+        let (lo, hi) = newcomer_ages(s);
+        let steps = ((r.age_max_years - r.age_min_years) / AGE_STEP_YEARS)
+            .ceil()
+            .max(1.0) as usize;
+        let mut density = Vec::with_capacity(steps);
+        let mut n = 0.0;
+        for i in 0..steps {
+            let a = r.age_min_years + (i as f64 + 0.5) * AGE_STEP_YEARS;
+            let young = if a < t.young_age_years {
+                t.young_multiplier
             } else {
-                arriving * AGE_STEP_YEARS
+                1.0
             };
-        density.push(n);
-    }
-    let total: f64 = density.iter().sum();
-    if total <= 0.0 || !total.is_finite() {
-        return r.age_min_years + (r.age_max_years - r.age_min_years) * u;
-    }
-    let mut target = u * total;
-    for (i, d) in density.iter().enumerate() {
-        if target < *d {
-            let within = if *d > 0.0 { target / d } else { 0.0 };
-            return (r.age_min_years + (i as f64 + within) * AGE_STEP_YEARS).min(r.age_max_years);
+            let leaving = t.leave_rate_per_year * young * (1.0 + 0.5 * t.belonging_weight)
+                + t.mortality_at_80_per_year * libm::exp2((a - 80.0) / 8.0);
+            // Newcomers per year of age; all in one step when they all arrive at one age.
+            let arriving = if hi - lo < AGE_STEP_YEARS {
+                f64::from((a - lo).abs() <= AGE_STEP_YEARS / 2.0) / AGE_STEP_YEARS
+            } else {
+                f64::from((lo..hi).contains(&a)) / (hi - lo)
+            };
+            // One exact step of n' = arriving − leaving·n over the width of the step.
+            let keep = libm::exp(-leaving * AGE_STEP_YEARS);
+            n = n * keep
+                + if leaving > 0.0 {
+                    arriving * (1.0 - keep) / leaving
+                } else {
+                    arriving * AGE_STEP_YEARS
+                };
+            density.push(n);
         }
-        target -= d;
+        let total = density.iter().sum();
+        SettledAges {
+            min: r.age_min_years,
+            max: r.age_max_years,
+            density,
+            total,
+        }
     }
-    r.age_max_years
+
+    /// The age at quantile `u` (0–1) of the settled structure.
+    pub fn age(&self, u: f64) -> f64 {
+        if self.total <= 0.0 || !self.total.is_finite() {
+            return self.min + (self.max - self.min) * u;
+        }
+        let mut target = u * self.total;
+        for (i, d) in self.density.iter().enumerate() {
+            if target < *d {
+                let within = if *d > 0.0 { target / d } else { 0.0 };
+                return (self.min + (i as f64 + within) * AGE_STEP_YEARS).min(self.max);
+            }
+            target -= d;
+        }
+        self.max
+    }
+}
+
+/// Who is drawn: one of the town's founders, aged from its settled age structure, or a
+/// newcomer.
+#[derive(Clone, Copy)]
+pub enum Arrival<'a> {
+    Founder(&'a SettledAges),
+    Newcomer,
 }
 
 fn clamp01(x: f64, lo: f64, hi: f64) -> f32 {
@@ -121,8 +149,9 @@ pub fn new_resident(
     id: u32,
     slot: u32,
     ward: u16,
-    newcomer: bool,
+    arrival: Arrival,
 ) -> ResidentInit {
+    let newcomer = matches!(arrival, Arrival::Newcomer);
     let purpose = if newcomer {
         Purpose::Newcomer
     } else {
@@ -142,12 +171,13 @@ pub fn new_resident(
     ];
 
     // Age: newcomers evenly over the newcomer ages; the town's founders from the age
-    // structure that turnover keeps (see `settled_age`).
-    let age = if newcomer {
-        let (lo, hi) = newcomer_ages(s);
-        lo + (hi - lo) * rng.random::<f64>()
-    } else {
-        settled_age(s, rng.random::<f64>())
+    // structure that turnover keeps (see `SettledAges`).
+    let age = match arrival {
+        Arrival::Newcomer => {
+            let (lo, hi) = newcomer_ages(s);
+            lo + (hi - lo) * rng.random::<f64>()
+        }
+        Arrival::Founder(ages) => ages.age(rng.random::<f64>()),
     };
     let unemployment =
         (r.unemployment_rate * (1.0 + r.unemployment_deprivation_gradient * dep)).clamp(0.0, 1.0);

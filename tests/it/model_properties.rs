@@ -113,7 +113,7 @@ fn mean_age_first_and_last_year(s: &Scenario, seed: u64) -> (f64, f64) {
     (mean(&|t| t < 52), mean(&|t| t + 52 > last_tick))
 }
 
-/// Founders are drawn from the age structure that turnover keeps (`settled_age`), so with no
+/// Founders are drawn from the age structure that turnover keeps (`SettledAges`), so with no
 /// intervention the town neither ages nor grows younger as its residents are replaced — for the
 /// default newcomers and for young newcomers who leave fast, whose town is much younger. A fixed
 /// founders' curve would hold for at most one of the two.
