@@ -6,9 +6,9 @@
 //! others' share, and goes on to the next generation (ABC-SMC's generations follow one
 //! another, so the array as a whole steps through them); shard 0 writes the results. As for
 //! sweeps, Slurm is asked for SIGTERM before the time limit, the runs in flight then stop with
-//! checkpoints and the task exits with status 75; a task resubmitted alone
-//! (`sbatch --array=3 DIR/calibrate.sbatch`) goes on where it stopped, and the others, which
-//! wait for its runs, go on with it.
+//! checkpoints and the task exits with status 75; a task resubmitted alone by its id, from 0 to
+//! T−1 (`sbatch --array=I DIR/calibrate.sbatch`), goes on where it stopped, and the others,
+//! which wait for its runs, go on with it.
 
 use super::runner::{LOGS, SBATCH};
 use crate::sweep::SweepError;
@@ -25,6 +25,13 @@ pub struct SlurmOptions {
     pub mem: Option<String>,
     /// Threads (and CPUs asked for) per task.
     pub threads: usize,
+}
+
+/// How to resubmit one task of an array of `tasks` tasks written to `sbatch`: the ids the array
+/// has (0 to `tasks` − 1) and an example naming the last of them, which exists for any count.
+pub fn resubmit_hint(tasks: u64, sbatch: &str) -> String {
+    let last = tasks.max(1) - 1;
+    format!("by its id (0–{last}), for example:\n  sbatch --array={last} {sbatch}")
 }
 
 /// A word safe inside single quotes in bash.
@@ -78,8 +85,8 @@ pub fn write_sbatch(
          # runs k of each generation with k mod {t} = i, waits for the other tasks' runs, and\n\
          # goes on to the next generation; task 0 writes the results. The tasks must run at the\n\
          # same time. A task that failed, was cancelled or ran out of time is resubmitted alone\n\
-         # and goes on where it stopped:\n#   sbatch --array=3 {}\n",
-        q(&dir.join(SBATCH))
+         # and goes on where it stopped, {}\n",
+        resubmit_hint(t, &q(&dir.join(SBATCH))).replace('\n', "\n# ")
     ));
     s.push_str(&format!("#SBATCH --job-name=cohesion-calibrate-{job}\n"));
     s.push_str(&format!("#SBATCH --array=0-{}\n", t - 1));
@@ -142,6 +149,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("#SBATCH --time=1:00:00\n"));
+        assert!(text.contains("#   sbatch --array=3 '"), "{text}");
+        assert!(
+            resubmit_hint(2, "c.sbatch")
+                .ends_with("(0–1), for example:\n  sbatch --array=1 c.sbatch"),
+            "a task that exists"
+        );
         let bad = SlurmOptions {
             mem: Some("2G; rm".into()),
             ..opts

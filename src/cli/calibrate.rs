@@ -250,9 +250,8 @@ fn slurm_command(args: &CalibrateArgs, plan: &Plan, dir: &Path) -> ExitCode {
         text.push_str(&format!("submit it with:\n  sbatch {}\n", sbatch.display()));
     }
     text.push_str(&format!(
-        "a task that failed or ran out of time goes on when resubmitted alone:\n  sbatch \
-         --array=3 {}\n",
-        sbatch.display()
+        "a task that failed or ran out of time goes on when resubmitted alone {}\n",
+        slurm::resubmit_hint(args.tasks, &sbatch.display().to_string())
     ));
     emit(&text)
 }

@@ -126,7 +126,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             Ok(x) => x,
             Err(e) => return failed(&e),
         };
-        let done = plan.runs() - runner::pending(&plan, &dir, Shard::ALL).len() as u64;
+        let pending = runner::pending(&plan, &dir, Shard::ALL);
+        let done = plan.runs() - pending.len() as u64;
+        let unfinished = slurm::tasks_with_runs(pending.iter().map(|run| run.index), tasks);
         let mut text = format!(
             "{} sweep `{}`: {} runs ({} points × {} replicates), {done} finished\n\
              wrote {} ({tasks} tasks)\n",
@@ -149,12 +151,13 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         } else {
             text.push_str(&format!("submit it with:\n  sbatch {}\n", sbatch.display()));
         }
+        text.push_str(&slurm::resubmit_hint(
+            tasks,
+            &unfinished,
+            &sbatch.display().to_string(),
+        ));
         text.push_str(&format!(
-            "resubmit failed tasks alone (ids 0–{}) with, for example:\n  sbatch --array={} {}\n\
-             when all have finished:\n  cohesion merge {}\n",
-            tasks.saturating_sub(1),
-            tasks.saturating_sub(1),
-            sbatch.display(),
+            "when all have finished:\n  cohesion merge {}\n",
             dir.display()
         ));
         return emit(&text);

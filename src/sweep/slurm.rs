@@ -47,6 +47,58 @@ pub fn tasks(total: u64, runs_per_task: u64) -> u64 {
     total.div_ceil(runs_per_task.max(1)).max(1)
 }
 
+/// The tasks of an array of `tasks` tasks that still have runs to do, given the numbers of the
+/// runs not yet finished: task `i` runs every run `k` with `k mod tasks = i`. Sorted, each once.
+pub fn tasks_with_runs(pending: impl IntoIterator<Item = u64>, tasks: u64) -> Vec<u64> {
+    let t = tasks.max(1);
+    let mut ids: Vec<u64> = pending.into_iter().map(|k| k % t).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Task ids as `sbatch --array=` takes them: runs of consecutive ids as ranges (`0-2,5`).
+pub fn array_ids(ids: &[u64]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j > i {
+            format!("{}-{}", ids[i], ids[j])
+        } else {
+            ids[i].to_string()
+        });
+        i = j + 1;
+    }
+    parts.join(",")
+}
+
+/// How to resubmit tasks of an array of `tasks` tasks written to `sbatch`, given the tasks that
+/// still have runs to do (`unfinished`, as [`tasks_with_runs`] gives them): those tasks by id
+/// when some have finished, otherwise the ids the array has (0 to `tasks` − 1) with an example
+/// naming the last of them. Never a task the array does not have.
+pub fn resubmit_hint(tasks: u64, unfinished: &[u64], sbatch: &str) -> String {
+    let last = tasks.max(1) - 1;
+    let unfinished: Vec<u64> = unfinished.iter().copied().filter(|&i| i <= last).collect();
+    if unfinished.is_empty() {
+        "every task has finished its runs\n".to_owned()
+    } else if unfinished.len() as u64 == tasks.max(1) {
+        format!(
+            "resubmit a failed task alone by its id (0–{last}), for example:\n  \
+             sbatch --array={last} {sbatch}\n"
+        )
+    } else {
+        let ids = array_ids(&unfinished);
+        format!(
+            "tasks with runs still to do: {ids} (of 0–{last}); resubmit them alone with:\n  \
+             sbatch --array={ids} {sbatch}\n"
+        )
+    }
+}
+
 /// The shard of this process when it is a task of a Slurm job array (`SLURM_ARRAY_TASK_ID`
 /// set), or `None` when it is not. With `runs_per_task`, the shard count is ⌈runs / K⌉ and the
 /// task id is the shard; otherwise the count is `SLURM_ARRAY_TASK_COUNT` and the shard is the
@@ -232,5 +284,19 @@ mod tests {
         assert_eq!(runs_per_task(5000, None), 5);
         assert_eq!(runs_per_task(12, None), 1);
         assert_eq!(quote("a'b"), r"'a'\''b'");
+    }
+
+    #[test]
+    fn resubmit_hints_name_only_tasks_the_array_has() {
+        assert_eq!(tasks_with_runs([0, 2, 3, 5, 8, 11], 3), [0, 2]);
+        assert_eq!(array_ids(&[0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
+        let fresh = resubmit_hint(3, &[0, 1, 2], "s.sbatch");
+        assert!(
+            fresh.contains("(0–2)") && fresh.contains("--array=2 s.sbatch"),
+            "{fresh}"
+        );
+        let some = resubmit_hint(3, &[0, 2], "s.sbatch");
+        assert!(some.contains("--array=0,2 s.sbatch"), "{some}");
+        assert!(!resubmit_hint(3, &[], "s").contains("--array"));
     }
 }

@@ -496,3 +496,157 @@ fn a_report_of_one_scenario_speaks_of_one() {
     assert!(report.contains("Venues closed per run (mean of 2 replicates)"));
     assert!(report.contains("<code>time.years</code>: 15 → 2"));
 }
+
+/// A PNG's width and its pixels as RGB triples, row by row.
+fn decode_png(path: &Path) -> (usize, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(3)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (info.width as usize, pixels)
+}
+
+/// The value of attribute `name` in an SVG element's text.
+fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let at = element.find(&key)? + key.len();
+    element[at..].split('"').next()
+}
+
+/// The SVG's elements whose text starts with `tag` (`<circle`, `<polyline`, `<text`), each up to
+/// its closing `>` (and, for text, its content).
+fn elements<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
+    svg.match_indices(tag)
+        .map(|(at, _)| {
+            let rest = &svg[at..];
+            let end = if tag == "<text" {
+                rest.find("</text>").unwrap_or(rest.len())
+            } else {
+                rest.find('>').map_or(rest.len(), |e| e + 1)
+            };
+            &rest[..end]
+        })
+        .collect()
+}
+
+/// In a comparison of baseline (no events) and devolution_big_bang (austerity in 2010, the big
+/// bang in week 19 of 2017), a chart marks the devolution in devolution_big_bang's colour alone:
+/// in the PNG, the pixel columns at the event's x hold its vermillion marker and no blue (the
+/// baseline's colour) beyond the baseline's line crossing them, and no grey marker of every
+/// line; in the SVG, every marker element (dashes, dots, labels) is vermillion.
+#[test]
+fn a_marker_is_drawn_only_in_the_colour_of_the_scenario_that_has_the_event() {
+    const BLUE: [u8; 3] = [0x00, 0x72, 0xB2];
+    const VERMILLION: [u8; 3] = [0xD5, 0x5E, 0x00];
+    const GREY: [u8; 3] = [0x55, 0x55, 0x55];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = cohesion(
+        tmp.path(),
+        &[
+            "compare",
+            "baseline",
+            "devolution_big_bang",
+            "--replicates",
+            "1",
+            "--set",
+            "town.residents=1500",
+            "--set",
+            "time.years=8",
+            "--threads",
+            "2",
+            "--out",
+            "cmp",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    for chart in ["belonging", "trust", "participation_year"] {
+        let svg = fs::read_to_string(tmp.path().join(format!("cmp/charts/{chart}.svg"))).unwrap();
+        // The layout, which the PNG shares: the x of the year ticks, and the plotting area's
+        // top and bottom (the ends of the vertical grid lines).
+        let tick = |year: &str| -> f64 {
+            let label = elements(&svg, "<text")
+                .into_iter()
+                .find(|t| t.rsplit('>').next().unwrap().trim() == year)
+                .unwrap_or_else(|| panic!("{chart}: no tick {year}"));
+            attr(label, "x").unwrap().parse().unwrap()
+        };
+        let x = tick("2017") + (tick("2018") - tick("2017")) * 18.0 / 52.0;
+        let grid = elements(&svg, "<line")
+            .into_iter()
+            .find(|l| attr(l, "stroke") == Some("#DDDDDD") && attr(l, "x1") == attr(l, "x2"))
+            .unwrap();
+        let y = |a: &str| attr(grid, a).unwrap().parse::<usize>().unwrap();
+        let (top, bottom) = (y("y2").min(y("y1")), y("y2").max(y("y1")));
+
+        // The PNG: in the columns within 3 pixels of the event, the rows holding each colour.
+        let (width, pixels) = decode_png(&tmp.path().join(format!("cmp/charts/{chart}.png")));
+        let x = x.round() as usize;
+        let rows_with = |colour: [u8; 3]| {
+            (top..=bottom)
+                .filter(|&row| (x - 3..=x + 3).any(|col| pixels[row * width + col] == colour))
+                .count()
+        };
+        let (vermillion, blue, grey) = (rows_with(VERMILLION), rows_with(BLUE), rows_with(GREY));
+        // The rows baseline's own line (3 pixels wide) spans near x, from the SVG's points.
+        let near: Vec<f64> = elements(&svg, "<polyline")
+            .into_iter()
+            .filter(|p| {
+                attr(p, "stroke") == Some("#0072B2") && attr(p, "stroke-width") == Some("3")
+            })
+            .flat_map(|p| attr(p, "points").unwrap().split_whitespace())
+            .filter_map(|xy| {
+                let (px, py) = xy.split_once(',')?;
+                let (px, py) = (px.parse::<f64>().ok()?, py.parse::<f64>().ok()?);
+                ((px - x as f64).abs() <= 6.0).then_some(py)
+            })
+            .collect();
+        let line_rows = near.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - near.iter().copied().fold(f64::INFINITY, f64::min)
+            + 4.0;
+        assert!(
+            vermillion >= 15,
+            "{chart}: devolution_big_bang's marker is missing at x {x} ({vermillion} rows)"
+        );
+        assert!(
+            blue as f64 <= line_rows,
+            "{chart}: {blue} rows of baseline's colour at x {x}, where its line spans \
+             {line_rows}: a marker for a scenario without the event"
+        );
+        assert_eq!(grey, 0, "{chart}: a grey marker of every line at x {x}");
+
+        // The SVG: markers are the 2-pixel dashes, the dots and the labels above the plot.
+        let dashes = elements(&svg, "<polyline")
+            .into_iter()
+            .filter(|p| attr(p, "stroke-width") == Some("2"));
+        let dots = elements(&svg, "<circle");
+        let mut marks: Vec<(String, Option<&str>)> = dashes
+            .map(|p| ("dash".to_owned(), attr(p, "stroke")))
+            .chain(
+                dots.into_iter()
+                    .map(|c| ("dot".to_owned(), attr(c, "fill"))),
+            )
+            .collect();
+        marks.extend(
+            elements(&svg, "<text")
+                .into_iter()
+                .filter(|t| {
+                    let body = t.rsplit('>').next().unwrap().trim();
+                    body == "austerity" || body.contains("devolution") && !body.contains('_')
+                })
+                .map(|t| (t.to_owned(), attr(t, "fill"))),
+        );
+        assert!(marks.len() > 10, "{chart}: markers not found");
+        for (what, colour) in &marks {
+            assert_eq!(
+                *colour,
+                Some("#D55E00"),
+                "{chart}: a marker not in devolution_big_bang's colour: {what}"
+            );
+        }
+    }
+}

@@ -138,3 +138,67 @@ fn the_worked_examples_are_valid() {
     }
     assert!(examples >= 5, "found {examples} examples");
 }
+
+/// docs/sweeps.md lists every example sweep in `scenarios/sweeps/` and no other, each with the
+/// runs its plan has, and any count of them it states ("three example sweeps") is the number of
+/// files.
+#[test]
+fn the_sweep_docs_list_every_example_sweep() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(root.join("scenarios/sweeps"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let doc = std::fs::read_to_string(root.join("docs/sweeps.md")).unwrap();
+    // The table's rows: | `NAME.toml` | design | runs | asks |
+    let mut rows: Vec<(String, String)> = doc
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix(".toml`")?;
+            Some((format!("{name}.toml"), cells.get(3)?.replace(',', "")))
+        })
+        .collect();
+    rows.sort();
+    let named: Vec<&String> = rows.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        named,
+        files.iter().collect::<Vec<_>>(),
+        "docs/sweeps.md's table of example sweeps against the files in scenarios/sweeps/"
+    );
+    for (name, runs) in &rows {
+        let plan = cohesion::sweep::load(&root.join("scenarios/sweeps").join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            runs,
+            &plan.runs().to_string(),
+            "the runs docs/sweeps.md gives {name}"
+        );
+    }
+    // Any stated count: "N example sweeps", N a numeral or a number word.
+    const WORDS: [&str; 13] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    let words: Vec<&str> = doc.split_whitespace().collect();
+    for pair in words.windows(3) {
+        if pair[1].eq_ignore_ascii_case("example") && pair[2].starts_with("sweep") {
+            let said = pair[0].to_lowercase();
+            let n = said
+                .parse::<usize>()
+                .ok()
+                .or_else(|| WORDS.iter().position(|w| *w == said));
+            if let Some(n) = n {
+                assert_eq!(
+                    n,
+                    files.len(),
+                    "docs/sweeps.md says \"{} example sweeps\"; scenarios/sweeps/ has {}",
+                    pair[0],
+                    files.len()
+                );
+            }
+        }
+    }
+}

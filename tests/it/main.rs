@@ -20,6 +20,7 @@ mod force_safety;
 mod fragile_io;
 mod fuzz_regressions;
 mod interventions;
+mod messages;
 mod model_properties;
 mod names_are_data;
 mod oat;
