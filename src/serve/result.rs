@@ -494,6 +494,7 @@ mod tests {
             venues,
             states: vec![vec![VenueState::Closed; MAX_VENUES as usize]; MAX_YEARS as usize + 1],
             ward_years: Default::default(),
+            ward_start: Default::default(),
         };
         for w in 0..MAX_WARDS as u16 {
             for (metric, _) in MAP_METRICS {
