@@ -830,14 +830,18 @@ mod tests {
         let mut other = crowded();
         other.ward_years.insert((0, "belonging"), vec![0.3, 0.2]);
         let svg = crowded_svg(&[("a", &map), ("b", &other), ("c", &map)]);
-        assert_eq!(svg.matches(": at the start<").count(), 1, "one start panel");
+        assert_eq!(
+            svg.matches(": at the start\n").count(),
+            1,
+            "one start panel"
+        );
         assert!(svg.contains("Every scenario, 2010: at the start"));
-        assert_eq!(svg.matches(": at the end<").count(), 3);
+        assert_eq!(svg.matches(": at the end\n").count(), 3);
         assert_eq!(drawn(&svg).panels.len(), 4);
         // Towns that start apart keep a start panel each.
         other.ward_start.insert((0, "belonging"), 0.1);
         let svg = crowded_svg(&[("a", &map), ("b", &other)]);
-        assert_eq!(svg.matches(": at the start<").count(), 2);
+        assert_eq!(svg.matches(": at the start\n").count(), 2);
         assert!(svg.contains("b, 2010: at the start"));
     }
 
