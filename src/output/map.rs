@@ -40,6 +40,8 @@ const LEGEND_BAND_PX: u32 = 130;
 const COLUMNS: usize = 2;
 /// Height of a panel's title strip, in pixels.
 const PANEL_TITLE_PX: f64 = 44.0;
+/// Height of the line under a panel saying what had no room, in pixels.
+const NOTE_PX: f64 = 24.0;
 /// The largest radius of a venue's marker, in pixels.
 const MARKER_PX: f64 = 10.0;
 /// The size of a ward's name, in pixels.
@@ -307,12 +309,18 @@ impl MapFigure {
                     .then_some(usize::from(venue.ward))
             })
             .collect();
-        let bounds = Rect {
+        let mut bounds = Rect {
             x0: 4.0,
             y0: PANEL_TITLE_PX,
             x1: w - 4.0,
             y1: h - 4.0,
         };
+        let first = map_layout::layout(bounds, &discs, &sizes, &venues, MARKER_PX);
+        if first.labels.iter().all(Option::is_some) && first.venues_left_out == 0 {
+            return Ok(first);
+        }
+        // Something has no room: lay out again above a line saying what.
+        bounds.y1 -= NOTE_PX;
         Ok(map_layout::layout(
             bounds, &discs, &sizes, &venues, MARKER_PX,
         ))
@@ -389,21 +397,21 @@ impl MapFigure {
         let names_left_out = layout.labels.iter().filter(|l| l.is_none()).count();
         let mut notes = Vec::new();
         if names_left_out > 0 {
-            notes.push(format!("{names_left_out} ward names left out for room"));
+            notes.push(format!("{names_left_out} ward names"));
         }
         if layout.venues_left_out > 0 {
-            notes.push(format!(
-                "{} meeting places left out for room",
-                layout.venues_left_out
-            ));
+            notes.push(format!("{} meeting places", layout.venues_left_out));
         }
         if !notes.is_empty() {
             area.draw(&Text::new(
-                notes.join("; "),
-                (w as i32 - 12, h as i32 - 14 + rise(TICK_LABEL_PX)),
+                format!("Not drawn for lack of room: {}", notes.join(", ")),
+                (
+                    12,
+                    h as i32 - (NOTE_PX / 2.0) as i32 - 2 + rise(TICK_LABEL_PX),
+                ),
                 TextStyle::from(font(TICK_LABEL_PX).into_font())
                     .color(&OUTLINE)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(io_error)?;
         }
@@ -705,7 +713,15 @@ mod tests {
     /// What a drawn map holds, panel by panel (panels are the light grey rectangles): ward
     /// outlines as (x, y, r), name boxes and markers' bounding boxes.
     struct Drawn {
-        panels: Vec<(Rect, Vec<(f64, f64, f64)>, Vec<Rect>, Vec<Rect>)>,
+        panels: Vec<DrawnPanel>,
+    }
+
+    #[derive(Default)]
+    struct DrawnPanel {
+        area: Option<Rect>,
+        discs: Vec<(f64, f64, f64)>,
+        labels: Vec<Rect>,
+        markers: Vec<Rect>,
     }
 
     fn drawn(svg: &str) -> Drawn {
@@ -718,19 +734,22 @@ mod tests {
         let mut panels: Vec<_> = tags(svg, "rect")
             .into_iter()
             .filter(|t| attr(t, "fill").as_deref() == Some("#F4F4F4"))
-            .map(|t| (rect(t), Vec::new(), Vec::new(), Vec::new()))
+            .map(|t| DrawnPanel {
+                area: Some(rect(t)),
+                ..DrawnPanel::default()
+            })
             .collect();
-        let holder = |panels: &mut Vec<(Rect, _, _, _)>, (x, y): (f64, f64)| {
-            panels.iter_mut().position(|p| {
-                let r: &Rect = &p.0;
-                x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1
+        let holder = |panels: &[DrawnPanel], (x, y): (f64, f64)| {
+            panels.iter().position(|p| {
+                p.area
+                    .is_some_and(|r| x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1)
             })
         };
         for t in tags(svg, "circle") {
             if attr(t, "fill").as_deref() == Some("none") {
                 let c = (num(t, "cx"), num(t, "cy"), num(t, "r"));
-                if let Some(p) = holder(&mut panels, (c.0, c.1)) {
-                    panels[p].1.push(c);
+                if let Some(p) = holder(&panels, (c.0, c.1)) {
+                    panels[p].discs.push(c);
                 }
             }
         }
@@ -739,8 +758,8 @@ mod tests {
                 && attr(t, "opacity").is_some_and(|o| o != "1")
             {
                 let r = rect(t);
-                if let Some(p) = holder(&mut panels, r.centre()) {
-                    panels[p].2.push(r);
+                if let Some(p) = holder(&panels, r.centre()) {
+                    panels[p].labels.push(r);
                 }
             }
         }
@@ -759,8 +778,8 @@ mod tests {
                 x1: points.iter().map(|p| p.0).fold(f64::MIN, f64::max) + 1.0,
                 y1: points.iter().map(|p| p.1).fold(f64::MIN, f64::max) + 1.0,
             };
-            if let Some(p) = holder(&mut panels, b.centre()) {
-                panels[p].3.push(b);
+            if let Some(p) = holder(&panels, b.centre()) {
+                panels[p].markers.push(b);
             }
         }
         Drawn { panels }
@@ -777,7 +796,7 @@ mod tests {
         let map = crowded();
         let d = drawn(&crowded_svg(&[("crowded", &map)]));
         assert_eq!(d.panels.len(), 2);
-        for (_, discs, _, _) in &d.panels {
+        for DrawnPanel { discs, .. } in &d.panels {
             assert_eq!(discs.len(), 6);
             for (i, a) in discs.iter().enumerate() {
                 for b in &discs[i + 1..] {
@@ -793,7 +812,10 @@ mod tests {
     fn names_cover_no_marker_and_no_other_name() {
         let map = crowded();
         let d = drawn(&crowded_svg(&[("crowded", &map)]));
-        for (_, _, labels, markers) in &d.panels {
+        for DrawnPanel {
+            labels, markers, ..
+        } in &d.panels
+        {
             assert_eq!(labels.len(), 6, "every ward named");
             assert!(markers.len() >= 24, "{} markers", markers.len());
             for (i, l) in labels.iter().enumerate() {
@@ -811,11 +833,11 @@ mod tests {
     fn no_marker_sits_on_another() {
         let map = crowded();
         let d = drawn(&crowded_svg(&[("crowded", &map)]));
-        let counts: Vec<usize> = d.panels.iter().map(|p| p.3.len()).collect();
+        let counts: Vec<usize> = d.panels.iter().map(|p| p.markers.len()).collect();
         // Start: 24 open; end: 24 open and 6 closed (a closed marker is one polygon, its
         // cross lines).
         assert_eq!(counts, [24, 30]);
-        for (_, _, _, markers) in &d.panels {
+        for DrawnPanel { markers, .. } in &d.panels {
             for (i, a) in markers.iter().enumerate() {
                 for b in &markers[i + 1..] {
                     assert!(!a.intersects(b), "markers {a:?} and {b:?} overlap");

@@ -84,11 +84,7 @@ pub const RUN_FILES: [(Download, &str); 8] = [
         "version, seed and SHA-256 of every file",
         "manifest.json",
     ),
-    file(
-        "map.png",
-        "the town map, first and last year",
-        "charts/map.png",
-    ),
+    file("map.png", "the town map, start and end", "charts/map.png"),
     file(
         "cohesion.png",
         "trust, belonging, agency and council trust",
