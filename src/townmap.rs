@@ -75,6 +75,10 @@ pub struct TownMap {
     pub states: Vec<Vec<VenueState>>,
     /// Yearly means of every ward-level metric: (ward, metric) → one value per year.
     pub ward_years: BTreeMap<(u16, &'static str), Vec<f64>>,
+    /// Every ward-level metric in the first recorded week: (ward, metric) → value. The map's
+    /// start panel is shaded by it, so that the venues and the shading it shows are of the
+    /// same moment, before any intervention of the first year has acted.
+    pub ward_start: BTreeMap<(u16, &'static str), f64>,
 }
 
 impl TownMap {
@@ -101,6 +105,25 @@ impl TownMap {
             .and_then(|(_, v)| v.get(year).copied())
             .filter(|v| v.is_finite())
     }
+
+    /// The value of ward metric `metric` in ward `ward` in the first recorded week.
+    pub fn ward_start_value(&self, ward: u16, metric: &str) -> Option<f64> {
+        self.ward_start
+            .iter()
+            .find(|((w, m), _)| *w == ward && *m == metric)
+            .map(|(_, v)| *v)
+            .filter(|v| v.is_finite())
+    }
+}
+
+/// Every ward-level metric's value in the first week observed: (ward, metric) → value.
+pub fn ward_start(obs: &Observations) -> BTreeMap<(u16, &'static str), f64> {
+    let first = obs.0.iter().map(|o| o.tick).min();
+    obs.0
+        .iter()
+        .filter(|o| Some(o.tick) == first)
+        .filter_map(|o| Some(((o.ward?, o.metric), o.value)))
+        .collect()
 }
 
 /// Every venue's state (by venue id) at the start of the run and at the end of each simulated
@@ -177,6 +200,7 @@ pub fn town_map(world: &mut World, scenario: &Scenario, observations: &Observati
         venues,
         states,
         ward_years: ward_years(observations),
+        ward_start: ward_start(observations),
     }
 }
 
@@ -250,6 +274,7 @@ count = 2
         assert!(closed >= 2, "two pubs closed in 2010, {closed} closed");
         assert!(map.venues.iter().all(|v| !v.label.is_empty()));
         assert!(map.ward_value(1, "belonging", 1).is_some());
+        assert!(map.ward_start_value(1, "belonging").is_some());
         assert_eq!(out.ward_names.len(), map.wards.len());
     }
 }

@@ -1,18 +1,25 @@
 //! The town map (`charts/map.png` and `charts/map.svg`): the wards as the model has them —
 //! discs of homes around their centres — shaded by a metric, with every meeting place drawn by
-//! kind, filled while open and hollow with a cross once closed. Two panels per scenario set the
-//! first simulated year beside the last: venues as they stood at the start and at the end, and
-//! each ward's mean of the metric over that year.
+//! kind, filled while open and hollow with a cross once closed. A start panel shows the town
+//! at the start of the first simulated year (venues as they stood, wards shaded by the first
+//! week's mean); an end panel shows it at the end of the last (venues as they stood, wards
+//! shaded by the last year's mean).
 //!
-//! A run draws its own map; a comparison draws one row per scenario, from each scenario's first
-//! replicate (all replicates of a scenario share its interventions, but their towns differ in
-//! the draw). The look — font, sizes, palette — is `charts.rs`'s, and the files are
-//! byte-identical from run to run.
+//! A run draws its start and its end. A comparison draws each scenario's first replicate (all
+//! replicates of a scenario share its interventions, but their towns differ in the draw): when
+//! every scenario starts from the same town in the same state — as they do with common seeds —
+//! one start panel, titled for every scenario, then one end panel per scenario; otherwise a
+//! start and an end panel per scenario. Panels run two to a row.
+//!
+//! Inside a panel ([`super::map_layout`]) discs never overlap, ward names never cover a marker
+//! or each other, and each venue has a slot of its own, the same in every panel. The look —
+//! font, sizes, palette — is `charts.rs`'s, and the files are byte-identical from run to run.
 
 use super::charts::{
     AXIS_LABEL_PX, FONT, Figure, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE, TICK_LABEL_PX, TITLE_PX,
     font, io_error, register_fonts, write_png_and_svg,
 };
+use super::map_layout::{self, Layout, Rect};
 use crate::scenario::VenueKind;
 use crate::townmap::{TownMap, VenueState};
 use plotters::coord::Shift;
@@ -26,11 +33,19 @@ use std::path::Path;
 pub const DEFAULT_METRIC: &str = "belonging";
 /// Width of the image, and the height of its parts, in pixels.
 const WIDTH: u32 = 1200;
-const HEADER_PX: u32 = 96;
+const HEADER_PX: u32 = 116;
 const ROW_PX: u32 = 500;
 const LEGEND_BAND_PX: u32 = 130;
-/// Radius of a venue's marker, in pixels.
+/// Panels per row.
+const COLUMNS: usize = 2;
+/// Height of a panel's title strip, in pixels.
+const PANEL_TITLE_PX: f64 = 44.0;
+/// Height of the line under a panel saying what had no room, in pixels.
+const NOTE_PX: f64 = 24.0;
+/// The largest radius of a venue's marker, in pixels.
 const MARKER_PX: f64 = 10.0;
+/// The size of a ward's name, in pixels.
+const WARD_LABEL_PX: f64 = TICK_LABEL_PX;
 /// Light to dark: the sequential scale wards are shaded with (higher is darker).
 const SCALE: [RGBColor; 3] = [
     RGBColor(0xFF, 0xF7, 0xD6),
@@ -39,8 +54,9 @@ const SCALE: [RGBColor; 3] = [
 ];
 const OUTLINE: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
-/// Writes `map.png` and `map.svg` into `dir`: one row of two panels (first and last year) per
-/// (scenario name, map), wards shaded by `metric`. Returns the two file names.
+/// Writes `map.png` and `map.svg` into `dir` for the (scenario name, map) pairs, wards shaded
+/// by `metric`: a shared start panel when every map starts alike, else one per map, and an end
+/// panel per map. Returns the two file names.
 pub fn write_map(
     dir: &Path,
     maps: &[(&str, &TownMap)],
@@ -48,8 +64,18 @@ pub fn write_map(
 ) -> io::Result<[String; 2]> {
     register_fonts();
     let figure = MapFigure::new(maps, metric);
-    let height = HEADER_PX + ROW_PX * maps.len().max(1) as u32 + LEGEND_BAND_PX;
+    let rows = figure.panels.len().div_ceil(COLUMNS).max(1) as u32;
+    let height = HEADER_PX + ROW_PX * rows + LEGEND_BAND_PX;
     write_png_and_svg(dir, "map", (WIDTH, height), &figure)
+}
+
+/// What shades a panel's wards.
+#[derive(Clone, Copy)]
+enum Shading {
+    /// The first recorded week.
+    Start,
+    /// The mean over a year index.
+    Year(usize),
 }
 
 /// One panel: a map at one moment.
@@ -58,18 +84,47 @@ struct Panel {
     map: TownMap,
     /// Which snapshot: `None` for the start, else the year index whose end is shown.
     venues_at: Option<usize>,
-    /// The year index whose ward means shade the wards.
-    year: usize,
+    shading: Shading,
+}
+
+impl Panel {
+    fn value(&self, ward: u16, metric: &str) -> Option<f64> {
+        match self.shading {
+            Shading::Start => self.map.ward_start_value(ward, metric),
+            Shading::Year(y) => self.map.ward_value(ward, metric, y),
+        }
+    }
 }
 
 struct MapFigure {
     title: String,
-    subtitle: String,
+    subtitle: [String; 2],
     metric: &'static str,
-    rows: Vec<[Panel; 2]>,
+    panels: Vec<Panel>,
     /// The shading's range, shared by every panel.
     lo: f64,
     hi: f64,
+}
+
+/// Whether two maps show the same start panel: the same town, the same venues in the same
+/// states at the start, and the same first-week ward values of `metric`.
+fn same_start(a: &TownMap, b: &TownMap, metric: &str) -> bool {
+    let shown = |m: &TownMap| -> Vec<_> {
+        let states = m.states_at(None);
+        m.venues
+            .iter()
+            .zip(states)
+            .filter(|(_, s)| **s != VenueState::Absent)
+            .map(|(v, s)| (v.kind, v.ward, v.pos_km.map(f32::to_bits), *s))
+            .collect()
+    };
+    a.start_year == b.start_year
+        && a.wards == b.wards
+        && shown(a) == shown(b)
+        && (0..a.wards.len() as u16).all(|w| {
+            a.ward_start_value(w, metric).map(f64::to_bits)
+                == b.ward_start_value(w, metric).map(f64::to_bits)
+        })
 }
 
 impl MapFigure {
@@ -78,43 +133,59 @@ impl MapFigure {
         let start = first.map_or(0, |m| m.start_year);
         let years = first.map_or(1, |m| m.years().max(1));
         let end = start + years as i32 - 1;
+        let shared = maps.len() > 1 && maps.iter().all(|(_, m)| same_start(m, maps[0].1, metric));
         let title = match maps {
             [(name, _)] => format!("{}: the town in {start} and {end}", drawable(name)),
             _ => format!("The town in {start} and {end}: each scenario's first replicate"),
         };
-        let subtitle = format!(
-            "Wards shaded by mean {} over the year; meeting places as they stood at the start \
-             of {start} and the end of {end}",
-            metric.replace('_', " "),
-        );
-        let rows: Vec<[Panel; 2]> = maps
+        let metric_words = metric.replace('_', " ");
+        let subtitle = [
+            format!(
+                "Wards shaded by mean {metric_words}: in the first week at the start, over the \
+                 year at the end"
+            ),
+            format!(
+                "Meeting places as they stood at the start of {start} and the end of {end}{}",
+                if shared { "; one start for all" } else { "" }
+            ),
+        ];
+        let start_panel = |prefix: String, map: &TownMap| Panel {
+            title: format!("{prefix}{}: at the start", map.start_year),
+            map: map.clone(),
+            venues_at: None,
+            shading: Shading::Start,
+        };
+        let end_panel = |prefix: String, map: &TownMap| {
+            let last = map.years().saturating_sub(1);
+            Panel {
+                title: format!("{prefix}{}: at the end", map.start_year + last as i32),
+                map: map.clone(),
+                venues_at: Some(last),
+                shading: Shading::Year(last),
+            }
+        };
+        let prefix = |name: &str| {
+            if maps.len() > 1 {
+                format!("{}, ", drawable(name))
+            } else {
+                String::new()
+            }
+        };
+        let mut panels = Vec::new();
+        if shared {
+            panels.push(start_panel("Every scenario, ".into(), maps[0].1));
+            for (name, map) in maps {
+                panels.push(end_panel(prefix(name), map));
+            }
+        } else {
+            for (name, map) in maps {
+                panels.push(start_panel(prefix(name), map));
+                panels.push(end_panel(prefix(name), map));
+            }
+        }
+        let values = panels
             .iter()
-            .map(|(name, map)| {
-                let last = map.years().saturating_sub(1);
-                let prefix = if maps.len() > 1 {
-                    format!("{}, ", drawable(name))
-                } else {
-                    String::new()
-                };
-                [
-                    Panel {
-                        title: format!("{prefix}{start}: at the start"),
-                        map: (*map).clone(),
-                        venues_at: None,
-                        year: 0,
-                    },
-                    Panel {
-                        title: format!("{prefix}{}: at the end", map.start_year + last as i32),
-                        map: (*map).clone(),
-                        venues_at: Some(last),
-                        year: last,
-                    },
-                ]
-            })
-            .collect();
-        let values = rows.iter().flatten().flat_map(|p| {
-            (0..p.map.wards.len() as u16).filter_map(|w| p.map.ward_value(w, metric, p.year))
-        });
+            .flat_map(|p| (0..p.map.wards.len() as u16).filter_map(|w| p.value(w, metric)));
         let (lo, hi) = super::charts::extent(values).unwrap_or((0.0, 1.0));
         let snap = 0.05;
         let (mut lo, mut hi) = ((lo / snap).floor() * snap, (hi / snap).ceil() * snap);
@@ -126,7 +197,7 @@ impl MapFigure {
             title,
             subtitle,
             metric,
-            rows,
+            panels,
             lo,
             hi,
         }
@@ -167,24 +238,26 @@ impl Figure for MapFigure {
             bold(TITLE_PX).pos(centre),
         ))
         .map_err(io_error)?;
-        root.draw(&Text::new(
-            self.subtitle.clone(),
-            (width as i32 / 2, 72 + rise(LEGEND_PX)),
-            TextStyle::from(font(LEGEND_PX).into_font())
-                .color(&OUTLINE)
-                .pos(centre),
-        ))
-        .map_err(io_error)?;
-        for (r, row) in self.rows.iter().enumerate() {
-            for (c, panel) in row.iter().enumerate() {
-                let x0 = (c as u32 * width / 2) as i32;
-                let y0 = (HEADER_PX + r as u32 * ROW_PX) as i32;
-                let area = root.clone().shrink(
-                    (x0 + 10, y0),
-                    ((width / 2).saturating_sub(20), ROW_PX.saturating_sub(10)),
-                );
-                self.draw_panel(&area, panel, text_rise)?;
-            }
+        for (i, line) in self.subtitle.iter().enumerate() {
+            root.draw(&Text::new(
+                line.clone(),
+                (width as i32 / 2, 70 + 26 * i as i32 + rise(LEGEND_PX)),
+                TextStyle::from(font(LEGEND_PX).into_font())
+                    .color(&OUTLINE)
+                    .pos(centre),
+            ))
+            .map_err(io_error)?;
+        }
+        let panel_w = width / COLUMNS as u32;
+        for (i, panel) in self.panels.iter().enumerate() {
+            let (r, c) = (i / COLUMNS, i % COLUMNS);
+            let x0 = (c as u32 * panel_w) as i32;
+            let y0 = (HEADER_PX + r as u32 * ROW_PX) as i32;
+            let area = root.clone().shrink(
+                (x0 + 10, y0),
+                (panel_w.saturating_sub(20), ROW_PX.saturating_sub(10)),
+            );
+            self.draw_panel(&area, panel, text_rise)?;
         }
         let legend = root.clone().shrink(
             (0, height.saturating_sub(LEGEND_BAND_PX) as i32),
@@ -197,6 +270,62 @@ impl Figure for MapFigure {
 }
 
 impl MapFigure {
+    /// The style of a ward's name.
+    fn ward_style() -> TextStyle<'static> {
+        TextStyle::from((FONT, WARD_LABEL_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold))
+            .pos(Pos::new(HPos::Center, VPos::Center))
+    }
+
+    /// Where everything goes in a panel of `(w, h)` pixels showing `map`. The name boxes are
+    /// measured with a value of `0.00`, so every panel of a town gets the same layout.
+    fn layout<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        map: &TownMap,
+    ) -> io::Result<Layout> {
+        let (w, h) = area.dim_in_pixel();
+        let (w, h) = (f64::from(w), f64::from(h));
+        let style = Self::ward_style();
+        let mut sizes = Vec::with_capacity(map.wards.len());
+        for ward in &map.wards {
+            let text = format!("{} 0.00", drawable(&ward.name));
+            let (tw, th) = area.estimate_text_size(&text, &style).map_err(io_error)?;
+            sizes.push((f64::from(tw) + 10.0, f64::from(th) + 6.0));
+        }
+        let discs = map_layout::separate(
+            &map.wards.iter().map(|w| w.centre_km).collect::<Vec<_>>(),
+            &map.wards.iter().map(|w| w.radius_km).collect::<Vec<_>>(),
+        );
+        // A venue is shown if it is present in any snapshot, so it keeps its slot throughout.
+        let venues: Vec<Option<usize>> = map
+            .venues
+            .iter()
+            .enumerate()
+            .map(|(v, venue)| {
+                let ever = map
+                    .states
+                    .iter()
+                    .any(|row| row.get(v).is_some_and(|s| *s != VenueState::Absent));
+                (ever && usize::from(venue.ward) < map.wards.len())
+                    .then_some(usize::from(venue.ward))
+            })
+            .collect();
+        let mut bounds = Rect {
+            x0: 4.0,
+            y0: PANEL_TITLE_PX,
+            x1: w - 4.0,
+            y1: h - 4.0,
+        };
+        let first = map_layout::layout(bounds, &discs, &sizes, &venues, MARKER_PX);
+        if first.labels.iter().all(Option::is_some) && first.venues_left_out == 0 {
+            return Ok(first);
+        }
+        // Something has no room: lay out again above a line saying what.
+        bounds.y1 -= NOTE_PX;
+        Ok(map_layout::layout(
+            bounds, &discs, &sizes, &venues, MARKER_PX,
+        ))
+    }
+
     fn draw_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -204,7 +333,6 @@ impl MapFigure {
         text_rise: f64,
     ) -> io::Result<()> {
         let (w, h) = area.dim_in_pixel();
-        let (w, h) = (f64::from(w), f64::from(h));
         let rise = |px: f64| (text_rise * px * PLOTTERS_FONT_SCALE).round() as i32;
         area.draw(&Rectangle::new(
             [(0, 0), (w as i32 - 1, h as i32 - 1)],
@@ -219,33 +347,15 @@ impl MapFigure {
         ))
         .map_err(io_error)?;
 
-        // Fit the town's extent into the panel below its title, north up, kilometres square.
         let map = &panel.map;
-        let (mut x_lo, mut x_hi, mut y_lo, mut y_hi) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for ward in &map.wards {
-            x_lo = x_lo.min(ward.centre_km[0] - ward.radius_km);
-            x_hi = x_hi.max(ward.centre_km[0] + ward.radius_km);
-            y_lo = y_lo.min(ward.centre_km[1] - ward.radius_km);
-            y_hi = y_hi.max(ward.centre_km[1] + ward.radius_km);
-        }
-        if !(x_lo < x_hi && y_lo < y_hi) {
-            (x_lo, x_hi, y_lo, y_hi) = (-1.0, 1.0, -1.0, 1.0);
-        }
-        let (top, pad) = (48.0, 16.0);
-        let scale = ((w - 2.0 * pad) / (x_hi - x_lo)).min((h - top - pad) / (y_hi - y_lo));
-        let (mid_x, mid_y) = ((x_lo + x_hi) / 2.0, (y_lo + y_hi) / 2.0);
-        let at = |x: f64, y: f64| -> (i32, i32) {
-            (
-                (w / 2.0 + (x - mid_x) * scale).round() as i32,
-                (top + (h - top - pad) / 2.0 - (y - mid_y) * scale).round() as i32,
-            )
-        };
-
-        for (i, ward) in map.wards.iter().enumerate() {
-            let value = map.ward_value(i as u16, self.metric, panel.year);
+        let layout = Self::layout(area, map)?;
+        let px = |v: f64| v.round() as i32;
+        for (i, disc) in layout.discs.iter().enumerate() {
+            let value = panel.value(i as u16, self.metric);
             let fill = value.map_or(RGBColor(0xFF, 0xFF, 0xFF), |v| self.shade(v));
-            let c = at(ward.centre_km[0], ward.centre_km[1]);
-            let r = (ward.radius_km * scale).round().max(2.0) as i32;
+            let c = (px(disc.x), px(disc.y));
+            // Rounded down, so rounding never closes the gap between two discs.
+            let r = (disc.r.floor() as i32).max(2);
             area.draw(&Circle::new(c, r, fill.filled()))
                 .map_err(io_error)?;
             area.draw(&Circle::new(c, r, OUTLINE.stroke_width(2)))
@@ -254,34 +364,56 @@ impl MapFigure {
         let states = map.states_at(panel.venues_at);
         for (v, venue) in map.venues.iter().enumerate() {
             let state = states.get(v).copied().unwrap_or(VenueState::Absent);
+            let Some(Some((x, y))) = layout.slots.get(v) else {
+                continue;
+            };
             if state == VenueState::Absent {
                 continue;
             }
-            let p = at(f64::from(venue.pos_km[0]), f64::from(venue.pos_km[1]));
-            draw_marker(area, p, venue.kind, state)?;
+            draw_marker(area, (px(*x), px(*y)), venue.kind, state, layout.marker_px)?;
         }
-        // Ward names last, on a light box near the top of each disc, so markers never hide them.
+        let style = Self::ward_style();
         for (i, ward) in map.wards.iter().enumerate() {
-            let value = map.ward_value(i as u16, self.metric, panel.year);
-            let label = match value {
+            let Some(Some(rect)) = layout.labels.get(i) else {
+                continue;
+            };
+            let label = match panel.value(i as u16, self.metric) {
                 Some(v) => format!("{} {v:.2}", drawable(&ward.name)),
                 None => drawable(&ward.name),
             };
-            let (cx, cy) = at(ward.centre_km[0], ward.centre_km[1] + 0.86 * ward.radius_km);
-            let style = TextStyle::from((FONT, LEGEND_PX * PLOTTERS_FONT_SCALE, FontStyle::Bold))
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            let (tw, th) = area.estimate_text_size(&label, &style).map_err(io_error)?;
-            let (tw, th) = (tw as i32, th as i32);
             area.draw(&Rectangle::new(
-                [
-                    (cx - tw / 2 - 4, cy - th / 2 - 3),
-                    (cx + tw / 2 + 4, cy + th / 2 + 3),
-                ],
-                WHITE.mix(0.8).filled(),
+                [(px(rect.x0), px(rect.y0)), (px(rect.x1), px(rect.y1))],
+                WHITE.mix(0.85).filled(),
             ))
             .map_err(io_error)?;
-            area.draw(&Text::new(label, (cx, cy + rise(LEGEND_PX)), style))
-                .map_err(io_error)?;
+            let (cx, cy) = rect.centre();
+            area.draw(&Text::new(
+                label,
+                (px(cx), px(cy) + rise(WARD_LABEL_PX)),
+                style.clone(),
+            ))
+            .map_err(io_error)?;
+        }
+        let names_left_out = layout.labels.iter().filter(|l| l.is_none()).count();
+        let mut notes = Vec::new();
+        if names_left_out > 0 {
+            notes.push(format!("{names_left_out} ward names"));
+        }
+        if layout.venues_left_out > 0 {
+            notes.push(format!("{} meeting places", layout.venues_left_out));
+        }
+        if !notes.is_empty() {
+            area.draw(&Text::new(
+                format!("Not drawn for lack of room: {}", notes.join(", ")),
+                (
+                    12,
+                    h as i32 - (NOTE_PX / 2.0) as i32 - 2 + rise(TICK_LABEL_PX),
+                ),
+                TextStyle::from(font(TICK_LABEL_PX).into_font())
+                    .color(&OUTLINE)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(io_error)?;
         }
         Ok(())
     }
@@ -305,7 +437,13 @@ impl MapFigure {
             let (col, row) = (i % 4, i / 4);
             let x = COLUMNS[col];
             let y = 30 + row as i32 * 44;
-            draw_marker(area, (x, y), kind.unwrap_or(VenueKind::Pub), *state)?;
+            draw_marker(
+                area,
+                (x, y),
+                kind.unwrap_or(VenueKind::Pub),
+                *state,
+                MARKER_PX,
+            )?;
             area.draw(&Text::new(
                 label.clone(),
                 (x + 20, y + rise(LEGEND_PX)),
@@ -357,8 +495,6 @@ impl MapFigure {
     }
 }
 
-/// The corners of a venue kind's marker around `(x, y)`: a circle for pubs, a polygon for the
-/// rest, each kind its own shape as well as its own colour.
 /// A name as drawn: control and invisible formatting characters (which no XML file may hold,
 /// escaped or not) become U+FFFD. Scenario checks refuse such names; this keeps `map.svg`
 /// well-formed whatever reaches it. `<`, `&` and quotes are escaped by the SVG backend.
@@ -374,6 +510,8 @@ fn drawable(name: &str) -> String {
         .collect()
 }
 
+/// The corners of a venue kind's marker around `(x, y)`: a circle for pubs, a polygon for the
+/// rest, each kind its own shape as well as its own colour.
 fn marker_shape(kind: VenueKind, (x, y): (i32, i32), r: f64) -> Vec<(i32, i32)> {
     use std::f64::consts::PI;
     let (sides, turn, scale) = match kind {
@@ -403,9 +541,10 @@ fn draw_marker<DB: DrawingBackend>(
     at: (i32, i32),
     kind: VenueKind,
     state: VenueState,
+    radius: f64,
 ) -> io::Result<()> {
     let colour = PALETTE[kind.index() % PALETTE.len()];
-    let corners = marker_shape(kind, at, MARKER_PX);
+    let corners = marker_shape(kind, at, radius);
     let mut ring = corners.clone();
     ring.push(corners[0]);
     let (fill, edge) = match state {
@@ -417,7 +556,7 @@ fn draw_marker<DB: DrawingBackend>(
     area.draw(&PathElement::new(ring, edge.stroke_width(2)))
         .map_err(io_error)?;
     if state == VenueState::Closed {
-        let d = (MARKER_PX * 0.8).round() as i32;
+        let d = (radius * 0.8).round() as i32;
         let (x, y) = at;
         for line in [
             vec![(x - d, y - d), (x + d, y + d)],
@@ -471,7 +610,261 @@ mod tests {
         };
         map.ward_years.insert((0, "belonging"), vec![0.6, 0.5]);
         map.ward_years.insert((1, "belonging"), vec![0.55, 0.4]);
+        map.ward_start.insert((0, "belonging"), 0.61);
+        map.ward_start.insert((1, "belonging"), 0.57);
         map
+    }
+
+    /// The default town's six wards (two pairs of which overlap or touch as given) with five
+    /// venues each, all at their ward's centre or on its name's old spot; in every ward one
+    /// closes in the first year and one opens in the second.
+    fn crowded() -> TownMap {
+        let wards: Vec<MapWard> = [
+            ("Market Place", [0.0, 0.0], 0.8),
+            ("Pithead", [1.6, 0.9], 0.9),
+            ("Welfare Estate", [-1.5, 1.0], 0.9),
+            ("Station Road", [0.2, -1.7], 0.8),
+            ("Chapel Hill", [-1.6, -1.0], 0.8),
+            ("New Houses", [1.7, -1.0], 1.0),
+        ]
+        .into_iter()
+        .map(|(name, centre_km, radius_km)| MapWard {
+            name: name.into(),
+            centre_km,
+            radius_km,
+            deprivation: 0.5,
+        })
+        .collect();
+        let mut venues = Vec::new();
+        for (w, ward) in wards.iter().enumerate() {
+            for i in 0..5 {
+                let up = if i % 2 == 0 {
+                    0.86 * ward.radius_km
+                } else {
+                    0.0
+                };
+                venues.push(MapVenue {
+                    label: format!("v{w}.{i}"),
+                    kind: VenueKind::ALL[i % VenueKind::ALL.len()],
+                    ward: w as u16,
+                    pos_km: [ward.centre_km[0] as f32, (ward.centre_km[1] + up) as f32],
+                });
+            }
+        }
+        let n = venues.len();
+        let row = |f: &dyn Fn(usize) -> VenueState| (0..n).map(f).collect::<Vec<_>>();
+        let states = vec![
+            row(&|v| {
+                if v % 5 == 4 {
+                    VenueState::Absent
+                } else {
+                    VenueState::Open
+                }
+            }),
+            row(&|v| match v % 5 {
+                0 => VenueState::Closed,
+                4 => VenueState::Absent,
+                _ => VenueState::Open,
+            }),
+            row(&|v| {
+                if v % 5 == 0 {
+                    VenueState::Closed
+                } else {
+                    VenueState::Open
+                }
+            }),
+        ];
+        let mut map = TownMap {
+            start_year: 2010,
+            wards,
+            venues,
+            states,
+            ..TownMap::default()
+        };
+        for w in 0..6u16 {
+            let v = 0.4 + 0.03 * f64::from(w);
+            map.ward_years.insert((w, "belonging"), vec![v, v - 0.02]);
+            map.ward_start.insert((w, "belonging"), v + 0.01);
+        }
+        map
+    }
+
+    /// The value of attribute `name` in tag text `tag`.
+    fn attr(tag: &str, name: &str) -> Option<String> {
+        let key = format!(" {name}=\"");
+        let from = tag.find(&key)? + key.len();
+        Some(tag[from..from + tag[from..].find('"')?].to_string())
+    }
+
+    fn num(tag: &str, name: &str) -> f64 {
+        attr(tag, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Every `<kind .../>` tag of `svg`.
+    fn tags<'a>(svg: &'a str, kind: &str) -> Vec<&'a str> {
+        let open = format!("<{kind} ");
+        svg.match_indices(&open)
+            .map(|(i, _)| &svg[i..i + svg[i..].find('>').unwrap()])
+            .collect()
+    }
+
+    /// What a drawn map holds, panel by panel (panels are the light grey rectangles): ward
+    /// outlines as (x, y, r), name boxes and markers' bounding boxes.
+    struct Drawn {
+        panels: Vec<DrawnPanel>,
+    }
+
+    #[derive(Default)]
+    struct DrawnPanel {
+        area: Option<Rect>,
+        discs: Vec<(f64, f64, f64)>,
+        labels: Vec<Rect>,
+        markers: Vec<Rect>,
+    }
+
+    fn drawn(svg: &str) -> Drawn {
+        let rect = |t: &str| Rect {
+            x0: num(t, "x"),
+            y0: num(t, "y"),
+            x1: num(t, "x") + num(t, "width"),
+            y1: num(t, "y") + num(t, "height"),
+        };
+        let mut panels: Vec<_> = tags(svg, "rect")
+            .into_iter()
+            .filter(|t| attr(t, "fill").as_deref() == Some("#F4F4F4"))
+            .map(|t| DrawnPanel {
+                area: Some(rect(t)),
+                ..DrawnPanel::default()
+            })
+            .collect();
+        let holder = |panels: &[DrawnPanel], (x, y): (f64, f64)| {
+            panels.iter().position(|p| {
+                p.area
+                    .is_some_and(|r| x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1)
+            })
+        };
+        for t in tags(svg, "circle") {
+            if attr(t, "fill").as_deref() == Some("none") {
+                let c = (num(t, "cx"), num(t, "cy"), num(t, "r"));
+                if let Some(p) = holder(&panels, (c.0, c.1)) {
+                    panels[p].discs.push(c);
+                }
+            }
+        }
+        for t in tags(svg, "rect") {
+            if attr(t, "fill").as_deref() == Some("#FFFFFF")
+                && attr(t, "opacity").is_some_and(|o| o != "1")
+            {
+                let r = rect(t);
+                if let Some(p) = holder(&panels, r.centre()) {
+                    panels[p].labels.push(r);
+                }
+            }
+        }
+        for t in tags(svg, "polygon") {
+            let points: Vec<(f64, f64)> = attr(t, "points")
+                .unwrap()
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            let b = Rect {
+                x0: points.iter().map(|p| p.0).fold(f64::MAX, f64::min) - 1.0,
+                y0: points.iter().map(|p| p.1).fold(f64::MAX, f64::min) - 1.0,
+                x1: points.iter().map(|p| p.0).fold(f64::MIN, f64::max) + 1.0,
+                y1: points.iter().map(|p| p.1).fold(f64::MIN, f64::max) + 1.0,
+            };
+            if let Some(p) = holder(&panels, b.centre()) {
+                panels[p].markers.push(b);
+            }
+        }
+        Drawn { panels }
+    }
+
+    fn crowded_svg(maps: &[(&str, &TownMap)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        write_map(dir.path(), maps, DEFAULT_METRIC).unwrap();
+        std::fs::read_to_string(dir.path().join("map.svg")).unwrap()
+    }
+
+    #[test]
+    fn ward_discs_never_overlap() {
+        let map = crowded();
+        let d = drawn(&crowded_svg(&[("crowded", &map)]));
+        assert_eq!(d.panels.len(), 2);
+        for DrawnPanel { discs, .. } in &d.panels {
+            assert_eq!(discs.len(), 6);
+            for (i, a) in discs.iter().enumerate() {
+                for b in &discs[i + 1..] {
+                    // Outlines are 2 pixels wide: 1 pixel either side of the radius.
+                    let apart = (a.0 - b.0).hypot(a.1 - b.1) - (a.2 + b.2 + 2.0);
+                    assert!(apart >= 2.0, "discs {a:?} and {b:?} are {apart} px apart");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_cover_no_marker_and_no_other_name() {
+        let map = crowded();
+        let d = drawn(&crowded_svg(&[("crowded", &map)]));
+        for DrawnPanel {
+            labels, markers, ..
+        } in &d.panels
+        {
+            assert_eq!(labels.len(), 6, "every ward named");
+            assert!(markers.len() >= 24, "{} markers", markers.len());
+            for (i, l) in labels.iter().enumerate() {
+                for m in markers {
+                    assert!(!l.intersects(m), "name box {l:?} covers marker {m:?}");
+                }
+                for o in &labels[i + 1..] {
+                    assert!(!l.intersects(o), "name boxes {l:?} and {o:?} overlap");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_marker_sits_on_another() {
+        let map = crowded();
+        let d = drawn(&crowded_svg(&[("crowded", &map)]));
+        let counts: Vec<usize> = d.panels.iter().map(|p| p.markers.len()).collect();
+        // Start: 24 open; end: 24 open and 6 closed (a closed marker is one polygon, its
+        // cross lines).
+        assert_eq!(counts, [24, 30]);
+        for DrawnPanel { markers, .. } in &d.panels {
+            for (i, a) in markers.iter().enumerate() {
+                for b in &markers[i + 1..] {
+                    assert!(!a.intersects(b), "markers {a:?} and {b:?} overlap");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_comparison_with_a_common_start_draws_it_once() {
+        let map = crowded();
+        let mut other = crowded();
+        other.ward_years.insert((0, "belonging"), vec![0.3, 0.2]);
+        let svg = crowded_svg(&[("a", &map), ("b", &other), ("c", &map)]);
+        assert_eq!(
+            svg.matches(": at the start\n").count(),
+            1,
+            "one start panel"
+        );
+        assert!(svg.contains("Every scenario, 2010: at the start"));
+        assert_eq!(svg.matches(": at the end\n").count(), 3);
+        assert_eq!(drawn(&svg).panels.len(), 4);
+        // Towns that start apart keep a start panel each.
+        other.ward_start.insert((0, "belonging"), 0.1);
+        let svg = crowded_svg(&[("a", &map), ("b", &other)]);
+        assert_eq!(svg.matches(": at the start\n").count(), 2);
+        assert!(svg.contains("b, 2010: at the start"));
     }
 
     #[test]
@@ -487,7 +880,7 @@ mod tests {
         }
         let svg = std::fs::read_to_string(a.path().join("map.svg")).unwrap();
         assert!(svg.contains("toy: the town in 2010 and 2011"), "title");
-        assert!(svg.contains("Pithead 0.55") && svg.contains("Pithead 0.40"));
+        assert!(svg.contains("Pithead 0.57") && svg.contains("Pithead 0.40"));
         assert!(svg.contains("Places of worship"), "legend");
     }
 

@@ -573,9 +573,10 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     let _ = write!(
         h,
         "<h2>The town map</h2>\n<p>Where the town's meeting places are, and which of them \
-         survived: each ward is shaded by its residents' mean belonging in {first_year} and in \
-         {last_year}; a filled marker is a venue open at that moment, a hollow one with a cross \
-         has closed. The map shows the first replicate of {}.</p>\n<figure>\n{}\n\
+         survived: each ward is shaded by its residents' mean belonging in the first week of \
+         {first_year} and over {last_year}; each venue keeps its own slot inside its ward, a \
+         filled marker open at that moment, a hollow one with a cross closed. The map shows the \
+         first replicate of {}; a start shared by every scenario is drawn once.</p>\n<figure>\n{}\n\
          </figure>\n",
         if scenarios.len() == 1 {
             "the scenario"

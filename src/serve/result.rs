@@ -84,11 +84,7 @@ pub const RUN_FILES: [(Download, &str); 8] = [
         "version, seed and SHA-256 of every file",
         "manifest.json",
     ),
-    file(
-        "map.png",
-        "the town map, first and last year",
-        "charts/map.png",
-    ),
+    file("map.png", "the town map, start and end", "charts/map.png"),
     file(
         "cohesion.png",
         "trust, belonging, agency and council trust",
@@ -494,6 +490,7 @@ mod tests {
             venues,
             states: vec![vec![VenueState::Closed; MAX_VENUES as usize]; MAX_YEARS as usize + 1],
             ward_years: Default::default(),
+            ward_start: Default::default(),
         };
         for w in 0..MAX_WARDS as u16 {
             for (metric, _) in MAP_METRICS {

@@ -88,6 +88,16 @@ fn same_bytes_on_one_and_two_threads() {
     ] {
         assert!(names.contains(&expected), "{expected} missing: {names:?}");
     }
+    // Both scenarios start from the same town with common seeds: the map draws that start
+    // once, then each scenario's end.
+    let map = fs::read_to_string(tmp.path().join("one/charts/map.svg")).unwrap();
+    assert_eq!(
+        map.matches(": at the start\n").count(),
+        1,
+        "one start panel"
+    );
+    assert!(map.contains("Every scenario, 2010: at the start"));
+    assert_eq!(map.matches(": at the end\n").count(), 2);
     assert_eq!(a.len(), b.len());
     for ((name, x), (other, y)) in a.iter().zip(&b) {
         assert_eq!(name, other);
