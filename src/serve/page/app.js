@@ -501,11 +501,13 @@ function renderCharts() {
     }
     const count = chart.metric === 'venues_open';
     if (!isFinite(lo)) { lo = 0; hi = 1; }
+    // Every axis starts at 0, as the report's do: an axis cut to the data's range would make a
+    // difference of a few thousandths look like a gap between futures.
     if (count) { lo = 0; hi = Math.max(1, Math.ceil(hi * 1.1)); } else {
-      const pad = 0.15 * Math.max(hi - lo, 0.05);
-      lo = Math.max(0, Math.floor((lo - pad) * 20) / 20);
-      hi = Math.min(1, Math.ceil((hi + pad) * 20) / 20);
+      lo = 0;
+      hi = Math.min(1, Math.max(0.1, Math.ceil((hi + 0.05) * 10) / 10));
     }
+    svg.setAttribute('data-y-min', lo);
     const px = (x) => L + (x - x0) / (x1 - x0) * (W - L - R);
     const py = (y) => T + (1 - (y - lo) / (hi - lo)) * (H - T - B);
     // The selected year, as a band.
