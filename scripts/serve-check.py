@@ -5,12 +5,14 @@ Loads the page, checks that the Run button is in view without scrolling at proje
 (1280×720 and 1600×900), runs the baseline town over fewer years than the default, pulls a
 lever (a decade of deep cuts), runs again, and checks that both runs sit side by side, that the
 charts and the town map were drawn for each, that they differ where the lever should make them
-differ, that a run queued through the API (as with curl) joins the page, and that the page
-fetched nothing from anywhere but the server. Then, at 1280×720, pauses the first run at the
-start of 2015, pulls a lever (a library opened that year) and runs on, and checks that the fork
-is drawn: on every chart one line up to the fork, marked there, parting into the lever's future
-and the run's own (dashed) from the last shared week; and, in the fork's data, both futures the
-same bytes in every week before 2015 and different after. Saves a screenshot (of the fork, at
+differ, that on every map no ward discs overlap, no name covers a marker or another name and no
+marker sits on another (by the browser's own boxes), that a run queued through the API (as with
+curl) joins the page, and that the page fetched nothing from anywhere but the server. Then, at
+1280×720, pauses the first run at the start of 2015, pulls a lever (a library opened that year)
+and runs on, and checks that the fork is drawn: on every chart one line up to the fork, marked
+there, parting into the lever's future and the run's own (dashed) from the last shared week;
+and, in the fork's data, both futures the same bytes in every week before 2015 and different
+after. Saves a screenshot (of the fork, at
 1280×720) and prints its path.
 
 Usage: serve-check.py URL --browser /usr/bin/chromium --screenshot shot.png
@@ -86,6 +88,66 @@ def snapshot(page):
           return {charts, maps, labels};
         }"""
     )
+
+
+def check_map_layout(page, when):
+    """On every town map: no two ward discs overlap, no ward name (its text or its white box)
+    covers a venue's marker or another name, and no marker sits on another. Boxes are the
+    browser's own (getBBox), in the map's view box. Returns the numbers checked."""
+    found = page.evaluate(
+        """() => [...document.querySelectorAll('#maps svg')].map((svg) => {
+          const box = (e) => { const b = e.getBBox();
+                               return {x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height}; };
+          return {
+            run: svg.dataset.run,
+            discs: [...svg.querySelectorAll('circle')].map((c) => ({
+              ward: c.dataset.ward, x: Number(c.getAttribute('cx')),
+              y: Number(c.getAttribute('cy')), r: Number(c.getAttribute('r'))})),
+            texts: [...svg.querySelectorAll('text')].map((t) => ({text: t.textContent, ...box(t)})),
+            boxes: [...svg.querySelectorAll('rect')].map(box),
+            markers: [...svg.querySelectorAll('g[data-state]')].map((g) => ({
+              title: g.textContent, ...box(g)})),
+          };
+        })"""
+    )
+
+    def meet(a, b):
+        return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+
+    if not found:
+        fail(f"{when}: no town map drawn")
+    counts = [0, 0, 0]
+    for m in found:
+        discs, texts, markers = m["discs"], m["texts"], m["markers"]
+        if not discs or not texts or not markers:
+            fail(f"{when}: the map of run {m['run']} lacks discs, names or markers: {m}")
+        for i, a in enumerate(discs):
+            for b in discs[i + 1:]:
+                if ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** 0.5 < a["r"] + b["r"]:
+                    fail(f"{when}: on the map of run {m['run']} the discs of {a['ward']} and "
+                         f"{b['ward']} overlap: {a} / {b}")
+        for t in texts:
+            if not any(b["x0"] - 1 <= t["x0"] and t["x1"] <= b["x1"] + 1 and b["y0"] - 1 <= t["y0"]
+                       and t["y1"] <= b["y1"] + 1 for b in m["boxes"]):
+                fail(f"{when}: on the map of run {m['run']} a name runs out of its box: {t}")
+        names = texts + m["boxes"]
+        for n in names:
+            for k in markers:
+                if meet(n, k):
+                    fail(f"{when}: on the map of run {m['run']} a name covers a marker: {n} "
+                         f"over {k}")
+        for i, a in enumerate(texts):
+            for b in texts[i + 1:]:
+                if meet(a, b):
+                    fail(f"{when}: on the map of run {m['run']} two names overlap: {a} / {b}")
+        for i, a in enumerate(markers):
+            for b in markers[i + 1:]:
+                if meet(a, b):
+                    fail(f"{when}: on the map of run {m['run']} two markers overlap: {a} / {b}")
+        counts[0] += len(discs)
+        counts[1] += len(texts)
+        counts[2] += len(markers)
+    return counts
 
 
 def points(d):
@@ -274,6 +336,7 @@ def main():
         if belonging[1] == belonging[0]:
             fail(f"the belonging chart did not change with the lever: {belonging}")
         m1, m2 = both["maps"]
+        laid_out = check_map_layout(page, "two runs, the last year")
         if m1["markers"] == 0 or m1["wards"] == m2["wards"] or not m2["open"] < m1["open"]:
             fail(f"the town map did not change with the lever: {m1} / {m2}")
 
@@ -281,6 +344,7 @@ def main():
         page.eval_on_selector("#year", """(el) => { el.value = el.min;
             el.dispatchEvent(new Event('input', {bubbles: true})); }""")
         early = snapshot(page)
+        check_map_layout(page, "two runs, the first year")
         if early["maps"][0]["year"] == m1["year"] or early["maps"][1]["closed"] > m2["closed"]:
             fail(f"the year slider did not move the maps: {early['maps']}")
         page.eval_on_selector("#year", """(el) => { el.value = el.max;
@@ -293,9 +357,11 @@ def main():
         if "scenario.toml" not in links or "metrics.csv" not in links or "cohesion run" not in command:
             fail(f"downloads or command missing: {links} / {command}")
 
-        # A run queued through the API, as with curl, joins the page on its own.
+        # A run queued through the API, as with curl, joins the page on its own. It is the
+        # default town at its full size (its venues all there) over a few years, so that its
+        # map is as crowded as a teacher's.
         body = json.dumps({"scenario": "baseline", "seed": 7,
-                           "set": {"town.residents": RESIDENTS, "time.years": 3}}).encode()
+                           "set": {"time.years": 3}}).encode()
         req = urllib.request.Request(args.url.rstrip("/") + "/api/run", data=body,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req) as r:
@@ -305,8 +371,11 @@ def main():
                       .some((li) => li.dataset.run === '{queued}')""",
             timeout=RUN_TIMEOUT_MS,
         )
+        page.wait_for_selector(f'#maps svg[data-run="{queued}"]', state="attached")
+        full = check_map_layout(page, "the default town's map")
 
         forked = check_fork(page)
+        check_map_layout(page, "the fork")
         page.screenshot(path=args.screenshot, full_page=True)
         browser.close()
 
@@ -319,6 +388,9 @@ def main():
     print(f"serve-check: two runs side by side over {YEARS} years; venues open in the final year {venues[0]:.1f} -> "
           f"{venues[1]:.1f}, belonging {belonging[0]:.3f} -> {belonging[1]:.3f}; "
           f"open venues on the map {m1['open']} -> {m2['open']}")
+    print(f"serve-check: on the two runs' maps {laid_out[0]} ward discs apart, {laid_out[1]} "
+          f"names off {laid_out[2]} markers and each other, no marker on another; with the "
+          f"default town's run added, {full[2]} markers")
     print(f"serve-check: paused the first run at {FORK_YEAR} and opened a library: the futures "
           f"share {forked['weeks_shared']} weeks on every chart ({forked['rows_shared']} rows "
           f"of runs.csv to the byte) and part there; venues open in the final year "

@@ -69,6 +69,85 @@ pub fn write_map(
     write_png_and_svg(dir, "map", (WIDTH, height), &figure)
 }
 
+/// The seminar page's map panel, in its SVG's pixels: the page draws every map in a
+/// `width` × `height` view box, keeps `pad` clear at the edges, writes ward names in bold
+/// DejaVu Sans (the page's first font) at `label_px`, and draws markers up to `marker_px`.
+#[derive(Clone, Copy, Debug)]
+pub struct PagePanel {
+    pub width: f64,
+    pub height: f64,
+    pub pad: f64,
+    pub label_px: f64,
+    pub marker_px: f64,
+}
+
+/// The panel the seminar page draws (`src/serve/page/app.js`, `renderMaps`).
+pub const PAGE_PANEL: PagePanel = PagePanel {
+    width: 560.0,
+    height: 440.0,
+    pad: 14.0,
+    label_px: 18.0,
+    marker_px: MARKER_PX,
+};
+
+/// The layout of `map` in the seminar page's panel, by the same rules as the files' panels:
+/// the page draws discs, names and markers where this puts them. Name boxes are measured, as
+/// in the files, with a value of `0.00`.
+pub fn page_layout(map: &TownMap, panel: &PagePanel) -> Layout {
+    register_fonts();
+    let style = TextStyle::from((FONT, panel.label_px * PLOTTERS_FONT_SCALE, FontStyle::Bold));
+    let sizes: Vec<(f64, f64)> = map
+        .wards
+        .iter()
+        .map(|ward| {
+            let text = format!("{} 0.00", drawable(&ward.name));
+            // A font the embedded DejaVu cannot lay out would leave a rough estimate.
+            let (tw, th) = style.font.box_size(&text).unwrap_or((
+                (text.chars().count() as f64 * 0.7 * panel.label_px) as u32,
+                (1.2 * panel.label_px) as u32,
+            ));
+            (f64::from(tw) + 10.0, f64::from(th) + 6.0)
+        })
+        .collect();
+    let area = Rect {
+        x0: panel.pad,
+        y0: panel.pad,
+        x1: panel.width - panel.pad,
+        y1: panel.height - panel.pad,
+    };
+    map_layout::layout(
+        area,
+        &separated_discs(map),
+        &sizes,
+        &shown_venues(map),
+        panel.marker_px,
+    )
+}
+
+/// The wards' discs in kilometres, apart.
+fn separated_discs(map: &TownMap) -> Vec<([f64; 2], f64)> {
+    map_layout::separate(
+        &map.wards.iter().map(|w| w.centre_km).collect::<Vec<_>>(),
+        &map.wards.iter().map(|w| w.radius_km).collect::<Vec<_>>(),
+    )
+}
+
+/// Each venue's ward, if the map ever shows it: a venue present in any snapshot keeps its slot
+/// throughout.
+fn shown_venues(map: &TownMap) -> Vec<Option<usize>> {
+    map.venues
+        .iter()
+        .enumerate()
+        .map(|(v, venue)| {
+            let ever = map
+                .states
+                .iter()
+                .any(|row| row.get(v).is_some_and(|s| *s != VenueState::Absent));
+            (ever && usize::from(venue.ward) < map.wards.len()).then_some(usize::from(venue.ward))
+        })
+        .collect()
+}
+
 /// What shades a panel's wards.
 #[derive(Clone, Copy)]
 enum Shading {
@@ -291,24 +370,8 @@ impl MapFigure {
             let (tw, th) = area.estimate_text_size(&text, &style).map_err(io_error)?;
             sizes.push((f64::from(tw) + 10.0, f64::from(th) + 6.0));
         }
-        let discs = map_layout::separate(
-            &map.wards.iter().map(|w| w.centre_km).collect::<Vec<_>>(),
-            &map.wards.iter().map(|w| w.radius_km).collect::<Vec<_>>(),
-        );
-        // A venue is shown if it is present in any snapshot, so it keeps its slot throughout.
-        let venues: Vec<Option<usize>> = map
-            .venues
-            .iter()
-            .enumerate()
-            .map(|(v, venue)| {
-                let ever = map
-                    .states
-                    .iter()
-                    .any(|row| row.get(v).is_some_and(|s| *s != VenueState::Absent));
-                (ever && usize::from(venue.ward) < map.wards.len())
-                    .then_some(usize::from(venue.ward))
-            })
-            .collect();
+        let discs = separated_discs(map);
+        let venues = shown_venues(map);
         let mut bounds = Rect {
             x0: 4.0,
             y0: PANEL_TITLE_PX,

@@ -20,7 +20,7 @@ pub mod comparison;
 pub mod csv;
 pub mod manifest;
 pub mod map;
-mod map_layout;
+pub mod map_layout;
 pub mod report;
 pub mod sobol_chart;
 pub mod story;

@@ -329,32 +329,70 @@ pub fn download_name(p: &Prepared, name: &str) -> String {
     }
 }
 
+/// A length in the page's pixels, to a tenth.
+fn px(x: f64) -> Value {
+    if x.is_finite() {
+        json!((x * 10.0).round() / 10.0)
+    } else {
+        Value::Null
+    }
+}
+
 /// The town map: wards, venues, each snapshot's states as a string of one-letter codes, and
-/// each ward's yearly means of the map metrics.
+/// each ward's yearly means of the map metrics; and where the page draws them
+/// ([`crate::output::map::page_layout`]): the panel's size, each ward's disc and name box (null
+/// when it has no room) and each venue's slot (null when never shown or out of room), in the
+/// panel's pixels, so the page lays nothing out itself.
 pub fn map_json(map: &TownMap) -> Value {
+    use crate::output::map::{PAGE_PANEL, page_layout};
+    let layout = page_layout(map, &PAGE_PANEL);
     let wards: Vec<Value> = map
         .wards
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
+            let disc = layout.discs.get(i).map_or(
+                Value::Null,
+                |d| json!({"x": px(d.x), "y": px(d.y), "r": px(d.r)}),
+            );
+            let name_box = layout
+                .labels
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(Value::Null, |b| {
+                    json!({"x": px(b.x0), "y": px(b.y0), "width": px(b.x1 - b.x0),
+                       "height": px(b.y1 - b.y0)})
+                });
             json!({
                 "name": w.name,
                 "x": w.centre_km[0],
                 "y": w.centre_km[1],
                 "r": w.radius_km,
                 "deprivation": w.deprivation,
+                "disc": disc,
+                "name_box": name_box,
             })
         })
         .collect();
     let venues: Vec<Value> = map
         .venues
         .iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(i, v)| {
+            let slot = layout
+                .slots
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(Value::Null, |(x, y)| json!([px(x), px(y)]));
             json!({
                 "label": v.label,
                 "kind": v.kind.name(),
                 "ward": v.ward,
                 "x": num(f64::from(v.pos_km[0])),
                 "y": num(f64::from(v.pos_km[1])),
+                "slot": slot,
             })
         })
         .collect();
@@ -376,6 +414,14 @@ pub fn map_json(map: &TownMap) -> Value {
     }
     json!({
         "start_year": map.start_year,
+        "panel": {
+            "width": PAGE_PANEL.width,
+            "height": PAGE_PANEL.height,
+            "label_px": PAGE_PANEL.label_px,
+            "marker_px": px(layout.marker_px),
+            "names_left_out": layout.labels.iter().filter(|l| l.is_none()).count(),
+            "venues_left_out": layout.venues_left_out,
+        },
         "wards": wards,
         "venues": venues,
         "states": states,
@@ -528,5 +574,116 @@ mod tests {
         );
         // The bound is not slack by orders of magnitude either.
         assert!(bytes > MAX_ANSWER_BYTES / 4, "{bytes} bytes");
+    }
+
+    /// The default town's map as the page gets it, run for two years with closures and a new
+    /// library: the discs sent do not overlap, no name box covers a marker's box or another
+    /// name, no two markers' boxes overlap, and every venue shown has its slot in its ward.
+    #[test]
+    fn the_map_sent_to_the_page_keeps_discs_names_and_markers_apart() {
+        use crate::output::map_layout::{Rect, marker_half};
+        let text = r#"
+[time]
+years = 2
+warmup_weeks = 4
+[town]
+residents = 400
+[[events]]
+kind = "close"
+year = 2010
+week = 5
+venue_kind = "pub"
+count = 4
+[[events]]
+kind = "invest"
+year = 2011
+week = 10
+venue_kind = "library"
+ward = "Pithead"
+"#;
+        let s = crate::Scenario::from_toml(text, "t.toml").unwrap();
+        assert_eq!(s.town.wards.len(), 6, "the default town's wards");
+        let (_, map) = crate::townmap::run_recording(&s, crate::Seeds::new(3), |_| {});
+        let j = map_json(&map);
+        let f = |v: &Value| v.as_f64().unwrap();
+        let panel = &j["panel"];
+        let (w, h, m) = (
+            f(&panel["width"]),
+            f(&panel["height"]),
+            f(&panel["marker_px"]),
+        );
+        assert!(m >= 3.0, "markers of {m} px");
+        let wards = j["wards"].as_array().unwrap();
+        let discs: Vec<(f64, f64, f64)> = wards
+            .iter()
+            .map(|w| (f(&w["disc"]["x"]), f(&w["disc"]["y"]), f(&w["disc"]["r"])))
+            .collect();
+        for (i, a) in discs.iter().enumerate() {
+            assert!(a.2 > 20.0, "ward {i} drawn at {a:?}");
+            assert!(a.0 - a.2 >= 0.0 && a.0 + a.2 <= w && a.1 - a.2 >= 0.0 && a.1 + a.2 <= h);
+            for b in &discs[i + 1..] {
+                let d = (a.0 - b.0).hypot(a.1 - b.1);
+                assert!(d > a.2 + b.2, "discs {a:?} and {b:?} overlap");
+            }
+        }
+        let names: Vec<Rect> = wards
+            .iter()
+            .map(|w| {
+                let b = &w["name_box"];
+                assert!(!b.is_null(), "{} has no name on the map", w["name"]);
+                let (x, y) = (f(&b["x"]), f(&b["y"]));
+                Rect {
+                    x0: x,
+                    y0: y,
+                    x1: x + f(&b["width"]),
+                    y1: y + f(&b["height"]),
+                }
+            })
+            .collect();
+        // Text at 18 px needs a box at least that high, and a ward's name is wider than high.
+        assert!(
+            names
+                .iter()
+                .all(|b| b.y1 - b.y0 >= 18.0 && b.x1 - b.x0 > b.y1 - b.y0)
+        );
+        let shown = (0..map.venues.len())
+            .filter(|&v| map.states.iter().any(|row| row[v] != VenueState::Absent))
+            .count();
+        let half = marker_half(m);
+        let mut markers = Vec::new();
+        for (v, venue) in j["venues"].as_array().unwrap().iter().enumerate() {
+            if venue["slot"].is_null() {
+                continue;
+            }
+            let (x, y) = (f(&venue["slot"][0]), f(&venue["slot"][1]));
+            let (cx, cy, r) = discs[map.venues[v].ward as usize];
+            assert!(
+                (x - cx).hypot(y - cy) + half <= r + 0.5,
+                "venue {v} outside its ward"
+            );
+            markers.push(Rect::around((x, y), (2.0 * half, 2.0 * half)));
+        }
+        assert!(
+            shown >= 29,
+            "{shown} venues shown: the default town's 28 and the new library"
+        );
+        assert_eq!(markers.len(), shown, "every venue shown has a slot");
+        assert_eq!(panel["venues_left_out"], 0);
+        assert_eq!(panel["names_left_out"], 0);
+        for (i, a) in markers.iter().enumerate() {
+            for b in &markers[i + 1..] {
+                assert!(!a.intersects(b), "markers {a:?} and {b:?} overlap");
+            }
+            for n in &names {
+                assert!(!a.intersects(n), "name box {n:?} covers marker {a:?}");
+            }
+        }
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert!(!a.intersects(b), "name boxes {a:?} and {b:?} overlap");
+            }
+        }
+        // The layout is the same for the same map.
+        assert_eq!(j, map_json(&map));
     }
 }

@@ -639,15 +639,10 @@ function renderMaps() {
     const fig = el('figure', { 'data-run': r.id }, box);
     fig.style.setProperty('--run', r.colour);
     el('figcaption', { text: `${r.summary.label} — ${state.year}` }, fig);
-    const W = 560, H = 440, pad = 14;
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (const w of map.wards) {
-      x0 = Math.min(x0, w.x - w.r); x1 = Math.max(x1, w.x + w.r);
-      y0 = Math.min(y0, w.y - w.r); y1 = Math.max(y1, w.y + w.r);
-    }
-    const k = Math.min((W - 2 * pad) / (x1 - x0), (H - 2 * pad) / (y1 - y0));
-    const px = (x) => W / 2 + (x - (x0 + x1) / 2) * k;
-    const py = (y) => H / 2 - (y - (y0 + y1) / 2) * k;
+    // Where everything goes comes with the map, laid out by the server as the files' map is:
+    // discs apart, names off the markers and each other, every venue in a slot of its own.
+    const panel = map.panel;
+    const W = panel.width, H = panel.height;
     const open = [...row].filter((c) => c === 'o').length;
     const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'data-run': r.id, 'data-year': state.year,
       'data-open': open, 'aria-label': `Town map in ${state.year}: wards shaded by ${label}` }, fig);
@@ -656,25 +651,38 @@ function renderMaps() {
       return series[yi] === undefined ? null : series[yi];
     });
     map.wards.forEach((w, i) => {
-      const v = values[i];
-      s('circle', { cx: px(w.x), cy: py(w.y), r: w.r * k, fill: v === null ? '#fff' : shade((v - lo) / (hi - lo)),
+      const v = values[i], d = w.disc;
+      if (!d) return;
+      s('circle', { cx: d.x, cy: d.y, r: d.r, fill: v === null ? '#fff' : shade((v - lo) / (hi - lo)),
         stroke: '#444', 'stroke-width': 2, 'data-ward': w.name, 'data-value': v === null ? '' : v }, svg);
     });
     map.venues.forEach((v, i) => {
       const st = row[i] || '-';
-      if (st === '-') return;
+      if (st === '-' || !v.slot) return;
       const words = { o: 'open', s: 'shut by a lockdown', c: 'closed' }[st];
-      drawMarker(svg, v.kind, st, px(v.x), py(v.y), 10, `${v.label} (${v.kind.replace(/_/g, ' ')}): ${words}`);
+      drawMarker(svg, v.kind, st, v.slot[0], v.slot[1], panel.marker_px,
+        `${v.label} (${v.kind.replace(/_/g, ' ')}): ${words}`);
     });
     map.wards.forEach((w, i) => {
-      const v = values[i];
+      const v = values[i], b = w.name_box;
+      if (!b) return;
       const digits = state.metric === 'venues_open' ? 0 : 2;
       const text = v === null ? w.name : `${w.name} ${v.toFixed(digits)}`;
-      const cx = px(w.x), cy = py(w.y + 0.86 * w.r);
-      const width = text.length * 10.5 + 10;
-      s('rect', { x: cx - width / 2, y: cy - 13, width, height: 26, fill: '#fff', 'fill-opacity': 0.8 }, svg);
-      s('text', { x: cx, y: cy + 6, 'text-anchor': 'middle', 'font-size': 18, 'font-weight': 'bold', text }, svg);
+      const g = s('g', { class: 'ward-name', 'data-ward': w.name }, svg);
+      s('rect', { x: b.x, y: b.y, width: b.width, height: b.height, fill: '#fff', 'fill-opacity': 0.85 }, g);
+      const t = s('text', { x: b.x + b.width / 2, y: b.y + b.height / 2 + 0.35 * panel.label_px,
+        'text-anchor': 'middle', 'font-size': panel.label_px, 'font-weight': 'bold', text }, g);
+      // The box was measured in DejaVu Sans; a wider font is squeezed into it.
+      const room = b.width - 6;
+      if (t.getComputedTextLength() > room) {
+        t.setAttribute('textLength', room);
+        t.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+      }
     });
+    const missing = [];
+    if (panel.names_left_out) missing.push(`${panel.names_left_out} ward names`);
+    if (panel.venues_left_out) missing.push(`${panel.venues_left_out} meeting places`);
+    if (missing.length) el('p', { class: 'hint', text: `Not drawn for lack of room: ${missing.join(', ')}` }, fig);
   }
   renderLegend(lo, hi, label, done.length > 0);
 }
