@@ -328,6 +328,12 @@ def main():
                 fail(f"the years control did not shorten the runs to {YEARS} years: {lines}")
             if first["charts"][metric][0]["mean"] != lines[0]["mean"]:
                 fail(f"the first run's {metric} line moved when the second was added")
+        # Every chart's axis starts at 0, as the report's do, so that a gap of a few thousandths
+        # between futures is not drawn as a gulf.
+        floors = page.eval_on_selector_all(
+            "#charts svg[data-metric]", "els => els.map(e => [e.dataset.metric, e.dataset.yMin])")
+        if not floors or any(lo != "0" for _, lo in floors):
+            fail(f"a chart's axis does not start at 0: {floors}")
         # The lever moves the town: cuts close council venues and lower belonging.
         venues = [l["mean"] for l in both["charts"]["venues_open"]]
         belonging = [l["mean"] for l in both["charts"]["belonging"]]
