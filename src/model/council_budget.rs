@@ -113,7 +113,7 @@ pub fn council_budget(
                     &mut groups,
                     &group_index,
                     c.community_right_to_bid,
-                    "the council's venue budget no longer covers it",
+                    super::venues::cause::COUNCIL_BUDGET,
                 );
             }
             c.shortfall_weeks = 0;

@@ -71,7 +71,7 @@ pub fn interventions(
                 let closed = candidates.len().min(*count as usize);
                 for &(_, id) in candidates.iter().take(closed) {
                     if let Ok(mut v) = venues.get_mut(index.0[id as usize]) {
-                        ledger.close(&mut v, "scheduled closure");
+                        ledger.close(&mut v, super::venues::cause::SCHEDULED);
                     }
                 }
                 format!("close: {closed} of {count} {} closed", venue_kind.name())

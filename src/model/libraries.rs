@@ -61,7 +61,7 @@ pub fn libraries(
                 &mut groups,
                 &group_index,
                 true,
-                "the council's library service shrinks under cuts",
+                super::venues::cause::LIBRARY_CUTS,
             );
             if !v.open {
                 open_libraries -= 1;

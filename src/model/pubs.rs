@@ -22,7 +22,7 @@
 //! closes during the warm-up.
 
 use super::components::*;
-use super::venues::Ledger;
+use super::venues::{Ledger, cause};
 use super::weekly_from_yearly;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::{Economy, VenueKind};
@@ -90,9 +90,9 @@ pub fn pubs(
             .tick_stream(Purpose::Economy, u64::from(v.id), clock.step);
         if rng.random::<f64>() < hazard {
             let cause = if takings < costs {
-                "takings no longer cover its costs"
+                cause::UNPROFITABLE
             } else {
-                "the trade no longer pays (owner sold up)"
+                cause::SOLD_UP
             };
             ledger.close_or_transfer(
                 &mut v,

@@ -78,7 +78,7 @@ pub fn right_to_bid(
                     "bought by its community after the moratorium",
                 );
             }
-            _ => ledger.close(&mut v, "no community bid succeeded in the moratorium"),
+            _ => ledger.close(&mut v, super::venues::cause::NO_BID),
         }
     }
 }

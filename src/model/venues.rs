@@ -13,6 +13,26 @@ use crate::scenario::Owner;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
+/// Why a venue closed, in the words of `events.csv`'s detail. The report reads a run's events
+/// back and words each cause for a reader (`output::story`), so every cause is named here once.
+pub mod cause {
+    pub const COUNCIL_BUDGET: &str = "the council's venue budget no longer covers it";
+    pub const LIBRARY_CUTS: &str = "the council's library service shrinks under cuts";
+    pub const UNPROFITABLE: &str = "takings no longer cover its costs";
+    pub const SOLD_UP: &str = "the trade no longer pays (owner sold up)";
+    pub const SCHEDULED: &str = "scheduled closure";
+    pub const NO_BID: &str = "no community bid succeeded in the moratorium";
+    /// Every cause, for the report's wording and its test.
+    pub const ALL: [&str; 6] = [
+        COUNCIL_BUDGET,
+        LIBRARY_CUTS,
+        UNPROFITABLE,
+        SOLD_UP,
+        SCHEDULED,
+        NO_BID,
+    ];
+}
+
 /// What changing a venue touches: the event log, the memory of closures, the layout version.
 #[derive(SystemParam)]
 pub struct Ledger<'w> {

@@ -8,6 +8,7 @@
 
 use crate::compare::{Comparison, Run};
 use crate::metrics::{Metric, metric};
+use crate::model::venues::cause;
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use std::collections::BTreeMap;
@@ -392,16 +393,12 @@ fn by_kind(map: &BTreeMap<String, f64>) -> String {
 /// The closure causes, in the order a reader follows the money.
 fn cause_words(cause: &str) -> String {
     match cause {
-        "the council's venue budget no longer covers it" => {
-            "because the council's venue budget no longer covered them".into()
-        }
-        "takings have not covered costs for too long" => {
-            "because their takings had not covered their costs for too long".into()
-        }
-        "scheduled closure" => "as the scenario schedules".into(),
-        "background closure (owner retired, site sold)" => {
-            "for reasons outside the model's economy (an owner retiring, a site sold)".into()
-        }
+        cause::COUNCIL_BUDGET => "because the council's venue budget no longer covered them".into(),
+        cause::LIBRARY_CUTS => "as the council's library service shrank under cuts".into(),
+        cause::UNPROFITABLE => "because their takings no longer covered their costs".into(),
+        cause::SOLD_UP => "while still paying their way, because the owner sold up".into(),
+        cause::SCHEDULED => "as the scenario schedules".into(),
+        cause::NO_BID => "when no community bid succeeded in the moratorium".into(),
         other => format!("({other})"),
     }
 }
@@ -754,5 +751,25 @@ mod tests {
         let b = precision("belong_neighbourhood").unwrap();
         assert_eq!(b.margin, None);
         assert!(precision("no_such_measure").is_none());
+    }
+
+    #[test]
+    fn every_closure_cause_the_model_writes_is_worded_for_a_reader() {
+        let words: Vec<String> = cause::ALL.iter().map(|c| cause_words(c)).collect();
+        for (c, w) in cause::ALL.iter().zip(&words) {
+            assert_ne!(
+                *w,
+                format!("({c})"),
+                "{c:?} is printed as it stands in events.csv"
+            );
+        }
+        let mut distinct = words.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            words.len(),
+            "two causes read alike: {words:?}"
+        );
     }
 }
