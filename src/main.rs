@@ -599,7 +599,7 @@ fn run_request(
                 bar.set_position(u64::from(sim.steps_done()));
             } else {
                 let clock = sim.clock();
-                if !clock.warming_up() && clock.week() == 52 {
+                if !clock.warming_up() && clock.week() == cohesion::scenario::WEEKS_PER_YEAR {
                     let obs = sim.observations();
                     let last = |m: &str| {
                         obs.0

@@ -4,6 +4,7 @@
 use crate::compare::{ComparePlan, Comparison, PlanError};
 use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
 use crate::output::{self, OutputError, Target, Timings};
+use crate::scenario::WEEKS_PER_YEAR;
 use crate::townmap::TownMap;
 use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::path::PathBuf;
@@ -133,7 +134,7 @@ pub fn write_results(
             let series = out.observations.series(None, m);
             let year: Vec<f64> = series
                 .iter()
-                .filter(|(t, _)| t / 52 == last_tick / 52)
+                .filter(|(t, _)| t / WEEKS_PER_YEAR == last_tick / WEEKS_PER_YEAR)
                 .map(|(_, v)| *v)
                 .collect();
             (m, year.iter().sum::<f64>() / year.len().max(1) as f64)

@@ -98,7 +98,8 @@ pub fn branch(args: BranchArgs) -> u8 {
     let on_terminal = std::io::stderr().is_terminal();
     let result = cohesion::branch::run(&plan, threads, |sim| {
         let clock = sim.clock();
-        if !on_terminal && !clock.warming_up() && clock.week() == 52 {
+        if !on_terminal && !clock.warming_up() && clock.week() == cohesion::scenario::WEEKS_PER_YEAR
+        {
             terminal::say(&format!("cohesion: {} done", clock.year()));
         }
     });

@@ -64,7 +64,7 @@ const DASHES: [(u32, u32); 7] = [
 pub(super) const KEY_PX: i32 = 28;
 const LEGEND_KEY_AREA: i32 = KEY_PX + 8;
 const LEGEND_MARGIN: i32 = 12;
-const WEEKS_PER_YEAR: f64 = 52.0;
+const WEEKS_PER_YEAR: f64 = crate::scenario::WEEKS_PER_YEAR as f64;
 
 /// Okabe–Ito, ordered so that the weakest colour on white (yellow) comes last.
 pub(super) const PALETTE: [RGBColor; 8] = [

@@ -54,7 +54,7 @@ fn month(week: u32) -> &'static str {
         "November",
         "December",
     ];
-    MONTHS[((week.saturating_sub(1)) * 12 / 52).min(11) as usize]
+    MONTHS[((week.saturating_sub(1)) * 12 / crate::scenario::WEEKS_PER_YEAR).min(11) as usize]
 }
 
 /// A whole number with thousands separated by commas ("12,000").

@@ -21,7 +21,7 @@ macro_rules! intervention {
                     whole(1900, 2100), "calendar year", "scenario choice";
                 /// Week of that year (1 to 52) at whose start it takes effect.
                 week: u32 = 1;
-                    whole(1, 52), "week of the year", "scenario choice";
+                    whole(1, super::WEEKS_PER_YEAR as i64), "week of the year", "scenario choice";
                 $($body)*
             }
         }
