@@ -127,6 +127,103 @@ mod tests {
         }
     }
 
+    /// Two wards of 1,000 and 2,000 residents with three venues each at the start (the town
+    /// 2 per 1,000). Now ward 0 has two of its three open (one closed ten weeks ago after 30
+    /// years), ward 1 nine (one opened two weeks ago, new); a closure in ward 1 is older than
+    /// the memory. Resident 0 (ward 0, 40, a former miner) met 5 local ties and made 2 local
+    /// visits in the last four weeks; resident 1 (ward 1, 70) met 1 and made 6.
+    #[test]
+    fn one_week_moves_belonging_toward_the_logistic_target_of_the_header() {
+        use crate::model::testing;
+        use crate::scenario::{Scenario, VenueKind};
+        use bevy_ecs::system::RunSystemOnce;
+
+        let s = Scenario::default();
+        let b = s.belonging.clone();
+        let mut venues = Vec::new();
+        for id in 0..12u16 {
+            let mut v = testing::venue(id, VenueKind::Pub, Owner::Private);
+            v.ward = if id < 3 { 0 } else { 1 };
+            v.open = id != 2;
+            venues.push(v);
+        }
+        let mut w = testing::world(s, venues, Vec::new());
+        w.insert_resource(Wards {
+            names: vec!["a".into(), "b".into()],
+            deprivation: vec![0.3, 0.6],
+            amenity_at_start: vec![3.0, 1.5],
+            residents_at_start: vec![1000, 2000],
+        });
+        let (full, new) = (1.0f32, 0.5f32);
+        let rec = |tick, ward, service_weight| ClosureRecord {
+            tick,
+            ward,
+            owner: Owner::Private,
+            service_weight,
+        };
+        w.insert_resource(Closures {
+            list: vec![rec(10, 1, full), rec(110, 0, full)],
+            openings: vec![rec(118, 1, new)],
+        });
+        w.resource_mut::<Clock>().step = 120;
+        let mut miner = crate::model::testing::resident(0, 0, 0, 0.3);
+        miner.former_miner = true;
+        let mut elder = crate::model::testing::resident(1, 1, 1, 0.6);
+        elder.age_years = 70.0;
+        let recent = |ties: [u8; 4], visits: [u8; 4]| Recent {
+            encounters: [0; 4],
+            local_ties_met: ties,
+            local_visits: visits,
+        };
+        let a = w
+            .spawn((
+                miner,
+                recent([2, 3, 0, 0], [1, 0, 1, 0]),
+                testing::attitudes(0.3),
+            ))
+            .id();
+        let e = w
+            .spawn((
+                elder,
+                recent([1, 0, 0, 0], [3, 3, 0, 0]),
+                testing::attitudes(0.8),
+            ))
+            .id();
+        w.run_system_once(belonging).unwrap();
+
+        // The header's terms by hand. Amenity: ward 0 has 2 open per 1,000 against the town's
+        // 6 per 3,000 at the start (1.0); ward 1 has 9 per 2,000 (2.25), held at the cap.
+        let amenity = [2.0 / 2.0, (9.0 / 2.0 / 2.0f64).min(b.amenity_cap)];
+        assert_eq!(amenity[1], b.amenity_cap, "the cap binds in ward 1");
+        // Each ward had 3 venues at the start; signals fade over the memory.
+        let memory = f64::from(b.closure_memory_weeks);
+        let signal = [
+            -b.closure_weight * 1.0 * (1.0 - 10.0 / memory) / 3.0,
+            b.opening_weight * 0.5 * (1.0 - 2.0 / memory) / 3.0,
+        ];
+        let x_miner = b.intercept
+            + b.local_ties_weight * 4.0
+            + b.local_visits_weight * 2.0
+            + b.amenity_weight * amenity[0]
+            + signal[0]
+            + b.age_weight_per_decade * (40.0 - 16.0) / 10.0
+            + b.former_miner_weight;
+        let x_elder = b.intercept
+            + b.local_ties_weight * 1.0
+            + b.local_visits_weight * 4.0
+            + b.amenity_weight * amenity[1]
+            + signal[1]
+            + b.age_weight_per_decade * (70.0 - 16.0) / 10.0;
+        let rho = b.adjustment_per_week;
+        let sigma = |x: f64| 1.0 / (1.0 + (-x).exp());
+        for (entity, before, x) in [(a, 0.3, x_miner), (e, 0.8, x_elder)] {
+            let expected = before + rho * (sigma(x) - before);
+            let got = f64::from(w.get::<Attitudes>(entity).unwrap().belonging);
+            assert!((got - expected).abs() < 1e-6, "{got} against {expected}");
+            assert!((got - before).abs() > 1e-3, "belonging moved");
+        }
+    }
+
     #[test]
     fn a_closure_counts_by_how_long_the_venue_served_the_ward() {
         let b = Belonging::default();

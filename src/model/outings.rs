@@ -559,6 +559,151 @@ mod tests {
     use super::*;
     use crate::rng::{Seeds, poisson};
 
+    /// 20,000 like residents at the town's centre (ward 0, employed, deprivation 0.2, 1.5
+    /// outings a week, a haunt at pub 1) and five venues: pub 0 near in ward 0, pub 1 farther
+    /// in ward 1, cheaper and better, pub 2 closed for good, library 3 in ward 0 open the
+    /// council's 60% of hours, library 4 shut by a lockdown. When first counted the residents'
+    /// pubs pulled twice what they pull now and their libraries 1.25 times. One week: each
+    /// venue is visited by the share of residents the header's rule gives (the outings are
+    /// Poisson, so the draws at venue v are Poisson(mean × p_v) and it is visited with chance
+    /// 1 − e^(−mean × p_v)), within five standard errors; the closed and the shut venue never.
+    #[test]
+    fn one_week_of_outings_follows_the_headers_choice_rule() {
+        use crate::model::testing;
+        use bevy_ecs::system::RunSystemOnce;
+
+        let s = Scenario::default();
+        let o = s.outings.clone();
+        let (pub_, library) = (VenueKind::Pub.index(), VenueKind::Library.index());
+        let venues = [
+            (VenueKind::Pub, Owner::Private, 0, [0.5, 0.0], 0.5, 10.0),
+            (VenueKind::Pub, Owner::Private, 1, [2.0, 0.0], 0.9, 5.0),
+            (VenueKind::Pub, Owner::Private, 0, [0.1, 0.0], 0.9, 5.0),
+            (VenueKind::Library, Owner::Council, 0, [1.0, 0.0], 0.3, 0.0),
+            (VenueKind::Library, Owner::Council, 1, [0.0, 3.0], 0.3, 0.0),
+        ];
+        let venues: Vec<Venue> = venues
+            .iter()
+            .enumerate()
+            .map(|(id, &(kind, owner, ward, pos_km, quality, cost))| {
+                let mut v = testing::venue(id as u16, kind, owner);
+                (v.ward, v.pos_km, v.quality, v.visit_cost_gbp) = (ward, pos_km, quality, cost);
+                v
+            })
+            .collect();
+        let mut w = testing::world(s.clone(), venues.clone(), Vec::new());
+        w.get_mut::<Venue>(w.resource::<VenueIndex>().0[2])
+            .unwrap()
+            .open = false;
+        w.get_mut::<Venue>(w.resource::<VenueIndex>().0[4])
+            .unwrap()
+            .shut_until = 5;
+        w.resource_mut::<CouncilState>().opening_share = 0.6;
+
+        // The header's weights by hand: (W_k / P_k) × exp(preference − cost × pressure)
+        // × (d + d0)^−γ × exp(quality_weight × quality) × hours × (1 + friends × haunt).
+        let (sociability, deprivation) = (1.5, 0.2);
+        let mut preference = [0f32; 7];
+        (preference[pub_], preference[library]) = (0.5, -0.2);
+        let pressure = 0.5 + deprivation;
+        let hours = [1.0, 1.0, 0.0, 0.6, 0.0];
+        let haunt = [0.0, 0.5, 0.0, 0.0, 0.0];
+        let base: Vec<f64> = (0..5)
+            .map(|i| {
+                let v = &venues[i];
+                let d = f64::from(v.pos_km[0]).hypot(f64::from(v.pos_km[1]));
+                (f64::from(preference[v.kind.index()])
+                    - o.cost_weight_per_gbp * f64::from(v.visit_cost_gbp) * pressure)
+                    .exp()
+                    * (d + o.distance_offset_km).powf(-o.distance_exponent)
+                    * (o.quality_weight * f64::from(v.quality)).exp()
+                    * hours[i]
+            })
+            .collect();
+        let kind_of = |i: usize| venues[i].kind.index();
+        let pull = |k: usize| {
+            (0..5)
+                .filter(|&i| kind_of(i) == k)
+                .map(|i| base[i])
+                .sum::<f64>()
+        };
+        let (p_pub, p_library) = (pull(pub_), pull(library));
+        let (first_pub, first_library) = (2.0 * p_pub, 1.25 * p_library);
+        let kept = |p0: f64, p: f64, s: f64| p0 * (p / p0).powf(1.0 - s);
+        let w_pub = kept(first_pub, p_pub, o.pub_substitution);
+        let w_library = kept(first_library, p_library, o.library_substitution);
+        let mean = sociability * (w_pub + w_library) / (first_pub + first_library);
+        let weight: Vec<f64> = (0..5)
+            .map(|i| {
+                let scale = if kind_of(i) == pub_ {
+                    w_pub / p_pub
+                } else {
+                    w_library / p_library
+                };
+                base[i] * scale * (1.0 + o.friends_weight * haunt[i])
+            })
+            .collect();
+        let total: f64 = weight.iter().sum();
+        let chance: Vec<f64> = weight
+            .iter()
+            .map(|&x| 1.0 - (-mean * x / total).exp())
+            .collect();
+
+        let n = 20_000u32;
+        for id in 0..n {
+            let identity = Identity {
+                traits: [0; MAX_FEATURES],
+                sociability: sociability as f32,
+                poisson_limit: (-sociability).exp(),
+                trustworthiness: 0.5,
+                preference,
+            };
+            let haunts = Haunts {
+                venue: [1, 0, 0, 0],
+                score: [0.5, 0.0, 0.0, 0.0],
+            };
+            let mut choices = ChoiceSet::default();
+            (choices.first_pull[pub_], choices.first_pull[library]) =
+                (first_pub as f32, first_library as f32);
+            w.spawn((
+                testing::resident(id, id, 0, deprivation as f32),
+                identity,
+                Memberships::default(),
+                haunts,
+                choices,
+                Outings::default(),
+                Recent::default(),
+            ));
+        }
+        w.run_system_once(outings).unwrap();
+
+        let mut visited = [0u32; 5];
+        let mut local = 0u32;
+        let mut q = w.query::<(&Outings, &Recent)>();
+        for (week, recent) in q.iter(&w) {
+            for &v in week.as_slice() {
+                visited[v as usize] += 1;
+            }
+            local += u32::from(recent.local_visits[0]);
+        }
+        assert_eq!(
+            (visited[2], visited[4]),
+            (0, 0),
+            "closed and shut: {visited:?}"
+        );
+        let n = f64::from(n);
+        for i in [0, 1, 3] {
+            let (share, p) = (f64::from(visited[i]) / n, chance[i]);
+            let bound = 5.0 * (p * (1.0 - p) / n).sqrt();
+            assert!(
+                (share - p).abs() < bound,
+                "venue {i}: {share} against {p} ± {bound}"
+            );
+        }
+        // Visits in the resident's own ward (pub 0 and library 3) are counted as local.
+        assert_eq!(local, visited[0] + visited[3]);
+    }
+
     /// Two kinds drew equally at first (pull 2 each); half of the first kind's pull is gone.
     fn half_of_one_kind_gone(s: f64) -> (f64, [f32; KINDS]) {
         let mut first = [0f32; KINDS];

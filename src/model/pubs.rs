@@ -109,6 +109,80 @@ pub fn pubs(
 mod tests {
     use super::*;
 
+    /// Three pubs and a library, £1,000 a week to run and £10 a visit: pub 0 in a ward
+    /// without deprivation sells 400 visits in four weeks (its costs, £4,000), pub 1 as many in
+    /// a ward of deprivation 0.5, pub 2 four times as many, pub 3 is shut by a lockdown. One
+    /// week of trade with the council's budget as at the start, and cut to 70% of it.
+    #[test]
+    fn one_week_gives_each_pub_the_headers_hazard_from_its_takings() {
+        use crate::model::testing;
+        use crate::scenario::{Owner, Scenario};
+        use bevy_ecs::system::RunSystemOnce;
+
+        for budget_share in [1.0, 0.7] {
+            let s = Scenario::default();
+            let e = s.economy.clone();
+            let start = s.council.yearly_budget_gbp;
+            let mut venues = Vec::new();
+            for (id, ward, visits) in [(0u16, 0u16, 100u32), (1, 1, 100), (2, 0, 400), (3, 0, 100)]
+            {
+                let mut v = testing::venue(id, VenueKind::Pub, Owner::Private);
+                v.ward = ward;
+                v.visits = [visits; RECENT_WEEKS];
+                venues.push(v);
+            }
+            venues[3].shut_until = 10;
+            let mut library = testing::venue(4, VenueKind::Library, Owner::Council);
+            library.visits = [100; RECENT_WEEKS];
+            venues.push(library);
+            let mut w = testing::world(s, venues, Vec::new());
+            w.insert_resource(Wards {
+                names: vec!["a".into(), "b".into()],
+                deprivation: vec![0.0, 0.5],
+                amenity_at_start: vec![1.0, 1.0],
+                residents_at_start: vec![1000, 1000],
+            });
+            w.resource_mut::<CouncilState>().yearly_budget_gbp = budget_share * start;
+            w.run_system_once(pubs).unwrap();
+
+            // The header's rule by hand.
+            let spending = 1.0 - e.council_share_of_local_spending * (1.0 - budget_share);
+            let costs = 1000.0 * 4.0;
+            let hazard = |visits: f64, deprivation: f64| {
+                let spend = 10.0 * (1.0 - e.spend_deprivation_discount * deprivation) * spending;
+                let margin = (visits * spend / costs - 1.0).clamp(-1.0, 1.0);
+                (e.pub_closure_rate_at_break_even * (-e.pub_margin_sensitivity * margin).exp())
+                    .min(1.0)
+            };
+            let got = |id| f64::from(testing::venue_of(&w, id).closure_hazard);
+            for (id, expected) in [(0, hazard(400.0, 0.0)), (1, hazard(400.0, 0.5))] {
+                assert!(
+                    (got(id) - expected).abs() < 1e-6,
+                    "pub {id} at budget {budget_share}: {} against {expected}",
+                    got(id)
+                );
+            }
+            assert!(
+                got(1) > got(0),
+                "deprivation lowers spend and raises the hazard"
+            );
+            if budget_share == 1.0 {
+                // Pays its way exactly: the break-even rate.
+                assert_eq!(got(0), f64::from(e.pub_closure_rate_at_break_even as f32));
+            } else {
+                assert!(
+                    got(0) > e.pub_closure_rate_at_break_even,
+                    "cuts lower takings"
+                );
+            }
+            // Thriving: the margin is held at 1.
+            let thriving = e.pub_closure_rate_at_break_even * (-e.pub_margin_sensitivity).exp();
+            assert!((got(2) - thriving).abs() < 1e-6, "{}", got(2));
+            // A pub shut by a lockdown and a library are not traded.
+            assert_eq!((got(3), got(4)), (0.0, 0.0));
+        }
+    }
+
     #[test]
     fn a_pub_that_only_breaks_even_closes_at_the_reference_rate() {
         let e = Economy::default();
