@@ -403,7 +403,25 @@ gbp_per_week = 20.0
             assert!(!row.key.meaning().is_empty(), "{} has no meaning", row.path);
             assert!(!row.key.unit.is_empty(), "{} has no unit", row.path);
             assert!(!row.key.source.is_empty(), "{} has no source", row.path);
-            assert!(!row.key.source.contains("DESIGN.md"), "{}", row.path);
+            // A source names a publication or a file of this repository, never one outside it.
+            for word in row
+                .key
+                .source
+                .split(|c: char| c.is_whitespace() || "(),;".contains(c))
+            {
+                let word = word.trim_end_matches(['.', ':']);
+                if [".md", ".csv", ".toml"]
+                    .iter()
+                    .any(|ext| word.ends_with(ext))
+                {
+                    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(word);
+                    assert!(
+                        file.is_file(),
+                        "{} cites {word}, not in the repository",
+                        row.path
+                    );
+                }
+            }
         }
         let md = markdown_table();
         assert!(md.contains("| `council.openness` |"));
