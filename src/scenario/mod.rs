@@ -112,31 +112,72 @@ pub enum Placement {
     Deprived,
 }
 
-/// A whole run's parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Scenario {
-    /// Short name, used for output directories and labels.
-    pub name: String,
-    /// What the scenario represents, in plain English, and the sources of its numbers.
-    pub description: String,
-    pub time: Time,
-    pub town: Town,
-    pub residents: Residents,
-    pub venues: Venues,
-    pub outings: Outings,
-    pub encounters: Encounters,
-    pub trust: Trust,
-    pub belonging: Belonging,
-    pub participation: Participation,
-    pub council: Council,
-    pub economy: Economy,
-    pub jobs: Jobs,
-    pub groups: Groups,
-    pub turnover: Turnover,
-    pub politics: Politics,
-    /// Scheduled interventions, applied at the start of their week.
-    pub events: Vec<Intervention>,
+/// Declares [`Scenario`]: its own keys, the sections every town has (time, town, residents,
+/// venues), then one line per mechanism's section, `key: Type` (a type declared with
+/// `section!`), in file order, and the interventions. A mechanism's new section is one line
+/// here: the field, its default, its range check (`params::validate`) and its rows in the
+/// parameter table (`schema::rows`) all come from it.
+macro_rules! scenario {
+    ($($key:ident : $section:ident),* $(,)?) => {
+        /// A whole run's parameters.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct Scenario {
+            /// Short name, used for output directories and labels.
+            pub name: String,
+            /// What the scenario represents, in plain English, and the sources of its numbers.
+            pub description: String,
+            pub time: Time,
+            pub town: Town,
+            pub residents: Residents,
+            pub venues: Venues,
+            $(pub $key: $section,)*
+            /// Scheduled interventions, applied at the start of their week.
+            pub events: Vec<Intervention>,
+        }
+
+        impl Default for Scenario {
+            fn default() -> Self {
+                Scenario {
+                    name: "custom".into(),
+                    description: String::new(),
+                    time: Time::default(),
+                    town: Town::default(),
+                    residents: Residents::default(),
+                    venues: Venues::default(),
+                    $($key: $section::default(),)*
+                    events: Vec::new(),
+                }
+            }
+        }
+
+        impl Scenario {
+            /// The mechanisms' sections, in file order: each one's key and rows.
+            pub(crate) fn mechanism_sections() -> Vec<(&'static str, &'static [schema::Key])> {
+                vec![$((stringify!($key), <$section as schema::Section>::KEYS),)*]
+            }
+
+            /// Checks every field of the mechanisms' sections against its row.
+            pub(crate) fn check_mechanism_sections(&self) -> Result<(), (String, String)> {
+                $(schema::Section::check(&self.$key, stringify!($key))?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+scenario! {
+    outings: Outings,
+    encounters: Encounters,
+    trust: Trust,
+    belonging: Belonging,
+    participation: Participation,
+    council: Council,
+    economy: Economy,
+    jobs: Jobs,
+    groups: Groups,
+    turnover: Turnover,
+    politics: Politics,
 }
 
 impl Scenario {
@@ -462,31 +503,6 @@ pub fn scaled_count(count: u32, residents: u64, written_for: u64) -> u32 {
 /// Lower-case hex of a byte string.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-impl Default for Scenario {
-    fn default() -> Self {
-        Scenario {
-            name: "custom".into(),
-            description: String::new(),
-            time: Time::default(),
-            town: Town::default(),
-            residents: Residents::default(),
-            venues: Venues::default(),
-            outings: Outings::default(),
-            encounters: Encounters::default(),
-            trust: Trust::default(),
-            belonging: Belonging::default(),
-            participation: Participation::default(),
-            council: Council::default(),
-            economy: Economy::default(),
-            jobs: Jobs::default(),
-            groups: Groups::default(),
-            turnover: Turnover::default(),
-            politics: Politics::default(),
-            events: Vec::new(),
-        }
-    }
 }
 
 impl Default for Venues {

@@ -141,17 +141,7 @@ pub fn validate(s: &Scenario) -> Result<(), (String, String)> {
             .spec(kind)
             .check(&format!("venues.{}", kind.name()))?;
     }
-    s.outings.check("outings")?;
-    s.encounters.check("encounters")?;
-    s.trust.check("trust")?;
-    s.belonging.check("belonging")?;
-    s.participation.check("participation")?;
-    s.council.check("council")?;
-    s.economy.check("economy")?;
-    s.jobs.check("jobs")?;
-    s.groups.check("groups")?;
-    s.turnover.check("turnover")?;
-    s.politics.check("politics")?;
+    s.check_mechanism_sections()?;
     for (i, e) in s.events.iter().enumerate() {
         e.check(&format!("events[{i}]"))?;
     }

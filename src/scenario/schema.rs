@@ -386,17 +386,9 @@ pub fn rows() -> Vec<Row> {
     add("town.wards[]", Ward::KEYS);
     add("residents", Residents::KEYS);
     add("venues.*", VenueSpec::KEYS);
-    add("outings", Outings::KEYS);
-    add("encounters", Encounters::KEYS);
-    add("trust", Trust::KEYS);
-    add("belonging", Belonging::KEYS);
-    add("participation", Participation::KEYS);
-    add("council", Council::KEYS);
-    add("economy", Economy::KEYS);
-    add("jobs", Jobs::KEYS);
-    add("groups", Groups::KEYS);
-    add("turnover", Turnover::KEYS);
-    add("politics", Politics::KEYS);
+    for (key, keys) in Scenario::mechanism_sections() {
+        add(key, keys);
+    }
     for kind in interventions::KINDS {
         add(&format!("events.{}", kind.name), kind.keys);
     }
