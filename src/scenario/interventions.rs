@@ -203,21 +203,73 @@ intervention! {
     }
 }
 
-/// A scheduled intervention, applied at the start of its week. Each changes the world only
-/// through the components and resources the mechanisms already read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Intervention {
-    Close(Close),
-    Austerity(Austerity),
-    Invest(Invest),
-    FundGroups(FundGroups),
-    Devolution(Devolution),
-    CitizensAssembly(CitizensAssembly),
-    Lockdown(Lockdown),
-    PubCosts(PubCosts),
-    JobLoss(JobLoss),
-    BenefitChange(BenefitChange),
+/// Declares every kind of intervention once, `name => Type` (the name as files write it, the
+/// type declared with [`intervention!`]), in the order tables and files list them: the
+/// [`Intervention`] enum, [`KINDS`], [`KIND_NAMES`] and the per-kind dispatch all come from
+/// this list, so a new kind is a struct above, one line here, and its effect in
+/// `model/interventions.rs`.
+macro_rules! kinds {
+    ($($name:ident => $ty:ident),* $(,)?) => {
+        /// A scheduled intervention, applied at the start of its week. Each changes the world
+        /// only through the components and resources the mechanisms already read.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Intervention {
+            $($ty($ty),)*
+        }
+
+        /// Every kind, in the order the enum lists them.
+        pub const KINDS: &[Kind] = &[$(Kind { name: stringify!($name), keys: $ty::KEYS },)*];
+
+        /// The names of every kind, for the `kind` key.
+        pub const KIND_NAMES: &[&str] = &[$(stringify!($name),)*];
+
+        impl Intervention {
+            /// The calendar year and week (1-based) the intervention takes effect.
+            pub fn when(&self) -> (i32, u32) {
+                match self {
+                    $(Intervention::$ty(e) => (e.year, e.week),)*
+                }
+            }
+
+            /// Checks every key against its row; on failure, the key's path below `prefix`.
+            pub fn check(&self, prefix: &str) -> Result<(), (String, String)> {
+                match self {
+                    $(Intervention::$ty(e) => e.check(prefix),)*
+                }
+            }
+
+            /// The kind as written in files.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Intervention::$ty(_) => stringify!($name),)*
+                }
+            }
+        }
+
+        /// An intervention of `kind` with every key at its default, as TOML (without `kind`);
+        /// `None` for an unknown kind. Keys left out unless given are absent.
+        pub fn defaults_table(kind: &str) -> Option<toml::Table> {
+            match kind {
+                $(stringify!($name) => toml::Table::try_from($ty::default()),)*
+                _ => return None,
+            }
+            .ok()
+        }
+    };
+}
+
+kinds! {
+    close => Close,
+    austerity => Austerity,
+    invest => Invest,
+    fund_groups => FundGroups,
+    devolution => Devolution,
+    citizens_assembly => CitizensAssembly,
+    lockdown => Lockdown,
+    pub_costs => PubCosts,
+    job_loss => JobLoss,
+    benefit_change => BenefitChange,
 }
 
 /// One kind of intervention as files name it, with its keys.
@@ -225,64 +277,6 @@ pub struct Kind {
     pub name: &'static str,
     pub keys: &'static [Key],
 }
-
-/// Every kind, in the order the enum lists them.
-pub const KINDS: &[Kind] = &[
-    Kind {
-        name: "close",
-        keys: Close::KEYS,
-    },
-    Kind {
-        name: "austerity",
-        keys: Austerity::KEYS,
-    },
-    Kind {
-        name: "invest",
-        keys: Invest::KEYS,
-    },
-    Kind {
-        name: "fund_groups",
-        keys: FundGroups::KEYS,
-    },
-    Kind {
-        name: "devolution",
-        keys: Devolution::KEYS,
-    },
-    Kind {
-        name: "citizens_assembly",
-        keys: CitizensAssembly::KEYS,
-    },
-    Kind {
-        name: "lockdown",
-        keys: Lockdown::KEYS,
-    },
-    Kind {
-        name: "pub_costs",
-        keys: PubCosts::KEYS,
-    },
-    Kind {
-        name: "job_loss",
-        keys: JobLoss::KEYS,
-    },
-    Kind {
-        name: "benefit_change",
-        keys: BenefitChange::KEYS,
-    },
-];
-
-/// The names of every kind, for the `kind` key.
-pub const KIND_NAMES: &[&str] = &[
-    "close",
-    "austerity",
-    "invest",
-    "fund_groups",
-    "devolution",
-    "citizens_assembly",
-    "lockdown",
-    "pub_costs",
-    "job_loss",
-    "benefit_change",
-];
 
 /// The `kind` key every `[[events]]` table starts with.
 pub const KIND_KEY: Key = Key {
@@ -295,22 +289,6 @@ pub const KIND_KEY: Key = Key {
 };
 
 impl Intervention {
-    /// The calendar year and week (1-based) the intervention takes effect.
-    pub fn when(&self) -> (i32, u32) {
-        match self {
-            Intervention::Close(e) => (e.year, e.week),
-            Intervention::Austerity(e) => (e.year, e.week),
-            Intervention::Invest(e) => (e.year, e.week),
-            Intervention::FundGroups(e) => (e.year, e.week),
-            Intervention::Devolution(e) => (e.year, e.week),
-            Intervention::CitizensAssembly(e) => (e.year, e.week),
-            Intervention::Lockdown(e) => (e.year, e.week),
-            Intervention::PubCosts(e) => (e.year, e.week),
-            Intervention::JobLoss(e) => (e.year, e.week),
-            Intervention::BenefitChange(e) => (e.year, e.week),
-        }
-    }
-
     /// The ward the intervention names, if any.
     pub fn ward(&self) -> Option<&str> {
         match self {
@@ -318,43 +296,6 @@ impl Intervention {
             Intervention::Invest(e) => Some(&e.ward),
             Intervention::JobLoss(e) => e.ward.as_deref(),
             _ => None,
-        }
-    }
-
-    /// The kind as written in files.
-    pub fn kind(&self) -> &'static str {
-        KIND_NAMES[self.index()]
-    }
-
-    /// Position of the kind in [`KINDS`].
-    fn index(&self) -> usize {
-        match self {
-            Intervention::Close(_) => 0,
-            Intervention::Austerity(_) => 1,
-            Intervention::Invest(_) => 2,
-            Intervention::FundGroups(_) => 3,
-            Intervention::Devolution(_) => 4,
-            Intervention::CitizensAssembly(_) => 5,
-            Intervention::Lockdown(_) => 6,
-            Intervention::PubCosts(_) => 7,
-            Intervention::JobLoss(_) => 8,
-            Intervention::BenefitChange(_) => 9,
-        }
-    }
-
-    /// Checks every key against its row; on failure, the key's path below `prefix`.
-    pub fn check(&self, prefix: &str) -> Result<(), (String, String)> {
-        match self {
-            Intervention::Close(e) => e.check(prefix),
-            Intervention::Austerity(e) => e.check(prefix),
-            Intervention::Invest(e) => e.check(prefix),
-            Intervention::FundGroups(e) => e.check(prefix),
-            Intervention::Devolution(e) => e.check(prefix),
-            Intervention::CitizensAssembly(e) => e.check(prefix),
-            Intervention::Lockdown(e) => e.check(prefix),
-            Intervention::PubCosts(e) => e.check(prefix),
-            Intervention::JobLoss(e) => e.check(prefix),
-            Intervention::BenefitChange(e) => e.check(prefix),
         }
     }
 }
@@ -368,36 +309,25 @@ pub fn default_of(kind: &str, key: &str) -> Option<String> {
     })
 }
 
-/// An intervention of `kind` with every key at its default, as TOML (without `kind`); `None` for
-/// an unknown kind. Keys left out unless given are absent.
-pub fn defaults_table(kind: &str) -> Option<toml::Table> {
-    match kind {
-        "close" => toml::Table::try_from(Close::default()),
-        "austerity" => toml::Table::try_from(Austerity::default()),
-        "invest" => toml::Table::try_from(Invest::default()),
-        "fund_groups" => toml::Table::try_from(FundGroups::default()),
-        "devolution" => toml::Table::try_from(Devolution::default()),
-        "citizens_assembly" => toml::Table::try_from(CitizensAssembly::default()),
-        "lockdown" => toml::Table::try_from(Lockdown::default()),
-        "pub_costs" => toml::Table::try_from(PubCosts::default()),
-        "job_loss" => toml::Table::try_from(JobLoss::default()),
-        "benefit_change" => toml::Table::try_from(BenefitChange::default()),
-        _ => return None,
-    }
-    .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_is_listed_once_in_enum_order() {
+    fn each_kind_reads_back_under_the_name_files_give_it() {
         assert_eq!(KINDS.len(), KIND_NAMES.len());
         for (k, name) in KINDS.iter().zip(KIND_NAMES) {
             assert_eq!(k.name, *name);
             assert_eq!(k.keys[0].name, "year");
             assert_eq!(k.keys[1].name, "week");
+            // The name in the list is the one serde reads and writes: an [[events]] table
+            // with `kind = name` and the kind's defaults parses to that kind.
+            let mut table = defaults_table(name).expect("every kind has defaults");
+            table.insert("kind".into(), toml::Value::String((*name).into()));
+            let e: Intervention = table.try_into().expect("the defaults of a kind parse");
+            assert_eq!(e.kind(), *name);
+            let written = toml::Table::try_from(&e).unwrap();
+            assert_eq!(written["kind"].as_str(), Some(*name));
         }
         let e = Intervention::PubCosts(PubCosts {
             year: 2012,
