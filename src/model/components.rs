@@ -280,6 +280,18 @@ pub struct Civic {
     pub assembly_step: i32,
 }
 
+impl Civic {
+    /// The civic life of someone who has never taken part nor sat on an assembly: every
+    /// resident's at birth into the town, founder or newcomer.
+    pub fn fresh() -> Civic {
+        Civic {
+            participated: false,
+            last_participated: NEVER,
+            assembly_step: NEVER,
+        }
+    }
+}
+
 /// What residents' ties can see of them: who took part last week, by slot. Written only at the
 /// start of a week, so that this week's decisions all read the same picture; a dense table
 /// because every resident reads it for each of their ties.

@@ -315,11 +315,7 @@ mod tests {
             }
             world.spawn((
                 crate::model::testing::resident(id, id, 0, 0.5),
-                Civic {
-                    participated: false,
-                    last_participated: NEVER,
-                    assembly_step: NEVER,
-                },
+                Civic::fresh(),
                 outings,
                 Recent::default(),
                 attitudes(),

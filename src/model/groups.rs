@@ -168,7 +168,7 @@ mod tests {
         (
             testing::resident(id, id, 0, 0.3),
             testing::attitudes(belonging),
-            testing::civic(),
+            Civic::fresh(),
             outings,
             memberships,
         )

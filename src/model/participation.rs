@@ -139,7 +139,7 @@ mod tests {
                 testing::attitudes(0.5),
                 ties(&list),
                 Memberships::default(),
-                testing::civic(),
+                Civic::fresh(),
             );
             entities.push(world.spawn(parts).id());
         }

@@ -223,11 +223,7 @@ mod tests {
                     efficacy_external_anchor: 0.41,
                     efficacy_internal_anchor: 0.46,
                 },
-                Civic {
-                    participated: false,
-                    last_participated: NEVER,
-                    assembly_step: NEVER,
-                },
+                Civic::fresh(),
                 Politics::default(),
             ));
         }

@@ -88,11 +88,7 @@ impl ResidentBundle {
             attitudes,
             ties,
             memberships,
-            civic: Civic {
-                participated: false,
-                last_participated: NEVER,
-                assembly_step: NEVER,
-            },
+            civic: Civic::fresh(),
             recent: Recent::default(),
             haunts: Haunts::default(),
             choices: ChoiceSet::default(),

@@ -111,12 +111,3 @@ pub fn attitudes(belonging: f32) -> Attitudes {
         efficacy_internal_anchor: 0.4,
     }
 }
-
-/// Civic life of someone who has never taken part nor sat on an assembly.
-pub fn civic() -> Civic {
-    Civic {
-        participated: false,
-        last_participated: NEVER,
-        assembly_step: NEVER,
-    }
-}
