@@ -104,16 +104,7 @@ fn merge(tree: &mut Table, changes: Table) {
 /// A key of the merged scenario as the changes file numbers it: `events[i]` counts from the
 /// first event the file adds.
 fn own_key(key: &str, inherited: usize) -> String {
-    let Some(rest) = key.strip_prefix("events[") else {
-        return key.to_string();
-    };
-    let Some((index, tail)) = rest.split_once(']') else {
-        return key.to_string();
-    };
-    match index.parse::<usize>() {
-        Ok(i) if i >= inherited => format!("events[{}]{tail}", i - inherited),
-        _ => key.to_string(),
-    }
+    super::path::renumber_event(key, inherited).unwrap_or_else(|| key.to_string())
 }
 
 #[cfg(test)]

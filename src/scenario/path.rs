@@ -304,6 +304,15 @@ pub fn pattern(path: &str, kinds: &[Option<String>]) -> String {
     out
 }
 
+/// A path into the `events` list of a scenario whose first `inherited` events came from its
+/// parent, renumbered as the branch's own changes file counts them: `events[3].year` with two
+/// inherited is `events[1].year`. `None` for any other path, or an event the parent gave.
+pub fn renumber_event(path: &str, inherited: usize) -> Option<String> {
+    let (index, tail) = path.strip_prefix("events[")?.split_once(']')?;
+    let i = index.parse::<usize>().ok()?;
+    (i >= inherited).then(|| format!("events[{}]{tail}", i - inherited))
+}
+
 /// Byte offset of the key named by a dotted path with `[i]` indices, if the file has it; for a
 /// path into a list of tables, the entry's own key (or the entry itself).
 pub fn locate(text: &str, path: &str) -> Option<usize> {
@@ -344,6 +353,19 @@ pub fn locate(text: &str, path: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_branch_counts_only_its_own_events() {
+        assert_eq!(
+            renumber_event("events[3].year", 2).as_deref(),
+            Some("events[1].year")
+        );
+        assert_eq!(renumber_event("events[2]", 2).as_deref(), Some("events[0]"));
+        assert_eq!(renumber_event("events[1].year", 2), None, "the parent's");
+        assert_eq!(renumber_event("events.austerity.years", 0), None);
+        assert_eq!(renumber_event("events[x].year", 0), None);
+        assert_eq!(renumber_event("council.openness", 0), None);
+    }
 
     #[test]
     fn paths_parse_into_steps() {

@@ -495,11 +495,8 @@ fn branch_key(mut e: ApiError, inherited: usize) -> ApiError {
     let Some(old) = e.key.clone() else {
         return e;
     };
-    let new = match old.strip_prefix("events[").and_then(|r| r.split_once(']')) {
-        Some((i, rest)) => match i.parse::<usize>() {
-            Ok(i) if i >= inherited => format!("branch.events[{}]{rest}", i - inherited),
-            _ => return e,
-        },
+    let new = match crate::scenario::path::renumber_event(&old, inherited) {
+        Some(own) => format!("branch.{own}"),
         None if old == "events" => "branch.events".to_string(),
         None => return e,
     };
