@@ -46,8 +46,7 @@ pub fn default_text(row: &Row) -> String {
         return format!("{} entries", Scenario::default().town.wards.len());
     }
     let tree = toml::Value::Table(toml::Table::try_from(Scenario::default()).unwrap_or_default());
-    let mut found = Vec::new();
-    collect(&tree, &row.path, &mut found);
+    let found = super::path::values_at(&tree, &row.path);
     let text = |v: &toml::Value| match v {
         toml::Value::String(s) if s.is_empty() => "\"\"".to_string(),
         toml::Value::String(s) => s.clone(),
@@ -62,30 +61,6 @@ pub fn default_text(row: &Row) -> String {
         [v] => text(v),
         [v, rest @ ..] if rest.iter().all(|o| o == v) => text(v),
         [v, ..] => format!("{} ...", text(v)),
-    }
-}
-
-/// Every value `pattern` matches in `tree` (`*` any key of a table, `[]` every entry).
-fn collect<'a>(tree: &'a toml::Value, pattern: &str, out: &mut Vec<&'a toml::Value>) {
-    if pattern.is_empty() {
-        out.push(tree);
-        return;
-    }
-    let (head, rest) = pattern.split_once('.').unwrap_or((pattern, ""));
-    if let Some(name) = head.strip_suffix("[]") {
-        if let Some(items) = tree.get(name).and_then(toml::Value::as_array) {
-            for item in items {
-                collect(item, rest, out);
-            }
-        }
-    } else if head == "*" {
-        if let Some(map) = tree.as_table() {
-            for value in map.values() {
-                collect(value, rest, out);
-            }
-        }
-    } else if let Some(value) = tree.get(head) {
-        collect(value, rest, out);
     }
 }
 

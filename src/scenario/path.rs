@@ -350,6 +350,39 @@ pub fn locate(text: &str, path: &str) -> Option<usize> {
     best
 }
 
+/// Every value a schema row's path `pattern` matches in `tree`, in file order: `*` stands for
+/// any key of a table (`venues.*.capacity`), `[]` for every entry of a list
+/// (`town.wards[].deprivation`).
+pub fn values_at<'a>(tree: &'a toml::Value, pattern: &str) -> Vec<&'a toml::Value> {
+    let mut out = Vec::new();
+    collect_into(tree, pattern, &mut out);
+    out
+}
+
+/// Every value `pattern` matches in `tree` (`*` any key of a table, `[]` every entry).
+fn collect_into<'a>(tree: &'a toml::Value, pattern: &str, out: &mut Vec<&'a toml::Value>) {
+    if pattern.is_empty() {
+        out.push(tree);
+        return;
+    }
+    let (head, rest) = pattern.split_once('.').unwrap_or((pattern, ""));
+    if let Some(name) = head.strip_suffix("[]") {
+        if let Some(items) = tree.get(name).and_then(toml::Value::as_array) {
+            for item in items {
+                collect_into(item, rest, out);
+            }
+        }
+    } else if head == "*" {
+        if let Some(map) = tree.as_table() {
+            for value in map.values() {
+                collect_into(value, rest, out);
+            }
+        }
+    } else if let Some(value) = tree.get(head) {
+        collect_into(value, rest, out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
