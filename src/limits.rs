@@ -61,6 +61,15 @@ pub fn check_threads(n: u64) -> Result<usize, String> {
     Ok(n as usize)
 }
 
+/// The threads a command uses: `--threads` when given, else every core the machine offers.
+pub fn threads_or_all(given: Option<usize>) -> usize {
+    given.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 /// Parses `--threads` for clap: a whole number from 1 to [`MAX_THREADS`].
 pub fn parse_threads(text: &str) -> Result<usize, String> {
     let n: u64 = text.trim().parse().map_err(|_| {

@@ -7,8 +7,6 @@ use cohesion::output::{self as output, Target};
 use cohesion::run::{RunRequest, compare};
 use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,6 +15,7 @@ mod cli {
     pub mod branch;
     pub mod calibrate;
     pub mod drive;
+    pub mod progress;
     pub mod sweep;
 }
 
@@ -568,23 +567,13 @@ fn run_request(
     let threads = sim::init_threads(threads);
     let s = &request.scenario;
     let total = u64::from(s.time.warmup_weeks + s.ticks());
-    let terminal = std::io::stderr().is_terminal();
-    let bar = if terminal {
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} weeks, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(terminal::sanitise(&format!("{} seed {seed}", s.name)).into_owned());
-        Some(bar)
-    } else {
+    let bar = cli::progress::bar(total, "weeks", &format!("{} seed {seed}", s.name));
+    if bar.is_none() {
         terminal::say(&format!(
             "cohesion: running {} (seed {seed}, {} residents, {} years, {threads} threads)",
             s.name, s.town.residents, s.time.years
         ));
-        None
-    };
+    }
     let note = |text: &str| match &bar {
         Some(bar) => bar.println(terminal::sanitise(&format!("cohesion: {text}"))),
         None => terminal::say(&format!("cohesion: {text}")),
@@ -773,27 +762,13 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     }
     // Each run uses one thread; the runs share the machine's threads between them.
     sim::init_threads(Some(1));
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = cohesion::limits::threads_or_all(args.threads);
     let mut command = compare_command_line(&args);
     if matches!(args.target, Target::DefaultOutputs(_)) {
         command = format!("cargo run --release   # the same as: {command}");
     }
     let total = plan.runs();
-    let terminal = std::io::stderr().is_terminal();
-    let bar = terminal.then(|| {
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("compare seed {}", plan.seed));
-        bar
-    });
+    let bar = cli::progress::bar(total as u64, "runs", &format!("compare seed {}", plan.seed));
     if bar.is_none() {
         terminal::say(&format!(
             "cohesion: comparing {} ({} replicates each, seed {}, {total} runs on {threads} thread{})",

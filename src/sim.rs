@@ -29,11 +29,7 @@ use std::time::{Duration, Instant};
 /// Sets the number of worker threads for the whole process. The pool is created once; later
 /// calls return the size it already has. Returns the number of threads in use.
 pub fn init_threads(threads: Option<usize>) -> usize {
-    let wanted = threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let wanted = crate::limits::threads_or_all(threads);
     ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(wanted.max(1)).build())
         .thread_num()
 }

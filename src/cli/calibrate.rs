@@ -85,11 +85,7 @@ pub fn calibrate(args: CalibrateArgs) -> ExitCode {
         Err(e) => return fail(&format!("cannot set up signal handling: {e}"), 1),
     };
     sim::init_threads(Some(1));
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = cohesion::limits::threads_or_all(args.threads);
     let m = &plan.spec.method;
     let share = if shard == Shard::ALL {
         String::new()

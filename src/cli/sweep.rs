@@ -6,8 +6,6 @@ use cohesion::sim;
 use cohesion::sweep::runner::{self, Start};
 use cohesion::sweep::slurm::{self, SlurmOptions};
 use cohesion::sweep::{Shard, SweepError, merge};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -190,11 +188,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let todo = runner::pending(&plan, &dir, shard);
     let mine = (0..total).filter(|&k| shard.contains(k)).count();
     sim::init_threads(Some(1));
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = cohesion::limits::threads_or_all(args.threads);
     let share = if shard == Shard::ALL {
         String::new()
     } else {
@@ -215,16 +209,11 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         plan.spec.replicates,
         todo.len()
     ));
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(todo.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("sweep {}", plan.spec.name));
-        bar
-    });
+    let bar = super::progress::bar(
+        todo.len() as u64,
+        "runs",
+        &format!("sweep {}", plan.spec.name),
+    );
     let result = runner::execute(
         &plan,
         &dir,
