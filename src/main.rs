@@ -570,8 +570,12 @@ fn run_request(
     let bar = cli::progress::bar(total, "weeks", &format!("{} seed {seed}", s.name));
     if bar.is_none() {
         terminal::say(&format!(
-            "cohesion: running {} (seed {seed}, {} residents, {} years, {threads} threads)",
-            s.name, s.town.residents, s.time.years
+            "cohesion: running {} (seed {seed}, {} residents, {} year{}, {threads} thread{})",
+            s.name,
+            s.town.residents,
+            s.time.years,
+            if s.time.years == 1 { "" } else { "s" },
+            if threads == 1 { "" } else { "s" }
         ));
     }
     let note = |text: &str| match &bar {
