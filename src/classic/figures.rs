@@ -1,5 +1,6 @@
 //! The validation figures, drawn like the classic ones so that a reader can lay them side by
-//! side: each as PNG and SVG (1000 × 650), with the embedded DejaVu Sans, byte-identical from run
+//! side: each as PNG and SVG in the look of every other chart the engine draws (`output::charts`: size, embedded DejaVu Sans,
+//! palette, grid), byte-identical from run
 //! to run.
 //!
 //! - `deffuant_opinions`: final opinion clusters against the confidence bound ε (Deffuant et al.
@@ -12,24 +13,14 @@
 //! - `granovetter_cascade`: final share joining against the standard deviation of thresholds
 //!   (mean 25): a quantile population and sampled populations of 100, with Granovetter's 12.2.
 
+use crate::output::charts::{
+    AXIS_LABEL_PX, GRID, LEGEND_PX, LINE_PX, MARKER, PALETTE, SIZE, TICK_LABEL_PX, TITLE_PX, font,
+    io_error as err, register_fonts,
+};
 use plotters::prelude::*;
-use plotters::style::{FontStyle, RGBColor, register_font};
+use plotters::style::FontStyle;
 use std::io;
 use std::path::Path;
-use std::sync::Once;
-
-const SIZE: (u32, u32) = (1000, 650);
-const FONT: &str = "sans-serif";
-/// Plotters shrinks font sizes by this factor in SVG; sizes are scaled up to match (as in
-/// `output::charts`).
-const SCALE: f64 = 1.24;
-const PALETTE: [RGBColor; 4] = [
-    RGBColor(0x00, 0x72, 0xB2),
-    RGBColor(0xD5, 0x5E, 0x00),
-    RGBColor(0x00, 0x9E, 0x73),
-    RGBColor(0xCC, 0x79, 0xA7),
-];
-const GREY: RGBColor = RGBColor(0x88, 0x88, 0x88);
 
 /// One Axelrod cell: (F, q, our mean, our 95% interval, Axelrod's value).
 pub type AxelrodCell = (usize, u8, f64, (f64, f64), f64);
@@ -49,22 +40,6 @@ pub struct FigureData {
     /// (sd, final share joined).
     pub granovetter_quantiles: Vec<(f64, f64)>,
     pub granovetter_sampled: Vec<(f64, f64)>,
-}
-
-fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
-        let _ = register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
-    });
-}
-
-fn err(e: impl std::fmt::Display) -> io::Error {
-    io::Error::other(e.to_string())
-}
-
-fn font(px: f64) -> (&'static str, f64) {
-    (FONT, px * SCALE)
 }
 
 /// How a series is drawn.
@@ -107,7 +82,10 @@ fn draw<DB: DrawingBackend>(backend: DB, fig: &Figure) -> io::Result<()> {
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let mut ctx = ChartBuilder::on(&root)
-        .caption(fig.title, (FONT, 24.0 * SCALE, FontStyle::Bold))
+        .caption(
+            fig.title,
+            (font(TITLE_PX).0, font(TITLE_PX).1, FontStyle::Bold),
+        )
         .margin(20)
         .margin_right(30)
         .x_label_area_size(60)
@@ -115,13 +93,13 @@ fn draw<DB: DrawingBackend>(backend: DB, fig: &Figure) -> io::Result<()> {
         .build_cartesian_2d(fig.x.0..fig.x.1, fig.y.0..fig.y.1)
         .map_err(err)?;
     ctx.configure_mesh()
-        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+        .bold_line_style(GRID)
         .light_line_style(WHITE)
         .axis_style(BLACK)
         .x_desc(fig.x_desc)
         .y_desc(fig.y_desc)
-        .axis_desc_style(font(18.0))
-        .label_style(font(15.0))
+        .axis_desc_style(font(AXIS_LABEL_PX))
+        .label_style(font(TICK_LABEL_PX))
         .draw()
         .map_err(err)?;
     for layer in &fig.layers {
@@ -129,13 +107,13 @@ fn draw<DB: DrawingBackend>(backend: DB, fig: &Figure) -> io::Result<()> {
         let xy: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
         let drawn = match layer.look {
             Look::Line(c) => {
-                let style = PALETTE[c].stroke_width(3);
+                let style = PALETTE[c].stroke_width(LINE_PX);
                 ctx.draw_series(LineSeries::new(xy, style))
                     .map_err(err)?
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style))
             }
             Look::Dashed(c) => {
-                let colour = if c == usize::MAX { GREY } else { PALETTE[c] };
+                let colour = if c == usize::MAX { MARKER } else { PALETTE[c] };
                 let style = colour.stroke_width(2);
                 ctx.draw_series(DashedLineSeries::new(xy, 8, 6, style))
                     .map_err(err)?
@@ -173,7 +151,7 @@ fn draw<DB: DrawingBackend>(backend: DB, fig: &Figure) -> io::Result<()> {
         ctx.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .margin(10)
-            .label_font(font(15.0))
+            .label_font(font(LEGEND_PX))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.6))
             .draw()

@@ -32,14 +32,14 @@ use std::path::Path;
 use std::sync::Once;
 
 /// Size of every chart, in pixels.
-pub(super) const SIZE: (u32, u32) = (1200, 700);
+pub(crate) const SIZE: (u32, u32) = (1200, 700);
 /// The only font family used; registered from the embedded DejaVu Sans.
-pub(super) const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Font sizes in pixels per em, as an SVG viewer renders them.
-pub(super) const TITLE_PX: f64 = 28.0;
-pub(super) const AXIS_LABEL_PX: f64 = 20.0;
-pub(super) const TICK_LABEL_PX: f64 = 16.0;
-pub(super) const LEGEND_PX: f64 = 18.0;
+pub(crate) const TITLE_PX: f64 = 28.0;
+pub(crate) const AXIS_LABEL_PX: f64 = 20.0;
+pub(crate) const TICK_LABEL_PX: f64 = 16.0;
+pub(crate) const LEGEND_PX: f64 = 18.0;
 /// Plotters divides every font size by this before writing it into an SVG (and sizes bitmap
 /// glyphs to match), so sizes are multiplied by it to come out at the pixels above.
 pub(super) const PLOTTERS_FONT_SCALE: f64 = 1.24;
@@ -47,7 +47,7 @@ pub(super) const PLOTTERS_FONT_SCALE: f64 = 1.24;
 /// (scaled) font size; legend keys in the PNG are raised as much to stay level with their labels.
 pub(super) const BITMAP_TEXT_RISE: f64 = 0.12;
 /// Width of every data line, in pixels.
-pub(super) const LINE_PX: u32 = 3;
+pub(crate) const LINE_PX: u32 = 3;
 /// Dash patterns (dash, gap) in pixels of the lines after the first, which is solid: each has its
 /// own period, so that lines drawn over one another show every colour along their length.
 const DASHES: [(u32, u32); 7] = [
@@ -67,7 +67,7 @@ const LEGEND_MARGIN: i32 = 12;
 const WEEKS_PER_YEAR: f64 = crate::scenario::WEEKS_PER_YEAR as f64;
 
 /// Okabe–Ito, ordered so that the weakest colour on white (yellow) comes last.
-pub(super) const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -77,9 +77,9 @@ pub(super) const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x00, 0x00), // black
     RGBColor(0xF0, 0xE4, 0x42), // yellow
 ];
-pub(super) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+pub(crate) const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 /// Colour of intervention markers and their labels.
-pub(super) const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(crate) const MARKER: RGBColor = RGBColor(0x55, 0x55, 0x55);
 /// Font size of marker labels, of the legend's second lines and of the caption, in pixels per em.
 const MARKER_PX: f64 = 15.0;
 /// Radius of the dot where a marker meets its scenario's line, in pixels.
@@ -262,7 +262,7 @@ pub fn write_band_chart(
 }
 
 /// Registers the embedded DejaVu Sans as "sans-serif", once per process.
-pub(super) fn register_fonts() {
+pub(crate) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The embedded fonts are valid TrueType; were registration ever to fail, drawing text
@@ -729,11 +729,11 @@ fn caption(series: &[Series], y: &Axis, plot_height_px: f64) -> Option<String> {
 }
 
 /// The regular font at `px` pixels per em.
-pub(super) fn font(px: f64) -> (&'static str, f64) {
+pub(crate) fn font(px: f64) -> (&'static str, f64) {
     (FONT, px * PLOTTERS_FONT_SCALE)
 }
 
-pub(super) fn io_error(e: impl std::fmt::Display) -> io::Error {
+pub(crate) fn io_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
