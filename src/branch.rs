@@ -165,7 +165,7 @@ impl Parent {
         };
         Ok(Parent {
             dir: dir.to_path_buf(),
-            seeds: Seeds { master, replicate },
+            seeds: Seeds::of(master, replicate),
             stages,
             manifest_sha256: crate::scenario::hex(&Sha256::digest(text.as_bytes())),
         })

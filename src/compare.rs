@@ -553,10 +553,7 @@ pub fn simulate(
         jobs.par_iter()
             .zip(&scenarios)
             .map(|(&(s, r), scenario)| {
-                let seeds = Seeds {
-                    master: plan.seed,
-                    replicate: r,
-                };
+                let seeds = Seeds::of(plan.seed, r);
                 let (output, map) = match plan.branch_at {
                     Some(year) if s > 0 => branch_recording(reference(r), scenario, year, seeds),
                     _ => run_recording(scenario, seeds, |_| {}),

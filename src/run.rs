@@ -96,10 +96,7 @@ pub fn run_keeping(
 ) -> Result<FinishedRun, RunError> {
     output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
     let started = Instant::now();
-    let seeds = Seeds {
-        master: req.seed,
-        replicate: req.replicate,
-    };
+    let seeds = Seeds::of(req.seed, req.replicate);
     let mut sim = Simulation::new(&req.scenario, seeds);
     while sim.step() {
         progress(&sim);
@@ -114,10 +111,7 @@ pub fn write_results(
     sim: Simulation,
     started: Instant,
 ) -> Result<FinishedRun, RunError> {
-    let seeds = Seeds {
-        master: req.seed,
-        replicate: req.replicate,
-    };
+    let seeds = Seeds::of(req.seed, req.replicate);
     let simulate_seconds = started.elapsed().as_secs_f64();
     let peak_memory_bytes = output::peak_memory_bytes();
     let mechanism_seconds = sim

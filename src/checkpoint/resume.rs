@@ -145,10 +145,7 @@ pub fn run(
         )))
     };
     let started = Instant::now();
-    let seeds = Seeds {
-        master: req.seed,
-        replicate: req.replicate,
-    };
+    let seeds = Seeds::of(req.seed, req.replicate);
     let hash = req.scenario.hash();
     let mut sim = if resume {
         match super::resume(&partial, &req.scenario, seeds, &mut note)
