@@ -567,7 +567,7 @@ fn built_in_scenarios_resume_exactly_at_many_points() {
         let mut scenario = Scenario::load(name).unwrap();
         scenario.town.residents = 1200;
         let seeds = Seeds::of(7, 1);
-        let straight = Simulation::new(&scenario, seeds).finish();
+        let straight = cohesion::run::to_end(&scenario, seeds);
         let mut sim = Simulation::new(&scenario, seeds);
         let mut restores = 0;
         while sim.step() {
