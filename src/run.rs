@@ -587,3 +587,162 @@ impl<P: FnMut(&Simulation), N: FnMut(&str)> Hooks for Told<P, N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::StopFlag;
+
+    fn small() -> Scenario {
+        Scenario::from_toml(
+            "name = \"t\"\n[time]\nyears = 1\nwarmup_weeks = 4\n[town]\nresidents = 300\n\
+             [[events]]\nkind = \"close\"\nyear = 2010\nweek = 20\nvenue_kind = \"pub\"\ncount = 1\n",
+            "t.toml",
+        )
+        .unwrap()
+    }
+
+    fn files(out: &RunOutput) -> (String, String) {
+        (
+            output::csv::metrics(&out.observations, &out.ward_names, 2010),
+            output::csv::events(&out.events, &out.ward_names, 2010),
+        )
+    }
+
+    /// Asks for a stop after week `stop_at`, and keeps every note.
+    struct Watch {
+        stop: StopFlag,
+        stop_at: u32,
+        notes: Vec<String>,
+    }
+
+    impl Hooks for Watch {
+        fn week(&mut self, sim: &Simulation) {
+            if sim.steps_done() == self.stop_at {
+                self.stop.request();
+            }
+        }
+
+        fn note(&mut self, note: Note<'_>) {
+            self.notes.push(match note {
+                Note::Warning(w) => format!("warning {w}"),
+                Note::Resumed { step, total, .. } => format!("resumed {step}/{total}"),
+                Note::NothingToResume => "nothing".to_string(),
+                Note::Saved(s) => format!("saved {}", s.step),
+            });
+        }
+    }
+
+    #[test]
+    fn a_run_stopped_and_resumed_is_the_run_itself() {
+        let s = small();
+        let seeds = Seeds::new(5);
+        let plain = files(&to_end(&s, seeds));
+        let dir = tempfile::tempdir().unwrap();
+        let stop = StopFlag::new();
+        let policy = Policy {
+            every: Some(10),
+            stop: Some(stop.clone()),
+        };
+        let mut recorded = 0;
+        let mut before_first = || {
+            recorded += 1;
+            Ok(())
+        };
+        let checkpoints = Checkpoints {
+            dir: dir.path(),
+            policy: &policy,
+            before_first: &mut before_first,
+        };
+        let mut watch = Watch {
+            stop,
+            stop_at: 25,
+            notes: Vec::new(),
+        };
+        let stages = Stage::plain(&s);
+        let Ok(Driven::Stopped(saved)) =
+            drive(&stages, seeds, Start::Resume, Some(checkpoints), &mut watch)
+        else {
+            panic!("the run should stop when asked");
+        };
+        assert_eq!(saved.step, 25);
+        assert_eq!(
+            recorded, 1,
+            "how to resume is recorded once, before the first"
+        );
+        assert_eq!(watch.notes, ["nothing", "saved 10", "saved 20", "saved 25"]);
+        // Resumed with no stop asked for, it finishes where the plain run does.
+        let policy = Policy {
+            every: Some(10),
+            stop: None,
+        };
+        let checkpoints = Checkpoints {
+            dir: dir.path(),
+            policy: &policy,
+            before_first: &mut || Ok(()),
+        };
+        let mut watch = Watch {
+            stop: StopFlag::new(),
+            stop_at: 0,
+            notes: Vec::new(),
+        };
+        let Ok(Driven::Finished(finished)) =
+            drive(&stages, seeds, Start::Resume, Some(checkpoints), &mut watch)
+        else {
+            panic!("the resumed run should finish");
+        };
+        assert_eq!(watch.notes[0], format!("resumed 25/{}", 4 + WEEKS_PER_YEAR));
+        assert_eq!(files(&finished.output), plain);
+    }
+
+    #[test]
+    fn a_simulation_made_by_hand_goes_on_from_where_it_is() {
+        let s = small();
+        let seeds = Seeds::new(6);
+        let mut sim = Simulation::new(&s, seeds);
+        for _ in 0..9 {
+            sim.step();
+        }
+        let mut weeks = 0;
+        let out = match drive(
+            &Stage::plain(&s),
+            seeds,
+            Start::From(Box::new(sim)),
+            None,
+            &mut |_: &Simulation| weeks += 1,
+        ) {
+            Ok(Driven::Finished(f)) => f.output,
+            _ => panic!("a run without checkpoints finishes"),
+        };
+        assert_eq!(weeks, 4 + WEEKS_PER_YEAR - 9);
+        assert_eq!(files(&out), files(&to_end(&s, seeds)));
+    }
+
+    #[test]
+    fn a_history_with_a_fork_is_not_checkpointed() {
+        let s = small();
+        let mut stages = Stage::plain(&s);
+        stages.push(Stage {
+            from_year: Some(2010),
+            scenario: s.clone(),
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let policy = Policy::default();
+        let checkpoints = Checkpoints {
+            dir: dir.path(),
+            policy: &policy,
+            before_first: &mut || Ok(()),
+        };
+        let driven = drive(
+            &stages,
+            Seeds::new(1),
+            Start::Fresh,
+            Some(checkpoints),
+            &mut |_: &Simulation| {},
+        );
+        assert!(matches!(
+            driven,
+            Err(RunError::Checkpoint(CheckpointError::Refused(_)))
+        ));
+    }
+}
