@@ -208,7 +208,7 @@ fn run(c: &mut Criterion) {
     group.throughput(Throughput::Elements(resident_ticks));
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("default_year", |b| {
-        b.iter(|| Simulation::new(black_box(&scenario), Seeds::new(SEED)).finish());
+        b.iter(|| cohesion::run::to_end(black_box(&scenario), Seeds::new(SEED)));
     });
     group.finish();
 }

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --example calibrate -- [SCENARIO] [SEED]`
 
-use cohesion::{Scenario, Seeds, Simulation};
+use cohesion::{Scenario, Seeds};
 use std::time::Instant;
 
 fn main() {
@@ -15,7 +15,7 @@ fn main() {
         cohesion::sim::init_threads(t.parse().ok());
     }
     let start = Instant::now();
-    let out = Simulation::new(&scenario, Seeds::new(seed)).finish();
+    let out = cohesion::run::to_end(&scenario, Seeds::new(seed));
     let secs = start.elapsed().as_secs_f64();
     let metrics = [
         "share_trusting",

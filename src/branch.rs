@@ -16,52 +16,21 @@
 //! ([`BranchRecord`]), so a branch of a branch is simulated the same way.
 //!
 //! Architecture invariant: reads the parent's files, never writes or changes them; results are
-//! written through `run::write_results`, like a run's.
+//! driven by `run::drive` and written through `run::write_results`, like a run's.
 
 use crate::model::components::{EventLog, Wards};
 use crate::output::{self, Target};
-use crate::run::{RunError, RunRequest, RunSummary, write_results};
-use crate::scenario::WEEKS_PER_YEAR;
+pub use crate::run::Stage;
+use crate::run::{
+    Driven, Hooks, RunError, RunRequest, RunSummary, Start, drive, step_of, write_results,
+};
 use crate::{Scenario, Seeds, Simulation};
-use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What a branch adds to its manifest (under `branch`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BranchRecord {
-    /// The parent run's directory, as given on the command line.
-    pub parent_dir: String,
-    /// SHA-256 of the parent's `manifest.json`, which hashes every file of the parent.
-    pub parent_manifest_sha256: String,
-    /// The fork year: the parent's rows before it are this run's rows before it.
-    pub year: i32,
-    /// The changes file, as given, and its text.
-    pub changes_file: String,
-    pub changes: String,
-    /// `--set KEY=VALUE` given on the command line, applied after the changes file.
-    pub set: Vec<String>,
-    /// The run's history: the scenario it started with, then each fork.
-    pub stages: Vec<StageRecord>,
-}
-
-/// One stage of a run's history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StageRecord {
-    /// The year this scenario took over (`None` for the scenario the run started with).
-    pub from_year: Option<i32>,
-    pub scenario_sha256: String,
-    /// The fully resolved scenario.
-    pub scenario: String,
-}
-
-/// A stage, read: the year it starts (`None` from the start) and its scenario.
-#[derive(Clone, Debug)]
-pub struct Stage {
-    pub from_year: Option<i32>,
-    pub scenario: Scenario,
-}
+pub use crate::output::manifest::{BranchRecord, StageRecord};
 
 /// A finished run to branch from, read from its directory.
 #[derive(Clone, Debug)]
@@ -165,7 +134,7 @@ impl Parent {
         };
         Ok(Parent {
             dir: dir.to_path_buf(),
-            seeds: Seeds { master, replicate },
+            seeds: Seeds::of(master, replicate),
             stages,
             manifest_sha256: crate::scenario::hex(&Sha256::digest(text.as_bytes())),
         })
@@ -391,11 +360,6 @@ impl BranchPlan {
     }
 }
 
-/// The step (weeks since the warm-up began) at which `year` starts.
-fn step_of(scenario: &Scenario, year: i32) -> u32 {
-    scenario.time.warmup_weeks + (year - scenario.time.start_year) as u32 * WEEKS_PER_YEAR
-}
-
 /// Checks that `ours`, what the branch recorded before the fork, is what the parent's file
 /// `name` holds before `fork_tick`: the file starts with exactly these rows, and its next row
 /// (if any) is at the fork or later.
@@ -430,34 +394,6 @@ fn check_shared(dir: &Path, name: &str, ours: &str, fork_tick: u32) -> Result<()
     Ok(())
 }
 
-/// Simulates a history: `stages[0]` from the start, switching to each later stage at the first
-/// week of its year. `at_fork(sim, year)` is called at each fork before the switch (to check
-/// the shared past), `progress` after every week. Returns the finished simulation.
-pub fn simulate<E>(
-    stages: &[Stage],
-    seeds: Seeds,
-    mut at_fork: impl FnMut(&Simulation, i32) -> Result<(), E>,
-    mut progress: impl FnMut(&Simulation),
-) -> Result<Simulation, E> {
-    let first = &stages[0].scenario;
-    let mut sim = Simulation::new(first, seeds);
-    for stage in &stages[1..] {
-        let Some(year) = stage.from_year else {
-            continue;
-        };
-        let at = step_of(first, year);
-        while sim.steps_done() < at && sim.step() {
-            progress(&sim);
-        }
-        at_fork(&sim, year)?;
-        sim.fork(&stage.scenario);
-    }
-    while sim.step() {
-        progress(&sim);
-    }
-    Ok(sim)
-}
-
 /// Runs the branch: the parent's history again up to the fork, checked against the parent's
 /// files, then the branch's scenario to the end; writes a run directory whose manifest holds
 /// the branch's record. `progress` is called after every week.
@@ -484,7 +420,11 @@ pub fn run(
         let events = output::csv::events(log, wards, start);
         check_shared(&plan.parent.dir, "events.csv", &events, fork_tick)
     };
-    let sim = simulate(&plan.stages, seeds, check, progress)?;
+    let mut hooks = Forking { progress, check };
+    let finished = match drive(&plan.stages, seeds, Start::Fresh, None, &mut hooks)? {
+        Driven::Finished(finished) => finished,
+        Driven::Stopped(_) => unreachable!("a branch is not checkpointed, so it does not stop"),
+    };
     let request = RunRequest {
         scenario: plan.scenario().clone(),
         seed: seeds.master,
@@ -494,7 +434,27 @@ pub fn run(
         summarise: Vec::new(),
         branch: Some(plan.record()),
     };
-    write_results(&request, threads, sim, started).map(|f| f.summary)
+    write_results(&request, threads, finished, started).map(|f| f.summary)
+}
+
+/// A branch's hooks: `progress` after every week, `check` at each fork.
+struct Forking<P, C> {
+    progress: P,
+    check: C,
+}
+
+impl<P, C> Hooks for Forking<P, C>
+where
+    P: FnMut(&Simulation),
+    C: FnMut(&Simulation, i32) -> Result<(), RunError>,
+{
+    fn week(&mut self, sim: &Simulation) {
+        (self.progress)(sim)
+    }
+
+    fn at_fork(&mut self, sim: &Simulation, year: i32) -> Result<(), RunError> {
+        (self.check)(sim, year)
+    }
 }
 
 /// The record of a history, for a manifest.
@@ -539,8 +499,7 @@ mod tests {
     }
 
     fn outputs(stages: &[Stage], seeds: Seeds) -> (String, String) {
-        let sim = simulate(stages, seeds, |_, _| Ok::<(), ()>(()), |_| {}).unwrap();
-        let out = sim.into_output();
+        let out = crate::run::history(stages, seeds);
         (
             output::csv::metrics(&out.observations, &out.ward_names, 2010),
             output::csv::events(&out.events, &out.ward_names, 2010),
@@ -567,20 +526,27 @@ mod tests {
         let mut open = s.clone();
         open.council.openness = 0.95;
         let seeds = Seeds::new(11);
-        let mut at_fork = None;
-        let sim = simulate(
-            &stages(&s, Some((2011, &open))),
-            seeds,
-            |sim, _| {
-                at_fork = Some(sim.world().resource::<CouncilState>().clone());
-                Ok::<(), ()>(())
-            },
-            |_| {},
-        )
-        .unwrap();
+        // The council's state at the fork, and after the last week.
+        struct Watch(Option<CouncilState>, Option<CouncilState>);
+        impl Hooks for Watch {
+            fn week(&mut self, sim: &Simulation) {
+                self.1 = Some(sim.world().resource::<CouncilState>().clone());
+            }
+            fn at_fork(&mut self, sim: &Simulation, _: i32) -> Result<(), RunError> {
+                self.0 = Some(sim.world().resource::<CouncilState>().clone());
+                Ok(())
+            }
+        }
+        let mut watch = Watch(None, None);
+        let stages = stages(&s, Some((2011, &open)));
+        assert!(matches!(
+            drive(&stages, seeds, Start::Fresh, None, &mut watch),
+            Ok(Driven::Finished(_))
+        ));
+        let Watch(at_fork, last) = watch;
         let before = at_fork.unwrap();
         assert_eq!(before.openness, s.council.openness);
-        let after = sim.world().resource::<CouncilState>();
+        let after = last.unwrap();
         assert_eq!(after.openness, 0.95);
         assert_eq!(after.venue_share, before.venue_share);
         // The austerity still to come happened in the branch: the budget was cut.

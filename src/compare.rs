@@ -29,19 +29,23 @@
 //! everything computed here is the same on any number of threads.
 
 use crate::Scenario;
-use crate::branch::Stage;
 use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
+use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
+use crate::output::{self, Target};
 use crate::rng::Seeds;
+use crate::run::{self, RunError, Stage};
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::sim::{RunOutput, Simulation};
+use crate::sim::RunOutput;
 use crate::stats::Estimate;
-use crate::townmap::{TownMap, run_recording};
+use crate::townmap::{TownMap, ward_years};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -426,30 +430,6 @@ fn town_series(obs: &Observations) -> BTreeMap<&'static str, Series> {
     town
 }
 
-/// Yearly means of every ward-level series: sums in tick order, then divided by the weeks seen.
-pub(crate) fn ward_years(obs: &Observations) -> BTreeMap<(u16, &'static str), Vec<f64>> {
-    let mut sums: BTreeMap<(u16, &'static str), Vec<(f64, u32)>> = BTreeMap::new();
-    for o in &obs.0 {
-        let Some(ward) = o.ward else { continue };
-        let year = (o.tick / WEEKS_PER_YEAR) as usize;
-        let years = sums.entry((ward, o.metric)).or_default();
-        if years.len() <= year {
-            years.resize(year + 1, (0.0, 0));
-        }
-        years[year].0 += o.value;
-        years[year].1 += 1;
-    }
-    sums.into_iter()
-        .map(|(k, v)| {
-            let means = v
-                .into_iter()
-                .map(|(sum, n)| if n == 0 { f64::NAN } else { sum / f64::from(n) })
-                .collect();
-            (k, means)
-        })
-        .collect()
-}
-
 /// One row of `summary.csv`.
 #[derive(Clone, Debug)]
 pub struct SummaryRow {
@@ -553,14 +533,22 @@ pub fn simulate(
         jobs.par_iter()
             .zip(&scenarios)
             .map(|(&(s, r), scenario)| {
-                let seeds = Seeds {
-                    master: plan.seed,
-                    replicate: r,
+                let seeds = Seeds::of(plan.seed, r);
+                let stages = match plan.branch_at {
+                    Some(year) if s > 0 => vec![
+                        Stage {
+                            from_year: None,
+                            scenario: reference(r).clone(),
+                        },
+                        Stage {
+                            from_year: Some(year),
+                            scenario: scenario.clone(),
+                        },
+                    ],
+                    _ => Stage::plain(scenario),
                 };
-                let (output, map) = match plan.branch_at {
-                    Some(year) if s > 0 => branch_recording(reference(r), scenario, year, seeds),
-                    _ => run_recording(scenario, seeds, |_| {}),
-                };
+                let mut output = run::history(&stages, seeds);
+                let map = std::mem::take(&mut output.map);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(n, total, &scenario.name, r);
                 Run::new(s, r, output, map)
@@ -576,30 +564,6 @@ pub fn simulate(
     };
     cmp.effects = effects(&cmp);
     Ok(cmp)
-}
-
-/// A run of `branch` forked from `parent` at the start of `year`, with what it recorded.
-fn branch_recording(
-    parent: &Scenario,
-    branch: &Scenario,
-    year: i32,
-    seeds: Seeds,
-) -> (RunOutput, TownMap) {
-    let stages = [
-        Stage {
-            from_year: None,
-            scenario: parent.clone(),
-        },
-        Stage {
-            from_year: Some(year),
-            scenario: branch.clone(),
-        },
-    ];
-    let checks_nothing = |_: &Simulation, _| Ok::<(), std::convert::Infallible>(());
-    let Ok(sim) = crate::branch::simulate(&stages, seeds, checks_nothing, |_| {});
-    let mut out = sim.into_output();
-    let map = std::mem::take(&mut out.map);
-    (out, map)
 }
 
 /// Mean, sd and interval over replicates of every town-level metric at every tick.
@@ -650,4 +614,58 @@ fn effects(cmp: &Comparison) -> Vec<EffectRow> {
         }
     }
     rows
+}
+
+/// What a finished comparison reports.
+pub struct CompareSummary {
+    pub dir: PathBuf,
+    pub timings: CompareTimings,
+    pub comparison: Comparison,
+}
+
+/// Runs every (scenario, replicate) of `plan` on `threads` threads, one run per thread at a
+/// time, and writes the results to `target`. `command` is recorded as the command that
+/// reproduces it; `progress(done, total, scenario, replicate)` is called as runs finish.
+pub fn compare(
+    plan: &ComparePlan,
+    target: &Target,
+    force: bool,
+    command: &str,
+    threads: usize,
+    progress: impl Fn(usize, usize, &str, u32) + Sync,
+) -> Result<CompareSummary, RunError> {
+    plan.check().map_err(|e| RunError::Plan(e.0))?;
+    output::check_target(target, force, &COMPARE_ENTRIES).map_err(RunError::Output)?;
+    let started = Instant::now();
+    let comparison = simulate(plan, threads, progress).map_err(|e| RunError::Plan(e.0))?;
+    let simulate_seconds = started.elapsed().as_secs_f64();
+    let resident_ticks: f64 = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            f64::from(s.town.residents)
+                * f64::from(s.time.warmup_weeks + s.ticks())
+                * f64::from(plan.replicates)
+        })
+        .sum();
+    let mut timings = CompareTimings {
+        wall_seconds: started.elapsed().as_secs_f64(),
+        simulate_seconds,
+        threads,
+        runs: plan.runs(),
+        resident_ticks,
+    };
+    let to = CompareTarget {
+        target,
+        force,
+        command,
+    };
+    let dir = output::comparison::write_comparison(&to, &comparison, &timings)
+        .map_err(RunError::Output)?;
+    timings.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(CompareSummary {
+        dir,
+        timings,
+        comparison,
+    })
 }

@@ -353,13 +353,7 @@ fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
     let mut members = Vec::new();
     let mut others = Vec::new();
     for r in 0..replicates {
-        let mut sim = Simulation::new(
-            &scenario,
-            Seeds {
-                master: seed,
-                replicate: r,
-            },
-        );
+        let mut sim = Simulation::new(&scenario, Seeds::of(seed, r));
         while sim.clock().warming_up() || sim.clock().tick() < tick {
             sim.step();
         }

@@ -25,6 +25,7 @@ pub mod signals;
 pub mod sim;
 pub mod space;
 pub mod stats;
+pub mod summary;
 pub mod sweep;
 pub mod town;
 pub mod townmap;

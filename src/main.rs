@@ -1,10 +1,10 @@
 //! The `cohesion` command line: parse, call the library, print.
 
 use clap::{Parser, Subcommand};
-use cohesion::compare::{ComparePlan, PosteriorDraws};
+use cohesion::compare::{ComparePlan, PosteriorDraws, compare};
 use cohesion::output::terminal;
 use cohesion::output::{self as output, Target};
-use cohesion::run::{RunRequest, compare};
+use cohesion::run::RunRequest;
 use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
 use std::path::{Path, PathBuf};
@@ -340,7 +340,7 @@ fn main() -> ExitCode {
             json,
         }) => {
             if let Some(dir) = resume {
-                return match cohesion::checkpoint::resume::find(&dir) {
+                return match cohesion::run::find(&dir) {
                     Ok(r) => run_request(
                         r.request,
                         threads,
@@ -582,7 +582,7 @@ fn run_request(
         Some(bar) => bar.println(terminal::sanitise(&format!("cohesion: {text}"))),
         None => terminal::say(&format!("cohesion: {text}")),
     };
-    let result = cohesion::checkpoint::resume::run(
+    let result = cohesion::run::run_resumable(
         &request,
         threads,
         &policy,

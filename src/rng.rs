@@ -105,10 +105,12 @@ pub struct Seeds {
 impl Seeds {
     /// Seeds for replicate 0 of `master`.
     pub fn new(master: u64) -> Self {
-        Seeds {
-            master,
-            replicate: 0,
-        }
+        Seeds::of(master, 0)
+    }
+
+    /// Seeds for `replicate` of `master`.
+    pub fn of(master: u64, replicate: u32) -> Self {
+        Seeds { master, replicate }
     }
 
     /// The ChaCha8 stream for `purpose`, `entity` and `tick`, for generating the town.

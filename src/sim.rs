@@ -252,12 +252,6 @@ impl Simulation {
         &mut self.world
     }
 
-    /// Runs to the end and hands over what was recorded.
-    pub fn finish(mut self) -> RunOutput {
-        while self.step() {}
-        self.into_output()
-    }
-
     /// Hands over what was recorded so far.
     pub fn into_output(mut self) -> RunOutput {
         let observations = self

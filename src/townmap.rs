@@ -10,11 +10,9 @@
 //! Architecture invariant: reads the world and never changes it; everything is ordered by our
 //! own venue ids, so the map is the same on any number of threads.
 
-use crate::compare::ward_years;
 use crate::model::components::{Venue, VenueLabels};
 use crate::observe::Observations;
-use crate::scenario::{Scenario, VenueKind};
-use crate::sim::Simulation;
+use crate::scenario::{Scenario, VenueKind, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -116,6 +114,30 @@ impl TownMap {
     }
 }
 
+/// Yearly means of every ward-level series: sums in tick order, then divided by the weeks seen.
+pub fn ward_years(obs: &Observations) -> BTreeMap<(u16, &'static str), Vec<f64>> {
+    let mut sums: BTreeMap<(u16, &'static str), Vec<(f64, u32)>> = BTreeMap::new();
+    for o in &obs.0 {
+        let Some(ward) = o.ward else { continue };
+        let year = (o.tick / WEEKS_PER_YEAR) as usize;
+        let years = sums.entry((ward, o.metric)).or_default();
+        if years.len() <= year {
+            years.resize(year + 1, (0.0, 0));
+        }
+        years[year].0 += o.value;
+        years[year].1 += 1;
+    }
+    sums.into_iter()
+        .map(|(k, v)| {
+            let means = v
+                .into_iter()
+                .map(|(sum, n)| if n == 0 { f64::NAN } else { sum / f64::from(n) })
+                .collect();
+            (k, means)
+        })
+        .collect()
+}
+
 /// Every ward-level metric's value in the first week observed: (ward, metric) → value.
 pub fn ward_start(obs: &Observations) -> BTreeMap<(u16, &'static str), f64> {
     let first = obs.0.iter().map(|o| o.tick).min();
@@ -204,21 +226,6 @@ pub fn town_map(world: &mut World, scenario: &Scenario, observations: &Observati
     }
 }
 
-/// Runs `scenario` to the end while recording its map; calls `progress` after every week.
-pub fn run_recording(
-    scenario: &Scenario,
-    seeds: crate::Seeds,
-    mut progress: impl FnMut(&Simulation),
-) -> (crate::RunOutput, TownMap) {
-    let mut sim = Simulation::new(scenario, seeds);
-    while sim.step() {
-        progress(&sim);
-    }
-    let mut out = sim.into_output();
-    let map = std::mem::take(&mut out.map);
-    (out, map)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,7 +253,8 @@ venue_kind = "pub"
 count = 2
 "#;
         let s = Scenario::from_toml(text, "t.toml").unwrap();
-        let (out, map) = run_recording(&s, Seeds::new(3), |_| {});
+        let mut out = crate::run::to_end(&s, Seeds::new(3));
+        let map = std::mem::take(&mut out.map);
         assert_eq!(map.years(), 2);
         assert_eq!(map.states.len(), 3);
         let initial = s.venues.pubs.count + 1 + 2 + 1 + 3 + 4 + 3;

@@ -654,11 +654,7 @@ impl Abc {
         let n = self.settings.runs_in(g) as u32;
         let k = self.space.dim();
         let stream = |i: u32| {
-            Seeds {
-                master: self.settings.seed,
-                replicate: g,
-            }
-            .stream(Purpose::CalibrationProposal, u64::from(i), 0)
+            Seeds::of(self.settings.seed, g).stream(Purpose::CalibrationProposal, u64::from(i), 0)
         };
         let mixture = self
             .generations

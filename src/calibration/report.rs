@@ -107,7 +107,7 @@ struct Manifest<'a> {
     stop: String,
     generations: Vec<GenerationRow>,
     budget: Budget,
-    seeds: Seeds,
+    seeds: SeedRule,
     base_scenario: String,
     base_scenario_sha256: String,
     set: &'a BTreeMap<String, toml::Value>,
@@ -158,7 +158,7 @@ struct Budget {
 }
 
 #[derive(Serialize)]
-struct Seeds {
+struct SeedRule {
     seed: u64,
     predictive_seed: u64,
     rule: &'static str,
@@ -445,7 +445,7 @@ pub fn write(
             years: plan.base.time.years,
             warmup_weeks: plan.base.time.warmup_weeks,
         },
-        seeds: Seeds {
+        seeds: SeedRule {
             seed,
             predictive_seed: runner::predictive_seed(seed),
             rule: SEED_RULE,

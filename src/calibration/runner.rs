@@ -467,7 +467,7 @@ fn run_one(
     match plan.scenario(&job.values) {
         Err(m) => file.failed = Some(m),
         Ok(scenario) => {
-            let output = checkpoint::sweep::simulate(
+            let output = crate::sweep::runner::simulate(
                 &scenario,
                 Seeds::new(job.seed),
                 dir,

@@ -24,7 +24,9 @@
 //! faulty build.
 //!
 //! Architecture invariant: a checkpoint never reaches a run's final directory; results are
-//! written as by an uninterrupted run (see `run.rs`).
+//! written as by an uninterrupted run (see `run.rs`). This module is the file format, writing,
+//! reading back and checking; the weekly loop that writes checkpoints as a run goes, and the
+//! choice between a fresh start and a resume, are `run::drive`'s.
 
 pub mod resume;
 pub mod snapshot;
@@ -410,7 +412,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    fn stop_requested(&self) -> bool {
+    /// Whether a stop was asked for.
+    pub fn stop_requested(&self) -> bool {
         self.stop.as_ref().is_some_and(StopFlag::requested)
     }
 }
@@ -422,70 +425,6 @@ pub struct Saved {
     pub step: u32,
     pub bytes: u64,
     pub seconds: f64,
-}
-
-/// How [`drive`] ended.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// Every week simulated.
-    Finished,
-    /// Stopped on request after the week in progress; the checkpoint to resume from.
-    Stopped(Saved),
-}
-
-/// Steps `sim` to the end of the run, writing checkpoints into `dir` as `policy` says and
-/// calling `progress` after every week and `saved` after every checkpoint. `before_first`
-/// runs once, before the first checkpoint is written (to record how to resume).
-#[allow(clippy::too_many_arguments)]
-pub fn drive(
-    sim: &mut Simulation,
-    dir: &Path,
-    scenario_sha256: &str,
-    seeds: Seeds,
-    policy: &Policy,
-    mut before_first: impl FnMut() -> Result<(), CheckpointError>,
-    mut progress: impl FnMut(&Simulation),
-    mut saved: impl FnMut(&Saved),
-) -> Result<Outcome, CheckpointError> {
-    let total = sim.total_steps();
-    let mut first = true;
-    let mut save_now = |sim: &Simulation| -> Result<Saved, CheckpointError> {
-        if std::mem::take(&mut first) {
-            before_first()?;
-        }
-        let started = std::time::Instant::now();
-        let (path, bytes) = save(dir, sim, scenario_sha256, seeds)?;
-        let s = Saved {
-            path,
-            step: sim.steps_done(),
-            bytes,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        saved(&s);
-        Ok(s)
-    };
-    let mut last_saved: Option<Saved> = None;
-    loop {
-        if policy.stop_requested() && sim.steps_done() < total {
-            let s = match last_saved.take() {
-                Some(s) if s.step == sim.steps_done() => s,
-                _ => save_now(sim)?,
-            };
-            return Ok(Outcome::Stopped(s));
-        }
-        if !sim.step() {
-            return Ok(Outcome::Finished);
-        }
-        progress(sim);
-        let step = sim.steps_done();
-        if step < total
-            && policy
-                .every
-                .is_some_and(|n| n > 0 && step.is_multiple_of(n))
-        {
-            last_saved = Some(save_now(sim)?);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,15 +8,12 @@
 //! `DIR.partial/` is then removed. So a half-finished run never looks complete, and its
 //! checkpoints never reach its results.
 
-use super::{CheckpointError, Outcome, Policy, Saved};
-use crate::output::{self, Target};
-use crate::run::{RunError, RunRequest, RunSummary, write_results};
-use crate::sweep::spec::Metric;
-use crate::{Scenario, Seeds, Simulation};
+use super::CheckpointError;
+use crate::output;
+use crate::summary::Metric;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// The file in `DIR.partial/` that says how to resume.
 pub const RUN_JSON: &str = "run.json";
@@ -49,23 +46,28 @@ pub fn partial_dir(dir: &Path) -> PathBuf {
 }
 
 /// The results directory of the checkpoint directory `partial` (`DIR.partial` → `DIR`).
-fn results_dir(partial: &Path) -> Option<PathBuf> {
+pub fn results_dir(partial: &Path) -> Option<PathBuf> {
     let name = partial.file_name()?.to_str()?;
     let stem = name.strip_suffix(PARTIAL_SUFFIX)?;
     (!stem.is_empty()).then(|| partial.with_file_name(stem))
 }
 
-/// What `--resume DIR` found: the request to continue and its checkpoint policy.
+/// What `--resume DIR` found: where the run's results go, its checkpoints and how it started.
 #[derive(Debug)]
-pub struct Resumable {
-    pub request: RunRequest,
-    pub checkpoint_every: Option<u32>,
+pub struct Found {
+    /// The run's results directory (`DIR`).
+    pub results: PathBuf,
+    /// Its checkpoint directory (`DIR.partial`).
+    pub partial: PathBuf,
+    /// `run.json`, and where it was read from.
+    pub record: ResumeRecord,
+    pub record_path: PathBuf,
 }
 
 /// Reads how to resume the run in `dir`: the run's results directory or its `.partial`
 /// checkpoint directory.
-pub fn find(dir: &Path) -> Result<Resumable, RunError> {
-    let refuse = |m: String| RunError::Checkpoint(CheckpointError::Missing(m));
+pub fn read(dir: &Path) -> Result<Found, CheckpointError> {
+    let refuse = CheckpointError::Missing;
     let (partial, results) = if dir.join(RUN_JSON).is_file() {
         let results = results_dir(dir).ok_or_else(|| {
             refuse(format!(
@@ -92,142 +94,27 @@ pub fn find(dir: &Path) -> Result<Resumable, RunError> {
             record_path.display()
         )));
     }
-    let text = fs::read_to_string(&record_path).map_err(|e| {
-        RunError::Checkpoint(CheckpointError::Io(format!(
-            "{}: {e}",
-            record_path.display()
-        )))
-    })?;
+    let text = fs::read_to_string(&record_path)
+        .map_err(|e| CheckpointError::Io(format!("{}: {e}", record_path.display())))?;
     let record: ResumeRecord = serde_json::from_str(&text)
         .map_err(|e| refuse(format!("{} cannot be read: {e}", record_path.display())))?;
-    let origin = format!("the scenario recorded in {}", record_path.display());
-    let scenario = Scenario::from_toml(&record.scenario, &origin).map_err(RunError::Scenario)?;
-    if scenario.hash() != record.scenario_sha256 {
-        return Err(RunError::Checkpoint(CheckpointError::Refused(format!(
-            "{origin} reads differently in this version of cohesion ({}); resume it with \
-             the version that started it ({})",
-            crate::ENGINE_VERSION,
-            record.engine
-        ))));
-    }
-    Ok(Resumable {
-        request: RunRequest {
-            scenario,
-            seed: record.seed,
-            replicate: record.replicate,
-            target: Target::Dir(results),
-            force: record.force,
-            summarise: record.summarise,
-            branch: None,
-        },
-        checkpoint_every: record.checkpoint_every,
+    Ok(Found {
+        results,
+        partial,
+        record,
+        record_path,
     })
 }
 
-/// Runs `req`, writing checkpoints into `DIR.partial/` as `policy` says; with `resume`,
-/// continues from the newest intact checkpoint there. `progress` is called after every week,
-/// `note` with messages for the user (warnings, checkpoints written).
-pub fn run(
-    req: &RunRequest,
-    threads: usize,
-    policy: &Policy,
-    resume: bool,
-    mut progress: impl FnMut(&Simulation),
-    mut note: impl FnMut(&str),
-) -> Result<RunSummary, RunError> {
-    output::check_target(&req.target, req.force, &output::RUN_ENTRIES).map_err(RunError::Output)?;
-    let partial = partial_dir(req.target.path());
-    let io = |e: std::io::Error| {
-        RunError::Checkpoint(CheckpointError::Io(format!(
-            "{}: {}",
-            partial.display(),
-            output::io_message(&e)
-        )))
-    };
-    let started = Instant::now();
-    let seeds = Seeds {
-        master: req.seed,
-        replicate: req.replicate,
-    };
-    let hash = req.scenario.hash();
-    let mut sim = if resume {
-        match super::resume(&partial, &req.scenario, seeds, &mut note)
-            .map_err(RunError::Checkpoint)?
-        {
-            Some((sim, path)) => {
-                note(&format!(
-                    "resuming from {} (week {} of {})",
-                    path.display(),
-                    sim.steps_done(),
-                    sim.total_steps()
-                ));
-                sim
-            }
-            None => {
-                note("no checkpoint was written yet: starting from the beginning");
-                Simulation::new(&req.scenario, seeds)
-            }
-        }
-    } else {
-        if partial.exists() {
-            if !req.force {
-                return Err(RunError::Output(output::OutputError::Refused(format!(
-                    "{} holds the checkpoints of an unfinished run; continue it with `cohesion \
-                     run --resume {}`, or add --force to start again",
-                    partial.display(),
-                    req.target.path().display()
-                ))));
-            }
-            fs::remove_dir_all(&partial).map_err(io)?;
-        }
-        Simulation::new(&req.scenario, seeds)
-    };
-    let record = ResumeRecord {
-        engine: crate::ENGINE_VERSION.to_string(),
-        scenario_sha256: hash.clone(),
-        scenario: req.scenario.to_toml(),
-        seed: req.seed,
-        replicate: req.replicate,
-        force: req.force,
-        checkpoint_every: policy.every,
-        summarise: req.summarise.clone(),
-    };
-    let write_record = || -> Result<(), CheckpointError> {
-        fs::create_dir_all(&partial).map_err(|e| {
-            CheckpointError::Io(format!("{}: {}", partial.display(), output::io_message(&e)))
-        })?;
-        let mut text = serde_json::to_string_pretty(&record)
-            .map_err(|e| CheckpointError::Io(e.to_string()))?;
-        text.push('\n');
-        write_synced(&partial.join(RUN_JSON), text.as_bytes())
-    };
-    let outcome = super::drive(
-        &mut sim,
-        &partial,
-        &hash,
-        seeds,
-        policy,
-        write_record,
-        &mut progress,
-        |s: &Saved| {
-            note(&format!(
-                "checkpoint after week {}: {} ({:.1} MB in {:.2} s)",
-                s.step,
-                s.path.display(),
-                s.bytes as f64 / 1e6,
-                s.seconds
-            ))
-        },
-    )
-    .map_err(RunError::Checkpoint)?;
-    if let Outcome::Stopped(saved) = outcome {
-        return Err(RunError::Stopped(saved, req.target.path().to_path_buf()));
-    }
-    let summary = write_results(req, threads, sim, started)?.summary;
-    if partial.exists() {
-        fs::remove_dir_all(&partial).map_err(io)?;
-    }
-    Ok(summary)
+/// Writes `record` as `run.json` in `partial`, creating the directory.
+pub fn write_record(partial: &Path, record: &ResumeRecord) -> Result<(), CheckpointError> {
+    fs::create_dir_all(partial).map_err(|e| {
+        CheckpointError::Io(format!("{}: {}", partial.display(), output::io_message(&e)))
+    })?;
+    let mut text =
+        serde_json::to_string_pretty(record).map_err(|e| CheckpointError::Io(e.to_string()))?;
+    text.push('\n');
+    write_synced(&partial.join(RUN_JSON), text.as_bytes())
 }
 
 /// Writes `bytes` to `path` through a temporary file, flushed to disk before the rename.

@@ -754,7 +754,10 @@ mod tests {
         let mut restored = restore(&scenario, seeds, &saved).unwrap();
         assert_eq!(bytes(&restored), saved);
         assert_eq!(restored.steps_done(), 60);
-        let a = sim.finish();
+        let a = {
+            while sim.step() {}
+            sim.into_output()
+        };
         let b = {
             while restored.step() {}
             restored.into_output()

@@ -137,12 +137,7 @@ impl Report {
 fn replicates<T: Send>(n: usize, f: impl Fn(Seeds) -> T + Sync) -> Vec<T> {
     (0..n)
         .into_par_iter()
-        .map(|r| {
-            f(Seeds {
-                master: VALIDATION_SEED,
-                replicate: r as u32,
-            })
-        })
+        .map(|r| f(Seeds::of(VALIDATION_SEED, r as u32)))
         .collect()
 }
 
@@ -579,10 +574,7 @@ fn figure_runs(e: &Effort, fig: &mut figures::FigureData) {
         .par_iter()
         .flat_map_iter(|&eps| {
             (0..e.figure_reps).flat_map(move |r| {
-                let seeds = Seeds {
-                    master: VALIDATION_SEED,
-                    replicate: 1000 + r as u32,
-                };
+                let seeds = Seeds::of(VALIDATION_SEED, 1000 + r as u32);
                 let mut d = Deffuant::new(&deffuant::Config::complete(n, eps), seeds);
                 d.run(deffuant::DEFAULT_MAX_SWEEPS);
                 d.summary()
@@ -602,10 +594,7 @@ fn figure_runs(e: &Effort, fig: &mut figures::FigureData) {
                 .map(|&w| {
                     let v: Vec<f64> = (0..e.figure_reps)
                         .map(|r| {
-                            let seeds = Seeds {
-                                master: VALIDATION_SEED,
-                                replicate: 1000 + r as u32,
-                            };
+                            let seeds = Seeds::of(VALIDATION_SEED, 1000 + r as u32);
                             let mut m = Schelling::new(&config(w), seeds);
                             m.run(cap);
                             let s = m.summary();
@@ -648,10 +637,7 @@ fn figure_runs(e: &Effort, fig: &mut figures::FigureData) {
         .map(|&sd| {
             let total: f64 = (0..reps)
                 .map(|r| {
-                    let seeds = Seeds {
-                        master: VALIDATION_SEED,
-                        replicate: 1000 + r as u32,
-                    };
+                    let seeds = Seeds::of(VALIDATION_SEED, 1000 + r as u32);
                     cascade(
                         Thresholds::Normal {
                             n: 100,

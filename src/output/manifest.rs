@@ -5,7 +5,7 @@
 use super::Timings;
 use crate::scenario::hex;
 use crate::{Scenario, Seeds};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +21,34 @@ order. timings.json is the only file that differs between reruns.";
 pub const SEED_RULE: &str = "Each random stream is keyed by (seed, replicate, purpose, entity id, \
 tick); see src/rng.rs. A single run is replicate 0 of its seed unless --replicate says otherwise; \
 in a comparison, replicate r of every scenario uses (seed, r).";
+
+/// What a branch adds to its manifest (under `branch`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BranchRecord {
+    /// The parent run's directory, as given on the command line.
+    pub parent_dir: String,
+    /// SHA-256 of the parent's `manifest.json`, which hashes every file of the parent.
+    pub parent_manifest_sha256: String,
+    /// The fork year: the parent's rows before it are this run's rows before it.
+    pub year: i32,
+    /// The changes file, as given, and its text.
+    pub changes_file: String,
+    pub changes: String,
+    /// `--set KEY=VALUE` given on the command line, applied after the changes file.
+    pub set: Vec<String>,
+    /// The run's history: the scenario it started with, then each fork.
+    pub stages: Vec<StageRecord>,
+}
+
+/// One stage of a run's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageRecord {
+    /// The year this scenario took over (`None` for the scenario the run started with).
+    pub from_year: Option<i32>,
+    pub scenario_sha256: String,
+    /// The fully resolved scenario.
+    pub scenario: String,
+}
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -39,7 +67,7 @@ struct Manifest<'a> {
     default_run: bool,
     /// For a branch: its parent, fork year, changes and history (absent for other runs).
     #[serde(skip_serializing_if = "Option::is_none")]
-    branch: Option<&'a crate::branch::BranchRecord>,
+    branch: Option<&'a BranchRecord>,
     files: BTreeMap<String, String>,
     scenario: &'a Scenario,
 }
@@ -56,7 +84,7 @@ pub fn build(
     scenario: &Scenario,
     seeds: Seeds,
     default_run: bool,
-    branch: Option<&crate::branch::BranchRecord>,
+    branch: Option<&BranchRecord>,
 ) -> std::io::Result<String> {
     let mut hashes = BTreeMap::new();
     for f in files {

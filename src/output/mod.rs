@@ -508,7 +508,7 @@ pub fn write_run(
     map: &TownMap,
     timings: &Timings,
     extra: &[(String, String)],
-    branch: Option<&crate::branch::BranchRecord>,
+    branch: Option<&manifest::BranchRecord>,
 ) -> Result<PathBuf, OutputError> {
     check_target(target, force, &RUN_ENTRIES)?;
     let staging = stage(target)?;
@@ -638,7 +638,7 @@ fn write_staged(
     timings: &Timings,
     target: &Target,
     extra: &[(String, String)],
-    branch: Option<&crate::branch::BranchRecord>,
+    branch: Option<&manifest::BranchRecord>,
 ) -> Result<(), OutputError> {
     let write = |name: &str, bytes: &[u8]| {
         fs::write(dir.join(name), bytes).map_err(io_err(dir.join(name).display().to_string()))

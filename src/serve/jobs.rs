@@ -14,9 +14,9 @@
 use super::http::Part;
 use super::request::{ApiError, Prepared};
 use super::result::{self, COMPARE_FILES, FORK_FILES, RUN_FILES};
-use crate::compare::ComparePlan;
+use crate::compare::{ComparePlan, compare};
 use crate::output::Target;
-use crate::run::{RunRequest, compare, run_keeping};
+use crate::run::{RunRequest, run_keeping};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

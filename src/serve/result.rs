@@ -603,7 +603,7 @@ ward = "Pithead"
 "#;
         let s = crate::Scenario::from_toml(text, "t.toml").unwrap();
         assert_eq!(s.town.wards.len(), 6, "the default town's wards");
-        let (_, map) = crate::townmap::run_recording(&s, crate::Seeds::new(3), |_| {});
+        let map = crate::run::to_end(&s, crate::Seeds::new(3)).map;
         let j = map_json(&map);
         let f = |v: &Value| v.as_f64().unwrap();
         let panel = &j["panel"];

@@ -11,9 +11,12 @@
 
 use super::plan::{Identity, Level, MorrisPath, Plan, RunId};
 use super::spec::Metric;
-use crate::checkpoint::{self, Policy};
+use crate::checkpoint::{self, CheckpointError, Policy};
 use crate::observe::Observations;
 use crate::output::csv;
+use crate::output::terminal::say;
+use crate::run::{self, Checkpoints, Driven, Hooks, Note, RunError, Stage, drive};
+pub use crate::summary::{summarise, summary_csv};
 use crate::{RunOutput, Scenario, Seeds};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -445,8 +448,7 @@ fn run_one(
     let t = Instant::now();
     let point = &plan.points[run.point];
     let label = plan.run_label(run);
-    let output =
-        checkpoint::sweep::simulate(&point.scenario, Seeds::new(run.seed), dir, &label, policy)?;
+    let output = simulate(&point.scenario, Seeds::new(run.seed), dir, &label, policy)?;
     if keep_series {
         let town = town_only(&output.observations);
         let text = csv::metrics(&town, &output.ward_names, point.scenario.time.start_year);
@@ -477,6 +479,60 @@ fn run_one(
     write_atomic(&run_path(plan, dir, run), text.as_bytes())?;
     checkpoint::sweep::finished(dir, &label);
     Ok((label, result.seconds))
+}
+
+/// Simulates one run of a sweep (or a calibration) to its end, from its newest checkpoint if
+/// it has one, writing checkpoints into its own folder as `policy` says. Returns the output, or
+/// [`SweepError::Stopped`] when a stop was asked for (the run's checkpoint is then written).
+pub fn simulate(
+    scenario: &Scenario,
+    seeds: Seeds,
+    dir: &Path,
+    label: &str,
+    policy: &Policy,
+) -> Result<RunOutput, SweepError> {
+    let ckpt_dir = checkpoint::sweep::run_dir(dir, label);
+    let checkpoints = Checkpoints {
+        dir: &ckpt_dir,
+        policy,
+        before_first: &mut || Ok(()),
+    };
+    let driven = drive(
+        &Stage::plain(scenario),
+        seeds,
+        run::Start::Resume,
+        Some(checkpoints),
+        &mut Said(label),
+    );
+    match driven {
+        Ok(Driven::Finished(finished)) => Ok(finished.output),
+        Ok(Driven::Stopped(saved)) => Err(SweepError::Stopped(format!(
+            "run {label} stopped after week {} ({})",
+            saved.step,
+            saved.path.display()
+        ))),
+        Err(RunError::Checkpoint(CheckpointError::Refused(m))) => {
+            Err(SweepError::Refused(format!("run {label}: {m}")))
+        }
+        Err(e) => Err(SweepError::Io(format!("run {label}: {e}"))),
+    }
+}
+
+/// A sweep run's hooks: warnings and resumes said on the terminal, naming the run.
+struct Said<'a>(&'a str);
+
+impl Hooks for Said<'_> {
+    fn note(&mut self, note: Note<'_>) {
+        let label = self.0;
+        match note {
+            Note::Warning(w) => say(&format!("cohesion: run {label}: {w}")),
+            Note::Resumed { path, step, total } => say(&format!(
+                "cohesion: run {label}: resuming from {} (week {step} of {total})",
+                path.display()
+            )),
+            Note::NothingToResume | Note::Saved(_) => {}
+        }
+    }
 }
 
 /// A mutex's contents, even if a thread panicked while holding it.
@@ -557,42 +613,6 @@ pub fn execute(
 
 fn town_only(obs: &Observations) -> Observations {
     Observations(obs.0.iter().filter(|o| o.ward.is_none()).copied().collect())
-}
-
-/// A run's metrics as the sweep summarises them: (column, value), in metric order. Each value
-/// is the mean of the town's weekly values over the metric's years, summed in week order.
-pub fn summarise(
-    output: &RunOutput,
-    scenario: &Scenario,
-    metrics: &[Metric],
-) -> Vec<(String, f64)> {
-    let start = scenario.time.start_year;
-    metrics
-        .iter()
-        .map(|m| {
-            let (a, b) = m.window(start, scenario.time.years);
-            let from = (a - start).max(0) as u32 * crate::scenario::WEEKS_PER_YEAR;
-            let to = (b - start + 1).max(0) as u32 * crate::scenario::WEEKS_PER_YEAR;
-            let (mut sum, mut n) = (0.0, 0u32);
-            for o in &output.observations.0 {
-                if o.ward.is_none() && o.metric == m.name && o.tick >= from && o.tick < to {
-                    sum += o.value;
-                    n += 1;
-                }
-            }
-            let value = if n == 0 { f64::NAN } else { sum / f64::from(n) };
-            (m.column(), value)
-        })
-        .collect()
-}
-
-/// The summary of one run as `cohesion run --summarise` writes it: `metric,value` rows.
-pub fn summary_csv(values: &[(String, f64)]) -> String {
-    let mut out = String::from("metric,value\n");
-    for (column, value) in values {
-        out.push_str(&format!("{column},{}\n", csv::number(*value)));
-    }
-    out
 }
 
 /// Reads a run result, for merging.

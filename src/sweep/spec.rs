@@ -35,6 +35,7 @@
 //! This module only reads and checks the file; `plan` resolves it against the base scenario.
 
 use crate::scenario::{ScenarioError, names};
+pub use crate::summary::{Metric, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -199,65 +200,6 @@ pub enum Holds {
 
 /// Most factors of a one-at-a-time design.
 pub const MAX_OAT_FACTORS: usize = 100;
-
-/// A metric to summarise each run by.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Metric {
-    /// A town-level metric (`belonging`, `agency`, `venues_open`...).
-    pub name: String,
-    pub summary: Summary,
-    /// The calendar year, for `summary = "year"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
-    /// The first and last calendar years of the window, for `summary = "mean"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub years: Option<[i32; 2]>,
-}
-
-/// How a metric's weekly series is reduced to one number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Summary {
-    /// The mean over the last simulated year's 52 weeks.
-    Final,
-    /// The mean over one calendar year's 52 weeks.
-    Year,
-    /// The mean over every week of a window of calendar years.
-    Mean,
-}
-
-impl Metric {
-    /// The column this metric gets in `results.csv`: `belonging_final`, `belonging_2019`,
-    /// `belonging_2015_2019`.
-    pub fn column(&self) -> String {
-        match (self.summary, self.year, self.years) {
-            (Summary::Year, Some(y), _) => format!("{}_{y}", self.name),
-            (Summary::Mean, _, Some([a, b])) => format!("{}_{a}_{b}", self.name),
-            _ => format!("{}_final", self.name),
-        }
-    }
-
-    /// The calendar years `[first, last]` this metric averages over, in a run that starts in
-    /// `start_year` and lasts `years` years.
-    pub fn window(&self, start_year: i32, years: u32) -> (i32, i32) {
-        let last = start_year + years as i32 - 1;
-        match (self.summary, self.year, self.years) {
-            (Summary::Year, Some(y), _) => (y, y),
-            (Summary::Mean, _, Some([a, b])) => (a, b),
-            _ => (last, last),
-        }
-    }
-
-    /// In words, for chart axes: "belonging, mean over 2015–2019".
-    pub fn describe(&self) -> String {
-        match (self.summary, self.year, self.years) {
-            (Summary::Year, Some(y), _) => format!("{}, mean over {y}", self.name),
-            (Summary::Mean, _, Some([a, b])) => format!("{}, mean over {a}–{b}", self.name),
-            _ => format!("{}, mean over the final year", self.name),
-        }
-    }
-}
 
 /// Most points one sweep may have. Every point's scenario is resolved, held in memory and
 /// written to `points/` before the first run, so the cap is counted from the file before any

@@ -55,14 +55,14 @@ fn first_year_matches_the_survey_figures() {
 
 #[test]
 fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
-    use cohesion::{Scenario, Seeds, Simulation};
+    use cohesion::{Scenario, Seeds};
     let mut long = Scenario::load("baseline").unwrap();
     long.town.residents = 1500;
     long.time.years = 3;
     let mut short = long.clone();
     short.time.years = 1;
-    let a = Simulation::new(&long, Seeds::new(5)).finish();
-    let b = Simulation::new(&short, Seeds::new(5)).finish();
+    let a = cohesion::run::to_end(&long, Seeds::new(5));
+    let b = cohesion::run::to_end(&short, Seeds::new(5));
     let first: Vec<_> = a
         .observations
         .0
@@ -79,13 +79,13 @@ fn pubs_close_at_about_the_national_rate() {
     // 2010-17. Twelve towns (seeds) of eight years expect 12 × 14 × 8 × 0.022 ≈ 30 closures.
     // Closures vary more between towns than a Poisson count (some towns start with more
     // marginal pubs), so the band is wider than a Poisson band: 1.0% to 3.5% a year.
-    use cohesion::{Scenario, Seeds, Simulation};
+    use cohesion::{Scenario, Seeds};
     let mut s = Scenario::load("baseline").unwrap();
     s.time.years = 8;
     let mut closures = 0;
     let seeds = 12;
     for seed in 0..seeds {
-        let out = Simulation::new(&s, Seeds::new(1000 + seed)).finish();
+        let out = cohesion::run::to_end(&s, Seeds::new(1000 + seed));
         closures += out
             .events
             .iter()
@@ -110,13 +110,13 @@ fn the_baseline_holds_its_share_belonging_while_pubs_close() {
     // 38,815 (2018; data/targets/pubs.csv). The baseline, with no intervention and its pubs
     // closing at 1.8% a year, should hold its level as well: the mean over three towns (seeds)
     // of the last year's share belonging within 0.03 of the first year's.
-    use cohesion::{Scenario, Seeds, Simulation};
+    use cohesion::{Scenario, Seeds};
     let s = Scenario::load("baseline").unwrap();
     let last = s.time.years - 1;
     let seeds = [7u64, 8, 9];
     let (mut first, mut end) = (0.0, 0.0);
     for seed in seeds {
-        let out = Simulation::new(&s, Seeds::new(seed)).finish();
+        let out = cohesion::run::to_end(&s, Seeds::new(seed));
         let series = out.observations.series(None, "share_belonging");
         let year = |y: u32| {
             let v: Vec<f64> = series

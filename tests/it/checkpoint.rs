@@ -425,10 +425,7 @@ fn forge(path: &Path, edit: impl FnOnce(&mut cohesion::Simulation)) {
     let head_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
     let start = 16 + head_len;
     let scenario = cohesion::Scenario::from_toml(TOWN, "town.toml").unwrap();
-    let seeds = cohesion::Seeds {
-        master: 11,
-        replicate: 0,
-    };
+    let seeds = cohesion::Seeds::of(11, 0);
     let mut sim = snapshot::restore(&scenario, seeds, &bytes[start..bytes.len() - 32]).unwrap();
     edit(&mut sim);
     let mut out = bytes[..start].to_vec();
@@ -569,11 +566,8 @@ fn built_in_scenarios_resume_exactly_at_many_points() {
     ] {
         let mut scenario = Scenario::load(name).unwrap();
         scenario.town.residents = 1200;
-        let seeds = Seeds {
-            master: 7,
-            replicate: 1,
-        };
-        let straight = Simulation::new(&scenario, seeds).finish();
+        let seeds = Seeds::of(7, 1);
+        let straight = cohesion::run::to_end(&scenario, seeds);
         let mut sim = Simulation::new(&scenario, seeds);
         let mut restores = 0;
         while sim.step() {

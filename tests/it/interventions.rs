@@ -17,7 +17,7 @@ fn a_scheduled_closure_happens_in_its_week_and_is_logged() {
         "[[events]]\nkind = \"close\"\nyear = 2011\nweek = 10\nvenue_kind = \"pub\"\ncount = 2\n\
          ward = \"Pithead\"\n",
     );
-    let out = Simulation::new(&s, Seeds::new(3)).finish();
+    let out = cohesion::run::to_end(&s, Seeds::new(3));
     let pubs = out.observations.series(None, "pubs_open");
     let before = pubs.iter().find(|(t, _)| *t == 52 + 8).unwrap().1;
     let after = pubs.iter().find(|(t, _)| *t == 52 + 9).unwrap().1;
@@ -57,8 +57,8 @@ fn closing_every_venue_in_a_ward_lowers_belonging_there() {
     }
     let base = small("");
     let hit = small(&events);
-    let a = Simulation::new(&base, Seeds::new(4)).finish();
-    let b = Simulation::new(&hit, Seeds::new(4)).finish();
+    let a = cohesion::run::to_end(&base, Seeds::new(4));
+    let b = cohesion::run::to_end(&hit, Seeds::new(4));
     let pithead = a.ward_names.iter().position(|w| w == "Pithead").unwrap() as u16;
     let mean_last_half_year = |o: &cohesion::RunOutput, ward: Option<u16>, m: &str| {
         let s = o.observations.series(ward, m);
@@ -107,7 +107,7 @@ fn austerity_cuts_the_budget_each_year_for_its_span() {
         "[[events]]\nkind = \"austerity\"\nyear = 2010\nweek = 5\nyears = 2\ncut_per_year = 0.1\n\
          statutory_share_rise_per_year = 0.02\n",
     );
-    let out = Simulation::new(&s, Seeds::new(1)).finish();
+    let out = cohesion::run::to_end(&s, Seeds::new(1));
     let budget = out.observations.series(None, "council_budget");
     let at = |t: u32| budget.iter().find(|(x, _)| *x == t).unwrap().1;
     let start = at(3);
@@ -144,7 +144,7 @@ fn invest_opens_the_venue_in_the_named_ward_and_year() {
         new.visits.iter().sum::<u32>() > 0,
         "nobody visited the new library"
     );
-    let out = sim.finish();
+    let out = cohesion::run::finish(sim);
     let lib = out.observations.series(None, "open_library");
     assert_eq!(lib.iter().find(|(t, _)| *t == 53).unwrap().1, 1.0);
     assert_eq!(lib.iter().find(|(t, _)| *t == 54).unwrap().1, 2.0);

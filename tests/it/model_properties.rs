@@ -1,7 +1,7 @@
 //! Properties of the model over random valid scenarios: every resident metric stays in [0,1],
 //! nothing is NaN, and counts stay whole and non-negative.
 
-use cohesion::{Scenario, Seeds, Simulation};
+use cohesion::{Scenario, Seeds};
 use proptest::prelude::*;
 
 fn scenario_strategy() -> impl Strategy<Value = Scenario> {
@@ -76,7 +76,7 @@ proptest! {
     #[test]
     fn metrics_stay_in_range(s in scenario_strategy(), seed in 0u64..1000) {
         s.validate(None, "generated").unwrap();
-        let out = Simulation::new(&s, Seeds::new(seed)).finish();
+        let out = cohesion::run::to_end(&s, Seeds::new(seed));
         let wards = s.town.wards.len() as u16;
         prop_assert!(!out.observations.0.is_empty());
         for o in &out.observations.0 {
@@ -103,7 +103,7 @@ proptest! {
 
 /// Mean age over the town's first and last year.
 fn mean_age_first_and_last_year(s: &Scenario, seed: u64) -> (f64, f64) {
-    let out = Simulation::new(s, Seeds::new(seed)).finish();
+    let out = cohesion::run::to_end(s, Seeds::new(seed));
     let ages = out.observations.series(None, "mean_age");
     let last_tick = ages.last().expect("mean_age is observed").0;
     let mean = |keep: &dyn Fn(u32) -> bool| {
