@@ -20,6 +20,7 @@
 //! its sizes, the palette, tidy axes ([`Axis`]), the frame of title, axes and grid ([`Frame`]),
 //! bands, lines and legends, and [`write_png_and_svg`], the one writer of chart files.
 
+use crate::metrics;
 use crate::observe::{Observations, open_metric};
 use crate::scenario::VenueKind;
 use plotters::coord::Shift;
@@ -95,13 +96,9 @@ const LEGEND_GAP: i32 = 24;
 /// Opacity of the interval band drawn around each line.
 pub(super) const BAND_ALPHA: f64 = 0.2;
 
-/// Town-level cohesion metrics and their legend labels.
-const COHESION: [(&str, &str); 4] = [
-    ("trust", "Generalised trust"),
-    ("belonging", "Belonging"),
-    ("agency", "Agency (mean efficacy)"),
-    ("council_trust", "Council trust"),
-];
+/// The town-level cohesion metrics of the first chart, in legend order; their legend labels
+/// are the metrics' own ([`crate::metrics::METRICS`]).
+const COHESION: [&str; 4] = ["trust", "belonging", "agency", "council_trust"];
 
 /// Writes every chart of a run as PNG and SVG into `dir` (which exists), returning the file
 /// names written (relative to `dir`), in a fixed order: `cohesion.png`, `cohesion.svg`,
@@ -140,7 +137,7 @@ pub fn write_charts(
                 scale: Scale::Share,
                 series: COHESION
                     .iter()
-                    .map(|&(metric, label)| series(label, None, metric))
+                    .map(|&metric| series(metrics::named(metric).label, None, metric))
                     .collect(),
                 markers: Vec::new(),
             },
@@ -154,7 +151,10 @@ pub fn write_charts(
                 scale: Scale::Count,
                 series: VenueKind::ALL
                     .iter()
-                    .map(|&kind| series(kind.label(), None, open_metric(kind)))
+                    .map(|&kind| {
+                        let metric = open_metric(kind);
+                        series(metrics::named(metric).label, None, metric)
+                    })
                     .collect(),
                 markers: Vec::new(),
             },
@@ -1096,6 +1096,13 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
 mod tests {
     use super::*;
     use crate::observe::Observation;
+
+    #[test]
+    fn the_charts_draw_metrics_of_the_table() {
+        for name in COHESION.into_iter().chain(VenueKind::ALL.map(open_metric)) {
+            assert!(metrics::metric(name).is_some(), "`{name}` is not a metric");
+        }
+    }
 
     fn synthetic() -> Observations {
         let mut rows = Vec::new();
