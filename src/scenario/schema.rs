@@ -386,17 +386,17 @@ pub fn rows() -> Vec<Row> {
     add("town.wards[]", Ward::KEYS);
     add("residents", Residents::KEYS);
     add("venues.*", VenueSpec::KEYS);
-    add("outings", Outings::KEYS);
+    add("outings", OutingParams::KEYS);
     add("encounters", Encounters::KEYS);
     add("trust", Trust::KEYS);
     add("belonging", Belonging::KEYS);
     add("participation", Participation::KEYS);
     add("council", Council::KEYS);
     add("economy", Economy::KEYS);
-    add("jobs", Jobs::KEYS);
+    add("jobs", JobsParams::KEYS);
     add("groups", Groups::KEYS);
     add("turnover", Turnover::KEYS);
-    add("politics", Politics::KEYS);
+    add("politics", PoliticsParams::KEYS);
     for kind in interventions::KINDS {
         add(&format!("events.{}", kind.name), kind.keys);
     }
