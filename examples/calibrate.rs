@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release --example calibrate -- [SCENARIO] [SEED]`
 
+use cohesion::metrics::{self, Metric};
+use cohesion::scenario::WEEKS_PER_YEAR;
 use cohesion::{Scenario, Seeds};
 use std::time::Instant;
 
@@ -17,7 +19,8 @@ fn main() {
     let start = Instant::now();
     let out = cohesion::run::to_end(&scenario, Seeds::new(seed));
     let secs = start.elapsed().as_secs_f64();
-    let metrics = [
+    // The calibration table's metrics, each looked up in the metrics table.
+    let metrics: [&Metric; 14] = [
         "share_trusting",
         "trust",
         "share_belonging",
@@ -32,22 +35,24 @@ fn main() {
         "mean_ties",
         "pubs_open",
         "venues_open",
-    ];
+    ]
+    .map(metrics::named);
     print!("year");
     for m in metrics {
-        print!(" {:>8.8}", m);
+        print!(" {:>8.8}", m.name);
     }
     println!();
     for year in 0..scenario.time.years {
         print!("{}", scenario.time.start_year + year as i32);
         for m in metrics {
-            let series = out.observations.series(None, m);
+            let series = out.observations.series(None, m.name);
             let in_year: Vec<f64> = series
                 .iter()
-                .filter(|(t, _)| t / 52 == year)
+                .filter(|(t, _)| t / WEEKS_PER_YEAR == year)
                 .map(|(_, v)| *v)
                 .collect();
-            let value = if m == "participation_year" || m.ends_with("_open") {
+            // A count of venues, and a share over the last year, are read at the year's end.
+            let value = if m.name == "participation_year" || m.unit == "venues" {
                 *in_year.last().unwrap_or(&f64::NAN)
             } else {
                 in_year.iter().sum::<f64>() / in_year.len().max(1) as f64

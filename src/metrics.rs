@@ -462,6 +462,12 @@ pub fn metric(name: &str) -> Option<&'static Metric> {
     METRICS.iter().find(|m| m.name == name)
 }
 
+/// The metric called `name`, for a name written in the code (a chart's or the seminar page's
+/// choice of metrics, each checked against this table by a test); panics if there is none.
+pub fn named(name: &str) -> &'static Metric {
+    metric(name).unwrap_or_else(|| panic!("`{name}` is not a metric"))
+}
+
 /// The headline metrics, in their order.
 pub fn headline() -> impl Iterator<Item = &'static Metric> {
     let mut chosen: Vec<&'static Metric> = METRICS.iter().filter(|m| m.headline > 0).collect();

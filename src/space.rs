@@ -31,17 +31,17 @@ pub enum Spread {
 /// One parameter of a space: its name (the dotted scenario key, for a caller that has one) and
 /// its bounds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Axis {
+pub struct SpaceAxis {
     pub name: String,
     pub lo: f64,
     pub hi: f64,
     pub spread: Spread,
 }
 
-impl Axis {
+impl SpaceAxis {
     /// A uniform axis.
-    pub fn uniform(name: &str, lo: f64, hi: f64) -> Axis {
-        Axis {
+    pub fn uniform(name: &str, lo: f64, hi: f64) -> SpaceAxis {
+        SpaceAxis {
             name: name.to_string(),
             lo,
             hi,
@@ -50,8 +50,8 @@ impl Axis {
     }
 
     /// A log-uniform axis.
-    pub fn log_uniform(name: &str, lo: f64, hi: f64) -> Axis {
-        Axis {
+    pub fn log_uniform(name: &str, lo: f64, hi: f64) -> SpaceAxis {
+        SpaceAxis {
             name: name.to_string(),
             lo,
             hi,
@@ -71,7 +71,7 @@ impl Axis {
         x.clamp(self.lo, self.hi)
     }
 
-    /// The unit coordinate of value `x` (the inverse of [`Axis::value`], up to rounding).
+    /// The unit coordinate of value `x` (the inverse of [`SpaceAxis::value`], up to rounding).
     pub fn unit(&self, x: f64) -> f64 {
         match self.spread {
             Spread::Uniform => (x - self.lo) / (self.hi - self.lo),
@@ -131,28 +131,28 @@ impl std::error::Error for SpaceError {}
 
 /// A checked list of axes: at least one, each with usable bounds, names distinct.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "Vec<Axis>", into = "Vec<Axis>")]
+#[serde(try_from = "Vec<SpaceAxis>", into = "Vec<SpaceAxis>")]
 pub struct Space {
-    axes: Vec<Axis>,
+    axes: Vec<SpaceAxis>,
 }
 
-impl TryFrom<Vec<Axis>> for Space {
+impl TryFrom<Vec<SpaceAxis>> for Space {
     type Error = SpaceError;
 
-    fn try_from(axes: Vec<Axis>) -> Result<Space, SpaceError> {
+    fn try_from(axes: Vec<SpaceAxis>) -> Result<Space, SpaceError> {
         Space::new(axes)
     }
 }
 
-impl From<Space> for Vec<Axis> {
-    fn from(space: Space) -> Vec<Axis> {
+impl From<Space> for Vec<SpaceAxis> {
+    fn from(space: Space) -> Vec<SpaceAxis> {
         space.axes
     }
 }
 
 impl Space {
     /// The space of `axes`, in the order given (which is the order of every vector of values).
-    pub fn new(axes: Vec<Axis>) -> Result<Space, SpaceError> {
+    pub fn new(axes: Vec<SpaceAxis>) -> Result<Space, SpaceError> {
         if axes.is_empty() {
             return Err(SpaceError {
                 parameter: String::new(),
@@ -179,7 +179,7 @@ impl Space {
     }
 
     /// The axes, in order.
-    pub fn axes(&self) -> &[Axis] {
+    pub fn axes(&self) -> &[SpaceAxis] {
         &self.axes
     }
 
@@ -216,11 +216,11 @@ mod tests {
 
     #[test]
     fn unit_coordinates_map_to_the_bounds_evenly_or_in_the_logarithm() {
-        let lin = Axis::uniform("a", -2.0, 6.0);
+        let lin = SpaceAxis::uniform("a", -2.0, 6.0);
         assert_eq!(lin.value(0.0), -2.0);
         assert_eq!(lin.value(0.5), 2.0);
         assert_eq!(lin.value(1.0), 6.0);
-        let log = Axis::log_uniform("b", 0.01, 100.0);
+        let log = SpaceAxis::log_uniform("b", 0.01, 100.0);
         assert!((log.value(0.5) - 1.0).abs() < 1e-12);
         assert!((log.value(0.25) - 0.1).abs() < 1e-12);
         assert_eq!(log.value(0.0), 0.01);
@@ -233,16 +233,16 @@ mod tests {
 
     #[test]
     fn a_bad_axis_is_named_with_what_is_wrong() {
-        let e = Space::new(vec![Axis::uniform("x", 1.0, 1.0)]).unwrap_err();
+        let e = Space::new(vec![SpaceAxis::uniform("x", 1.0, 1.0)]).unwrap_err();
         assert_eq!(e.parameter, "x");
         assert!(e.to_string().contains("below the upper bound"), "{e}");
-        let e = Space::new(vec![Axis::log_uniform("y", 0.0, 1.0)]).unwrap_err();
+        let e = Space::new(vec![SpaceAxis::log_uniform("y", 0.0, 1.0)]).unwrap_err();
         assert!(e.to_string().contains("positive"), "{e}");
-        let e = Space::new(vec![Axis::uniform("z", f64::NAN, 1.0)]).unwrap_err();
+        let e = Space::new(vec![SpaceAxis::uniform("z", f64::NAN, 1.0)]).unwrap_err();
         assert!(e.to_string().contains("finite"), "{e}");
         let e = Space::new(vec![
-            Axis::uniform("w", 0.0, 1.0),
-            Axis::uniform("w", 0.0, 2.0),
+            SpaceAxis::uniform("w", 0.0, 1.0),
+            SpaceAxis::uniform("w", 0.0, 2.0),
         ])
         .unwrap_err();
         assert!(e.to_string().contains("more than once"), "{e}");
@@ -252,8 +252,8 @@ mod tests {
     #[test]
     fn a_space_reads_back_from_json_and_is_checked_on_the_way() {
         let s = Space::new(vec![
-            Axis::uniform("a", 0.0, 1.0),
-            Axis::log_uniform("b", 0.5, 8.0),
+            SpaceAxis::uniform("a", 0.0, 1.0),
+            SpaceAxis::log_uniform("b", 0.5, 8.0),
         ])
         .unwrap();
         let json = serde_json::to_string(&s).unwrap();

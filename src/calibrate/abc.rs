@@ -865,7 +865,7 @@ impl Abc {
 mod tests {
     use super::*;
     use crate::calibrate::distance::{Distance, Target};
-    use crate::space::Axis;
+    use crate::space::SpaceAxis;
 
     /// A toy model's own randomness, keyed by the run seed it was given.
     fn noise(seed: u64) -> ChaCha8Rng {
@@ -875,7 +875,7 @@ mod tests {
     /// The normal-mean model: the mean of `n` observations from N(θ, 1), simulated directly as
     /// one draw from N(θ, 1/n). Returns the calibration of θ under a U(−5, 5) prior.
     fn normal_mean(n: f64, observed: f64, seed: u64) -> Abc {
-        let space = Space::new(vec![Axis::uniform("theta", -5.0, 5.0)]).unwrap();
+        let space = Space::new(vec![SpaceAxis::uniform("theta", -5.0, 5.0)]).unwrap();
         let mut settings = AbcSettings::new(1000, seed);
         settings.min_acceptance = 0.02;
         let mut abc = Abc::new(space, settings).unwrap();
@@ -928,8 +928,8 @@ mod tests {
         let sigma = 0.2;
         let (s1, s2) = (1.1, -0.4);
         let space = Space::new(vec![
-            Axis::uniform("theta1", -3.0, 3.0),
-            Axis::uniform("theta2", -3.0, 3.0),
+            SpaceAxis::uniform("theta1", -3.0, 3.0),
+            SpaceAxis::uniform("theta2", -3.0, 3.0),
         ])
         .unwrap();
         let mut settings = AbcSettings::new(2000, 31);
@@ -1012,9 +1012,9 @@ mod tests {
     /// A model that reads θ1 only, with θ2 (uniform) and θ3 (log-uniform) ignored.
     fn ignores_two(settings: AbcSettings) -> Abc {
         let space = Space::new(vec![
-            Axis::uniform("used", 0.0, 10.0),
-            Axis::uniform("ignored", -1.0, 1.0),
-            Axis::log_uniform("ignored_log", 0.01, 100.0),
+            SpaceAxis::uniform("used", 0.0, 10.0),
+            SpaceAxis::uniform("ignored", -1.0, 1.0),
+            SpaceAxis::log_uniform("ignored_log", 0.01, 100.0),
         ])
         .unwrap();
         let mut abc = Abc::new(space, settings).unwrap();
@@ -1066,8 +1066,8 @@ mod tests {
             (y - 2.0).abs() / 0.05
         };
         let space = Space::new(vec![
-            Axis::uniform("a", 0.0, 4.0),
-            Axis::log_uniform("b", 0.1, 10.0),
+            SpaceAxis::uniform("a", 0.0, 4.0),
+            SpaceAxis::log_uniform("b", 0.1, 10.0),
         ])
         .unwrap();
         let mut settings = AbcSettings::new(200, 5);
@@ -1124,8 +1124,8 @@ mod tests {
     #[test]
     fn proposals_lie_inside_the_prior_with_distinct_run_seeds() {
         let space = Space::new(vec![
-            Axis::uniform("a", 2.0, 3.0),
-            Axis::log_uniform("b", 1e-3, 1e3),
+            SpaceAxis::uniform("a", 2.0, 3.0),
+            SpaceAxis::log_uniform("b", 1e-3, 1e3),
         ])
         .unwrap();
         let mut abc = Abc::new(space, AbcSettings::new(100, 1)).unwrap();
@@ -1158,7 +1158,7 @@ mod tests {
 
     #[test]
     fn bad_settings_and_bad_distances_are_refused_and_change_nothing() {
-        let space = Space::new(vec![Axis::uniform("a", 0.0, 1.0)]).unwrap();
+        let space = Space::new(vec![SpaceAxis::uniform("a", 0.0, 1.0)]).unwrap();
         let mut s = AbcSettings::new(100, 0);
         s.alpha = 1.0;
         assert!(matches!(
@@ -1220,7 +1220,7 @@ mod tests {
 
     #[test]
     fn an_exact_match_stops_the_calibration() {
-        let space = Space::new(vec![Axis::uniform("a", 0.0, 1.0)]).unwrap();
+        let space = Space::new(vec![SpaceAxis::uniform("a", 0.0, 1.0)]).unwrap();
         let mut abc = Abc::new(space, AbcSettings::new(10, 0)).unwrap();
         abc.run(|_| 0.0).unwrap();
         assert_eq!(abc.stopped(), Some(Stop::ExactMatch));

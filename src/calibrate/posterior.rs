@@ -344,7 +344,7 @@ pub fn summarise(values: &[f64], weights: &[f64]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::space::Axis;
+    use crate::space::SpaceAxis;
     use crate::stats::Estimate;
 
     fn names(k: usize) -> Vec<String> {
@@ -422,8 +422,8 @@ mod tests {
     #[test]
     fn shrinkage_is_one_for_a_posterior_spread_like_its_prior() {
         let space = Space::new(vec![
-            Axis::uniform("flat", 0.0, 10.0),
-            Axis::log_uniform("scale", 0.01, 100.0),
+            SpaceAxis::uniform("flat", 0.0, 10.0),
+            SpaceAxis::log_uniform("scale", 0.01, 100.0),
         ])
         .unwrap();
         // An even grid over each prior's own coordinate, and a narrow column.

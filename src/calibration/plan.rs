@@ -14,7 +14,7 @@ use crate::Scenario;
 use crate::calibrate::{AbcSettings, Distance, Target};
 use crate::scenario::path::{Level, set};
 use crate::scenario::{ScenarioError, hex};
-use crate::space::{Axis, Space};
+use crate::space::{Space, SpaceAxis};
 use crate::sweep::plan::{scenario_of, tree_of};
 use crate::sweep::spec::{Metric, Summary};
 use serde::Serialize;
@@ -89,7 +89,7 @@ pub struct Plan {
 
 /// What decides a calibration's results, hashed to name it.
 #[derive(Serialize)]
-struct Identity<'a> {
+struct CalibrationIdentity<'a> {
     engine_version: &'a str,
     spec: &'a CalibrationSpec,
     base_sha256: String,
@@ -195,8 +195,8 @@ impl Plan {
             }
             let [lo, hi] = p.bounds;
             axes.push(match p.prior {
-                Prior::Uniform => Axis::uniform(&p.param, lo, hi),
-                Prior::LogUniform => Axis::log_uniform(&p.param, lo, hi),
+                Prior::Uniform => SpaceAxis::uniform(&p.param, lo, hi),
+                Prior::LogUniform => SpaceAxis::log_uniform(&p.param, lo, hi),
             });
         }
         let space = Space::new(axes).map_err(|e| at("parameter", e.to_string()))?;
@@ -404,7 +404,7 @@ impl Plan {
             distance,
             hash: String::new(),
         };
-        let identity = Identity {
+        let identity = CalibrationIdentity {
             engine_version: crate::ENGINE_VERSION,
             spec: &plan.spec,
             base_sha256: plan.base.hash(),

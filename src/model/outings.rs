@@ -251,7 +251,7 @@ fn poisson_below<R: RngExt>(rng: &mut R, limit: f64) -> u32 {
 }
 
 /// The share of a closed venue's visits that venues of its kind still in reach absorb.
-pub fn substitution(o: &crate::scenario::Outings, kind: VenueKind) -> f64 {
+pub fn substitution(o: &crate::scenario::OutingParams, kind: VenueKind) -> f64 {
     match kind {
         VenueKind::Pub => o.pub_substitution,
         VenueKind::Library => o.library_substitution,
@@ -768,7 +768,7 @@ mod tests {
 
     #[test]
     fn each_kind_has_its_own_substitution_share() {
-        let o = crate::scenario::Outings::default();
+        let o = crate::scenario::OutingParams::default();
         let shares = VenueKind::ALL.map(|k| substitution(&o, k));
         assert_eq!(shares, [0.7, 0.5, 0.3, 0.3, 0.8, 0.5, 0.6]);
     }

@@ -50,7 +50,7 @@ pub fn pub_loss(history: &PubHistory, step: u32, now: &[u16]) -> Vec<f64> {
 
 /// The turnout logit of one resident.
 pub fn turnout_logit(
-    p: &crate::scenario::Politics,
+    p: &crate::scenario::PoliticsParams,
     agency: f64,
     trust: f64,
     belonging: f64,
@@ -72,7 +72,7 @@ pub fn turnout_logit(
 /// The anti-system logit of one resident.
 #[allow(clippy::too_many_arguments)]
 pub fn anti_system_logit(
-    p: &crate::scenario::Politics,
+    p: &crate::scenario::PoliticsParams,
     belonging: f64,
     trust: f64,
     council_trust: f64,
@@ -158,7 +158,7 @@ pub fn politics(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Politics as Params;
+    use crate::scenario::PoliticsParams as Params;
 
     fn history(window: u32, rows: &[[u16; 2]]) -> PubHistory {
         let mut h = PubHistory {

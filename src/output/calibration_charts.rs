@@ -13,7 +13,7 @@
 //! is still drawn as an empty frame. The files are byte-identical from run to run.
 
 use super::charts::{
-    Axis, Figure, Frame, KEY_PX, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE, SIZE, TickLabels,
+    ChartAxis, Figure, Frame, KEY_PX, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE, SIZE, TickLabels,
     draw_band, draw_legend, draw_line, extent, io_error, nice_step, register_fonts, ticks,
     write_png_and_svg,
 };
@@ -57,7 +57,7 @@ pub fn write_prior_posterior(
     dir: &Path,
     name: &str,
     title: &str,
-    axis: &space::Axis,
+    axis: &space::SpaceAxis,
     values: &[f64],
     weights: &[f64],
 ) -> io::Result<[String; 2]> {
@@ -86,9 +86,9 @@ pub fn write_prior_posterior(
     let x = if log {
         log_axis(lo, hi)
     } else {
-        Axis::new(lo, hi, 10, min_step(hi - lo))
+        ChartAxis::new(lo, hi, 10, min_step(hi - lo))
     };
-    let y = Axis::new(0.0, top, 10, min_step(top));
+    let y = ChartAxis::new(0.0, top, 10, min_step(top));
     let chart = PriorPosterior {
         title,
         x_desc: if log {
@@ -146,7 +146,7 @@ pub fn write_predictive(
         .map(|b| b.year)
         .chain(observed.iter().map(|o| o.year));
     let (x0, x1) = extent(years).unwrap_or((2010.0, 2020.0));
-    let x = Axis::new((x0 - 0.5).floor(), (x1 + 0.5).ceil(), 12, 1.0);
+    let x = ChartAxis::new((x0 - 0.5).floor(), (x1 + 0.5).ceil(), 12, 1.0);
     let values = band
         .iter()
         .flat_map(|b| [b.low, b.high])
@@ -160,7 +160,7 @@ pub fn write_predictive(
     let pad = 0.08 * (y1 - y0);
     let (y0, y1) = (y0 - pad, y1 + pad);
     let step = nice_step(y1 - y0, 10, min_step(y1 - y0));
-    let y = Axis::new(
+    let y = ChartAxis::new(
         (y0 / step).floor() * step,
         (y1 / step).ceil() * step,
         10,
@@ -188,7 +188,7 @@ fn min_step(span: f64) -> f64 {
 
 /// A log10 axis over [lo, hi] (in log10 units), with ticks at 1, 2 and 5 × powers of ten, or at
 /// tidy steps of the exponent when there are too many or too few of those.
-fn log_axis(lo: f64, hi: f64) -> Axis {
+fn log_axis(lo: f64, hi: f64) -> ChartAxis {
     let mut marks = Vec::new();
     for decade in (lo.floor() as i32)..=(hi.ceil() as i32) {
         for m in [1.0f64, 2.0, 5.0] {
@@ -202,7 +202,7 @@ fn log_axis(lo: f64, hi: f64) -> Axis {
         let step = nice_step(hi - lo, 8, min_step(hi - lo));
         marks = ticks(lo, hi, step);
     }
-    Axis {
+    ChartAxis {
         lo,
         hi,
         ticks: marks,
@@ -217,8 +217,8 @@ struct PriorPosterior<'a> {
     bins: Vec<(f64, f64, f64)>,
     /// (left, right, density) of the prior.
     prior: (f64, f64, f64),
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
 }
 
 impl Figure for PriorPosterior<'_> {
@@ -289,8 +289,8 @@ struct Predictive<'a> {
     y_desc: &'a str,
     band: Vec<Band>,
     observed: Vec<Observed>,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
 }
 
 impl Figure for Predictive<'_> {
@@ -383,7 +383,7 @@ mod tests {
     #[test]
     fn charts_are_written_and_the_same_bytes_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let axis = space::Axis::log_uniform("trust.prior_strength", 1.0, 100.0);
+        let axis = space::SpaceAxis::log_uniform("trust.prior_strength", 1.0, 100.0);
         let values = [2.0, 3.0, 10.0, 50.0];
         let weights = [0.1, 0.4, 0.4, 0.1];
         let a = write_prior_posterior(dir.path(), "a", "t", &axis, &values, &weights).unwrap();

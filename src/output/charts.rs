@@ -17,9 +17,10 @@
 //! byte-identical from run to run: nothing depends on the clock or on hash order.
 //!
 //! The look of every chart lives here and is shared with [`super::sweep_charts`]: the font and
-//! its sizes, the palette, tidy axes ([`Axis`]), the frame of title, axes and grid ([`Frame`]),
+//! its sizes, the palette, tidy axes ([`ChartAxis`]), the frame of title, axes and grid ([`Frame`]),
 //! bands, lines and legends, and [`write_png_and_svg`], the one writer of chart files.
 
+use crate::metrics;
 use crate::observe::{Observations, open_metric};
 use crate::scenario::VenueKind;
 use plotters::coord::Shift;
@@ -95,13 +96,9 @@ const LEGEND_GAP: i32 = 24;
 /// Opacity of the interval band drawn around each line.
 pub(super) const BAND_ALPHA: f64 = 0.2;
 
-/// Town-level cohesion metrics and their legend labels.
-const COHESION: [(&str, &str); 4] = [
-    ("trust", "Generalised trust"),
-    ("belonging", "Belonging"),
-    ("agency", "Agency (mean efficacy)"),
-    ("council_trust", "Council trust"),
-];
+/// The town-level cohesion metrics of the first chart, in legend order; their legend labels
+/// are the metrics' own ([`crate::metrics::METRICS`]).
+const COHESION: [&str; 4] = ["trust", "belonging", "agency", "council_trust"];
 
 /// Writes every chart of a run as PNG and SVG into `dir` (which exists), returning the file
 /// names written (relative to `dir`), in a fixed order: `cohesion.png`, `cohesion.svg`,
@@ -140,7 +137,7 @@ pub fn write_charts(
                 scale: Scale::Share,
                 series: COHESION
                     .iter()
-                    .map(|&(metric, label)| series(label, None, metric))
+                    .map(|&metric| series(metrics::named(metric).label, None, metric))
                     .collect(),
                 markers: Vec::new(),
             },
@@ -154,7 +151,10 @@ pub fn write_charts(
                 scale: Scale::Count,
                 series: VenueKind::ALL
                     .iter()
-                    .map(|&kind| series(kind.label(), None, open_metric(kind)))
+                    .map(|&kind| {
+                        let metric = open_metric(kind);
+                        series(metrics::named(metric).label, None, metric)
+                    })
                     .collect(),
                 markers: Vec::new(),
             },
@@ -325,8 +325,8 @@ pub struct BandSeries {
 /// A chart with its axes chosen.
 struct Chart {
     spec: ChartSpec,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
 }
 
 impl Chart {
@@ -338,11 +338,11 @@ impl Chart {
     }
 }
 
-/// One linear axis over [lo, hi] with its own labelled ticks. [`Axis::new`] makes tidy multiples
+/// One linear axis over [lo, hi] with its own labelled ticks. [`ChartAxis::new`] makes tidy multiples
 /// of a 1-2-5 step, printed with just the decimals that step needs (whole years on the x axis);
 /// sweep charts also build log and categorical axes, whose ticks are labelled otherwise.
 #[derive(Clone)]
-pub(super) struct Axis {
+pub(super) struct ChartAxis {
     pub(super) lo: f64,
     pub(super) hi: f64,
     pub(super) ticks: Vec<f64>,
@@ -363,10 +363,10 @@ pub(super) enum TickLabels {
     Money,
 }
 
-impl Axis {
-    pub(super) fn new(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> Axis {
+impl ChartAxis {
+    pub(super) fn new(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> ChartAxis {
         let step = nice_step(hi - lo, max_ticks, min_step);
-        Axis {
+        ChartAxis {
             lo,
             hi,
             ticks: ticks(lo, hi, step),
@@ -407,7 +407,7 @@ pub(super) fn tidy_number(v: f64) -> String {
     }
 }
 
-impl Ranged for Axis {
+impl Ranged for ChartAxis {
     type FormatOption = NoDefaultFormatting;
     type ValueType = f64;
 
@@ -434,7 +434,7 @@ impl Ranged for Axis {
     }
 }
 
-impl ValueFormatter<f64> for Axis {
+impl ValueFormatter<f64> for ChartAxis {
     fn format(value: &f64) -> String {
         value.to_string()
     }
@@ -445,7 +445,7 @@ impl ValueFormatter<f64> for Axis {
 }
 
 /// Whole calendar years covering the data (`fallback` when there is none).
-fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
+fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> ChartAxis {
     let (lo, hi) = extent(
         chart
             .series
@@ -454,13 +454,13 @@ fn x_axis(chart: &ChartSpec, fallback: (f64, f64)) -> Axis {
     )
     .map_or(fallback, |(lo, hi)| (lo.floor(), hi.ceil()));
     let hi = if hi > lo { hi } else { lo + 1.0 };
-    Axis::new(lo, hi, 12, 1.0)
+    ChartAxis::new(lo, hi, 12, 1.0)
 }
 
 /// The y axis: for shares, 0 to a little above the largest value, snapped to 0.05 and at most 1;
 /// for counts, 0 to a whole step above the largest count. Both start at 0, so that a line's
 /// height shows its size and a small difference looks small.
-fn y_axis(chart: &ChartSpec) -> Axis {
+fn y_axis(chart: &ChartSpec) -> ChartAxis {
     let values = chart.series.iter().flat_map(|s| {
         s.points
             .iter()
@@ -472,13 +472,13 @@ fn y_axis(chart: &ChartSpec) -> Axis {
             let hi = extent(values).map_or(1.0, |(_, hi)| hi.clamp(0.0, 1.0));
             let snap = 0.05;
             let hi = ((hi + 0.05) / snap).ceil() * snap;
-            Axis::new(0.0, hi.min(1.0), 10, 0.01)
+            ChartAxis::new(0.0, hi.min(1.0), 10, 0.01)
         }
         Scale::Count => {
             let max = extent(values).map_or(0.0, |(_, hi)| hi).max(1.0);
             let step = nice_step(max, 8, 1.0);
             let hi = (max * 1.05 / step).ceil() * step;
-            Axis::new(0.0, hi, 10, 1.0)
+            ChartAxis::new(0.0, hi, 10, 1.0)
         }
     }
 }
@@ -526,7 +526,7 @@ fn decimals(step: f64) -> usize {
 /// Where the legend hides the fewest points of `lines`: the legend is measured as plotters
 /// will lay it out and tried in each corner of the plotting area, then midway along each side.
 fn legend_position<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Cartesian2d<Axis, Axis>>,
+    area: &DrawingArea<DB, Cartesian2d<ChartAxis, ChartAxis>>,
     labels: &[&str],
     lines: &[Vec<(f64, f64)>],
 ) -> io::Result<SeriesLabelPosition> {
@@ -584,7 +584,7 @@ fn legend_position<DB: DrawingBackend>(
 /// get no place.
 fn place_marker_labels(
     markers: &[Marker],
-    x: &Axis,
+    x: &ChartAxis,
     (left, right): (i32, i32),
 ) -> io::Result<Vec<Option<(usize, i32)>>> {
     let span = (x.hi - x.lo).max(f64::MIN_POSITIVE);
@@ -710,7 +710,7 @@ fn wrap(text: &str, width: i32) -> io::Result<Vec<String>> {
 }
 
 /// The caption under a chart: which lines coincide and how they are told apart.
-fn caption(series: &[Series], y: &Axis, plot_height_px: f64) -> Option<String> {
+fn caption(series: &[Series], y: &ChartAxis, plot_height_px: f64) -> Option<String> {
     let tolerance = f64::from(LINE_PX) * (y.hi - y.lo) / plot_height_px.max(1.0);
     let pairs = coinciding(series, tolerance);
     if pairs.is_empty() {
@@ -825,7 +825,7 @@ fn draw<DB: DrawingBackend>(backend: DB, chart: &Chart, text_rise: f64) -> io::R
 /// its scenario's colour, with a dot where it meets the line), or across the whole chart in grey
 /// for a marker of every line; and its label in its row above the plotting area.
 fn draw_markers<DB: DrawingBackend>(
-    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     places: &[Option<(usize, i32)>],
@@ -952,8 +952,8 @@ fn dash(i: usize) -> Option<(u32, u32)> {
 /// and, if asked, grid lines at the ticks.
 pub(super) struct Frame<'a> {
     pub(super) title: &'a str,
-    pub(super) x: &'a Axis,
-    pub(super) y: &'a Axis,
+    pub(super) x: &'a ChartAxis,
+    pub(super) y: &'a ChartAxis,
     pub(super) x_desc: &'a str,
     pub(super) y_desc: &'a str,
     /// Space between the plotting area and the right edge, in pixels (room for a colour bar).
@@ -966,7 +966,7 @@ impl Frame<'_> {
     pub(super) fn draw<'r, DB: DrawingBackend>(
         &self,
         root: &'r DrawingArea<DB, Shift>,
-    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<ChartAxis, ChartAxis>>> {
         let mut builder = ChartBuilder::on(root);
         builder
             .caption(
@@ -983,14 +983,14 @@ impl Frame<'_> {
     fn draw_untitled<'r, DB: DrawingBackend>(
         &self,
         area: &'r DrawingArea<DB, Shift>,
-    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<ChartAxis, ChartAxis>>> {
         self.build(ChartBuilder::on(area))
     }
 
     fn build<'r, DB: DrawingBackend>(
         &self,
         mut builder: ChartBuilder<'_, 'r, DB>,
-    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<Axis, Axis>>> {
+    ) -> io::Result<ChartContext<'r, DB, Cartesian2d<ChartAxis, ChartAxis>>> {
         let mut ctx = builder
             .x_label_area_size(70)
             .y_label_area_size(Y_LABEL_AREA)
@@ -1015,7 +1015,7 @@ impl Frame<'_> {
 /// An interval drawn as a translucent band of `colour`: `band` is (x, low, high) in x order.
 /// Fewer than two points make no band.
 pub(super) fn draw_band<DB: DrawingBackend>(
-    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
     colour: RGBColor,
     band: &[(f64, f64, f64)],
 ) -> io::Result<()> {
@@ -1039,7 +1039,7 @@ pub(super) fn draw_band<DB: DrawingBackend>(
 /// solid, each later one in its own dash pattern (see [`DASHES`]), so that lines drawn over one
 /// another all stay visible.
 pub(super) fn draw_line<DB: DrawingBackend>(
-    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
     i: usize,
     label: &str,
     points: &[(f64, f64)],
@@ -1075,7 +1075,7 @@ pub(super) fn draw_line<DB: DrawingBackend>(
 /// The legend of every labelled series drawn so far, placed where it hides the fewest of
 /// `points` (given per series, in data coordinates).
 pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
-    ctx: &mut ChartContext<'a, DB, Cartesian2d<Axis, Axis>>,
+    ctx: &mut ChartContext<'a, DB, Cartesian2d<ChartAxis, ChartAxis>>,
     labels: &[&str],
     points: &[Vec<(f64, f64)>],
 ) -> io::Result<()> {
@@ -1096,6 +1096,13 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
 mod tests {
     use super::*;
     use crate::observe::Observation;
+
+    #[test]
+    fn the_charts_draw_metrics_of_the_table() {
+        for name in COHESION.into_iter().chain(VenueKind::ALL.map(open_metric)) {
+            assert!(metrics::metric(name).is_some(), "`{name}` is not a metric");
+        }
+    }
 
     fn synthetic() -> Observations {
         let mut rows = Vec::new();
@@ -1223,7 +1230,7 @@ mod tests {
 
     #[test]
     fn marker_labels_never_share_a_row_where_they_would_touch() {
-        let x = Axis::new(2010.0, 2025.0, 12, 1.0);
+        let x = ChartAxis::new(2010.0, 2025.0, 12, 1.0);
         let marker = |year: f64, series| Marker {
             year,
             label: "austerity + devolution".to_owned(),
@@ -1301,13 +1308,13 @@ mod tests {
 
     #[test]
     fn axes_are_tidy() {
-        let x = Axis::new(2010.0, 2030.0, 12, 1.0);
+        let x = ChartAxis::new(2010.0, 2030.0, 12, 1.0);
         assert_eq!(x.ticks.first(), Some(&2010.0));
         assert_eq!(x.ticks.last(), Some(&2030.0));
         assert!(x.ticks.iter().all(|t| t.fract() == 0.0));
         assert_eq!(x.label(2010.0), "2010");
 
-        let y = Axis::new(0.3, 0.7, 10, 0.01);
+        let y = ChartAxis::new(0.3, 0.7, 10, 0.01);
         assert!(y.ticks.len() <= 10 && y.ticks.len() >= 3);
         assert_eq!(y.label(0.5), "0.50");
         assert_eq!(nice_step(3.0, 8, 1.0), 1.0);

@@ -27,7 +27,7 @@ use super::manifest::{REPRODUCIBILITY, sha256_file};
 use super::story;
 use super::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
 use crate::compare::Comparison;
-use crate::metrics::{Metric, headline};
+use crate::metrics::{Metric, Scope, headline};
 use crate::scenario::WEEKS_PER_YEAR;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -406,6 +406,7 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
         label,
         meaning,
         unit,
+        scope,
         ..
     } in headline().copied()
     {
@@ -437,7 +438,7 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
             metric,
             title,
             meaning,
-            metric == "venues_open",
+            scope == Scope::Town,
             lines,
             markers.clone(),
         )?;

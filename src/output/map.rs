@@ -533,7 +533,7 @@ impl MapFigure {
         .map_err(io_error)?;
         let tick_style =
             TextStyle::from(font(TICK_LABEL_PX).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        let ticks = super::charts::Axis::new(self.lo, self.hi, 6, 0.01);
+        let ticks = super::charts::ChartAxis::new(self.lo, self.hi, 6, 0.01);
         for &t in &ticks.ticks {
             let x = bar_x + ((t - self.lo) / (self.hi - self.lo) * f64::from(bar_w)).round() as i32;
             area.draw(&PathElement::new(

@@ -8,7 +8,7 @@
 
 use super::story;
 use crate::compare::{Comparison, EffectRow};
-use crate::metrics::{Metric, headline};
+use crate::metrics::{Metric, Scope, headline};
 use crate::scenario::interventions as iv;
 use crate::scenario::{Intervention, Scenario};
 use std::fmt::Write;
@@ -353,6 +353,7 @@ fn story_of_year(cmp: &Comparison, year: i32) -> String {
         for Metric {
             name: metric,
             label,
+            scope,
             ..
         } in headline().copied()
         {
@@ -362,7 +363,8 @@ fn story_of_year(cmp: &Comparison, year: i32) -> String {
             let d = &e.diff;
             if d.above_zero() || d.below_zero() {
                 let word = if d.mean > 0.0 { "higher" } else { "lower" };
-                let scale = if metric == "venues_open" {
+                // A count (venues) is not on the shares' scale: it goes last.
+                let scale = if scope == Scope::Town {
                     0.0
                 } else {
                     d.mean.abs()
@@ -548,7 +550,7 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
         label,
         meaning,
         ..
-    } in headline().copied().filter(|m| m.name != "venues_open")
+    } in headline().copied().filter(|m| m.scope != Scope::Town)
     {
         let _ = write!(
             h,
@@ -560,15 +562,22 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
             caption(cmp, metric, label, last_year)
         );
     }
+    // The headline counts of the town (the venues open) under their own heading.
+    let mut counts = String::new();
+    for m in headline().filter(|m| m.scope == Scope::Town) {
+        let _ = write!(
+            counts,
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            inline_svg(charts_dir, m.name, m.label)?,
+            caption(cmp, m.name, m.label, last_year)
+        );
+    }
     let _ = write!(
         h,
         "<h2>Meeting places</h2>\n<p>How many of the town's venues — pubs, the library, \
          community centres, the welfare hall, parks, sports clubs, chapels — are open. When a \
          council loses money, its discretionary venues close first; pubs close when their \
-         takings no longer cover their costs.</p>\n<figure>\n{}\n<figcaption>{}</figcaption>\n\
-         </figure>\n",
-        inline_svg(charts_dir, "venues_open", "Venues open")?,
-        caption(cmp, "venues_open", "Venues open", last_year)
+         takings no longer cover their costs.</p>\n{counts}",
     );
     let _ = write!(
         h,

@@ -5,8 +5,8 @@
 //! longest of them.
 
 use super::charts::{
-    AXIS_LABEL_PX, Axis, FONT, Figure, GRID, KEY_PX, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE, SIZE,
-    TICK_LABEL_PX, TITLE_PX, TickLabels, draw_legend, extent, font, io_error, nice_step,
+    AXIS_LABEL_PX, ChartAxis, FONT, Figure, GRID, KEY_PX, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE,
+    SIZE, TICK_LABEL_PX, TITLE_PX, TickLabels, draw_legend, extent, font, io_error, nice_step,
     register_fonts, write_png_and_svg,
 };
 use crate::sensitivity::Interval;
@@ -41,9 +41,9 @@ pub fn write_sobol_chart(
     let (lo, hi) = (lo.min(0.0), hi.max(0.1));
     let step = nice_step(hi - lo, 10, 0.001);
     let (lo, hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
-    let x = Axis::new(lo, hi, 10, 0.001);
+    let x = ChartAxis::new(lo, hi, 10, 0.001);
     let rows = names.len().max(1) as f64;
-    let y = Axis {
+    let y = ChartAxis {
         lo: -0.6,
         hi: rows - 0.4,
         ticks: (0..names.len()).map(|i| i as f64).collect(),
@@ -66,8 +66,8 @@ struct SobolChart<'a> {
     names: Vec<String>,
     first: Vec<Interval>,
     total: Vec<Interval>,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
 }
 
 impl Figure for SobolChart<'_> {

@@ -22,7 +22,7 @@
 //! to run: nothing depends on the clock or on hash order.
 
 use super::charts::{
-    AXIS_LABEL_PX, Axis, Figure, Frame, KEY_PX, LEGEND_PX, LINE_PX, MARKER, PALETTE,
+    AXIS_LABEL_PX, ChartAxis, Figure, Frame, KEY_PX, LEGEND_PX, LINE_PX, MARKER, PALETTE,
     PLOTTERS_FONT_SCALE, SIZE, TICK_LABEL_PX, TickLabels, draw_band, draw_legend, draw_line,
     extent, font, io_error, nice_step, register_fonts, tidy_number, write_png_and_svg,
 };
@@ -281,8 +281,8 @@ struct ParamChart<'a> {
     y_desc: &'a str,
     scatter: bool,
     lines: Vec<Line>,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
 }
 
 /// A line's finite points, in ascending order of x.
@@ -387,7 +387,7 @@ impl ParamChart<'_> {
     /// Bands under every line, then each line with a dot at each of its points.
     fn draw_lines<DB: DrawingBackend>(
         &self,
-        ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+        ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
         text_rise: f64,
     ) -> io::Result<()> {
         for (i, line) in self.lines.iter().enumerate() {
@@ -414,7 +414,7 @@ impl ParamChart<'_> {
     /// the palette, colours repeat with hollow dots.
     fn draw_dots<DB: DrawingBackend>(
         &self,
-        ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+        ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
         text_rise: f64,
     ) -> io::Result<()> {
         for (i, line) in self.lines.iter().enumerate() {
@@ -448,7 +448,7 @@ fn colour(i: usize) -> RGBColor {
 
 /// Vertical interval bars with short caps: `bars` is (x, low, high).
 fn draw_bars<DB: DrawingBackend>(
-    ctx: &mut ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    ctx: &mut ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
     bars: &[(f64, f64, f64)],
     style: ShapeStyle,
 ) -> io::Result<()> {
@@ -469,7 +469,7 @@ fn draw_bars<DB: DrawingBackend>(
 
 /// A linear axis around `values` (finite), `pad` × their span wider on each side; with `snap`,
 /// its ends are moved out to the nearest ticks. Data with no span is given one.
-fn linear_axis(values: impl Iterator<Item = f64>, pad: f64, snap: bool) -> Axis {
+fn linear_axis(values: impl Iterator<Item = f64>, pad: f64, snap: bool) -> ChartAxis {
     let (lo, hi) = extent(values).unwrap_or((0.0, 1.0));
     let (lo, hi) = with_span(lo.clamp(-LIMIT, LIMIT), hi.clamp(-LIMIT, LIMIT));
     let margin = pad * (hi - lo);
@@ -478,12 +478,12 @@ fn linear_axis(values: impl Iterator<Item = f64>, pad: f64, snap: bool) -> Axis 
         let step = nice_step(hi - lo, MAX_TICKS, min_step(hi - lo));
         (lo, hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
     }
-    Axis::new(lo, hi, MAX_TICKS, min_step(hi - lo))
+    ChartAxis::new(lo, hi, MAX_TICKS, min_step(hi - lo))
 }
 
 /// An axis from 0 (or from the smallest value, if negative) to a tick a little above the
 /// largest value, leaving room for labels at the top and right; [0, 1] when all values are 0.
-fn zero_based_axis(values: impl Iterator<Item = f64>) -> Axis {
+fn zero_based_axis(values: impl Iterator<Item = f64>) -> ChartAxis {
     let (lo, hi) = extent(values).unwrap_or((0.0, 0.0));
     let (lo, hi) = (lo.clamp(-LIMIT, 0.0), hi.clamp(0.0, LIMIT));
     let hi = if hi - lo > span_floor(lo, hi) {
@@ -493,7 +493,7 @@ fn zero_based_axis(values: impl Iterator<Item = f64>) -> Axis {
     };
     let step = nice_step(hi - lo, MAX_TICKS, min_step(hi - lo));
     let (lo, hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
-    Axis::new(lo, hi, MAX_TICKS, min_step(hi - lo))
+    ChartAxis::new(lo, hi, MAX_TICKS, min_step(hi - lo))
 }
 
 /// `lo`..`hi` if it has a span worth drawing; otherwise a span around their middle: half the
@@ -526,7 +526,7 @@ fn min_step(span: f64) -> f64 {
 /// ticks at 1, 2 and 5 × powers of ten (or only at powers of ten, every one or more decades,
 /// on a wide range). A range too narrow to hold two such ticks is widened to the 1-2-5 values
 /// either side; data with no span is given one decade. 1 to 10 when there is no data.
-fn log_axis(exponents: impl Iterator<Item = f64>) -> Axis {
+fn log_axis(exponents: impl Iterator<Item = f64>) -> ChartAxis {
     let (lo, hi) = extent(exponents).unwrap_or((0.0, 1.0));
     let (lo, hi) = if hi - lo > 1e-9 {
         (lo, hi)
@@ -541,7 +541,7 @@ fn log_axis(exponents: impl Iterator<Item = f64>) -> Axis {
         hi = one_two_five(hi, true);
         ticks = log_ticks(lo, hi);
     }
-    Axis {
+    ChartAxis {
         lo,
         hi,
         ticks,
@@ -607,7 +607,7 @@ fn sorted_levels(levels: &[f64]) -> Vec<(usize, f64)> {
 /// A categorical axis: level `i` at `i`, each half a unit from the ends, labelled tidily or, for
 /// `money`, in pounds (£3.0m). When the labels would crowd the `room_px` available, only every
 /// second, third… level is labelled.
-fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool, money: bool) -> Axis {
+fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool, money: bool) -> ChartAxis {
     let names: Vec<String> = levels
         .iter()
         .map(|&(_, v)| {
@@ -631,7 +631,7 @@ fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool, money: bo
     let per_label = f64::from(widest) + if horizontal { 16.0 } else { 6.0 };
     let fit = (room_px / per_label).floor().max(1.0) as usize;
     let stride = names.len().div_ceil(fit).max(1);
-    Axis {
+    ChartAxis {
         lo: -0.5,
         hi: (names.len().max(1) as f64) - 0.5,
         ticks: (0..names.len()).step_by(stride).map(|i| i as f64).collect(),
@@ -654,8 +654,8 @@ struct Heatmap<'a> {
     x_desc: &'a str,
     y_desc: &'a str,
     value_desc: &'a str,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
     cells: Vec<Vec<Option<f64>>>,
     /// The half-width of each cell's 95% interval, where known, shown beside its value.
     half_widths: Vec<Vec<Option<f64>>>,
@@ -719,7 +719,9 @@ impl Rect {
 }
 
 /// The plotting area of `ctx`, in pixels of the whole chart.
-fn plot_rect<DB: DrawingBackend>(ctx: &ChartContext<DB, Cartesian2d<Axis, Axis>>) -> Rect {
+fn plot_rect<DB: DrawingBackend>(
+    ctx: &ChartContext<DB, Cartesian2d<ChartAxis, ChartAxis>>,
+) -> Rect {
     let (xs, ys) = ctx.plotting_area().get_pixel_range();
     Rect {
         x0: xs.start,
@@ -1025,8 +1027,8 @@ struct MorrisChart<'a> {
     title: &'a str,
     x_desc: String,
     y_desc: String,
-    x: Axis,
-    y: Axis,
+    x: ChartAxis,
+    y: ChartAxis,
     /// Points with finite μ* and σ, largest μ* first.
     points: Vec<MorrisPoint>,
 }
@@ -1499,8 +1501,9 @@ mod tests {
             y.hi
         );
 
-        let labels =
-            |axis: &Axis| -> Vec<String> { axis.ticks.iter().map(|&t| axis.label(t)).collect() };
+        let labels = |axis: &ChartAxis| -> Vec<String> {
+            axis.ticks.iter().map(|&t| axis.label(t)).collect()
+        };
         let narrow = log_axis([3f64.log10(), 4f64.log10()].into_iter());
         assert_eq!(labels(&narrow), ["2", "5"]);
         let decades = log_axis([0.001f64.log10(), 1000f64.log10()].into_iter());

@@ -167,17 +167,17 @@ macro_rules! scenario {
 }
 
 scenario! {
-    outings: Outings,
+    outings: OutingParams,
     encounters: Encounters,
     trust: Trust,
     belonging: Belonging,
     participation: Participation,
     council: Council,
     economy: Economy,
-    jobs: Jobs,
+    jobs: JobsParams,
     groups: Groups,
     turnover: Turnover,
-    politics: Politics,
+    politics: PoliticsParams,
 }
 
 impl Scenario {

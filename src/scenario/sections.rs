@@ -202,7 +202,7 @@ section! {
 
 section! {
     /// Venue choice (mechanism: outings).
-    pub struct Outings {
+    pub struct OutingParams {
         /// Contact probability falls as distance^-exponent (Illenberger et al. 2009: about 1.6).
         distance_exponent: f64 = 1.6;
             number(0.0, 5.0), "exponent", "Illenberger et al. 2009 (contact probability ~ d^-1.6)";
@@ -660,7 +660,7 @@ section! {
 
 section! {
     /// The local labour market (mechanism: jobs) and what the out-of-work live on.
-    pub struct Jobs {
+    pub struct JobsParams {
         /// Whether working-age residents lose and find jobs week by week (and the young's
         /// leaving answers the town's unemployment). Off, employment
         /// changes only with age and by `job_loss` events, as in earlier versions of the model.
@@ -746,7 +746,7 @@ section! {
     /// Leave-style) party (mechanism: politics). Each resident's two probabilities are logits of
     /// their belonging, trust and efficacy, and of pub losses in their ward; nothing here feeds
     /// back into the other mechanisms.
-    pub struct Politics {
+    pub struct PoliticsParams {
         /// v0: the turnout logit before any term.
         turnout_intercept: f64 = -3.1;
             number(-20.0, 20.0), "logit weight",

@@ -363,13 +363,13 @@ pub fn indices(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::space::Axis;
+    use crate::space::SpaceAxis;
     use std::f64::consts::PI;
 
     fn cube(k: usize) -> Space {
         Space::new(
             (0..k)
-                .map(|i| Axis::uniform(&format!("x{i}"), -PI, PI))
+                .map(|i| SpaceAxis::uniform(&format!("x{i}"), -PI, PI))
                 .collect(),
         )
         .unwrap()
@@ -407,9 +407,9 @@ mod tests {
     #[test]
     fn points_follow_the_documented_row_order() {
         let space = Space::new(vec![
-            Axis::uniform("p", 0.0, 1.0),
-            Axis::log_uniform("q", 0.1, 10.0),
-            Axis::uniform("r", -5.0, 5.0),
+            SpaceAxis::uniform("p", 0.0, 1.0),
+            SpaceAxis::log_uniform("q", 0.1, 10.0),
+            SpaceAxis::uniform("r", -5.0, 5.0),
         ])
         .unwrap();
         let d = SaltelliDesign::new(space, 7, 11).unwrap();
@@ -498,10 +498,10 @@ mod tests {
         // with Var = (hi − lo)²/12 for a uniform and (ln hi − ln lo)²/12 for the logarithm of a
         // log-uniform parameter.
         let space = Space::new(vec![
-            Axis::uniform("x0", 0.0, 1.0),
-            Axis::uniform("x1", -1.0, 1.0),
-            Axis::log_uniform("x2", 0.1, 10.0),
-            Axis::uniform("x3", 0.0, 5.0),
+            SpaceAxis::uniform("x0", 0.0, 1.0),
+            SpaceAxis::uniform("x1", -1.0, 1.0),
+            SpaceAxis::log_uniform("x2", 0.1, 10.0),
+            SpaceAxis::uniform("x3", 0.0, 5.0),
         ])
         .unwrap();
         let design = SaltelliDesign::new(space, 4096, 5).unwrap();

@@ -8,30 +8,27 @@
 
 use super::request::{Fork, Prepared};
 use crate::compare::Comparison;
+use crate::metrics::named;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
 use crate::scenario::VenueKind;
 use crate::townmap::TownMap;
 use serde_json::{Value, json};
 
-/// The charts on the page: metric, title, y-axis label.
-pub const CHARTS: [(&str, &str, &str); 4] = [
-    ("trust", "Generalised trust", "mean trust (0–1)"),
-    ("belonging", "Belonging", "mean belonging (0–1)"),
-    ("agency", "Agency", "mean efficacy (0–1)"),
-    ("venues_open", "Venues open", "meeting places open"),
-];
+/// The metrics charted on the page, in order; each chart's title is the metric's label and its
+/// y axis the metric's unit ([`crate::metrics::METRICS`]).
+pub const CHARTS: [&str; 4] = ["trust", "belonging", "agency", "venues_open"];
 
-/// The ward metrics the map can be shaded by: metric and label.
-pub const MAP_METRICS: [(&str, &str); 8] = [
-    ("belonging", "Belonging"),
-    ("trust", "Generalised trust"),
-    ("council_trust", "Trust in the council"),
-    ("agency", "Agency"),
-    ("neighbour_contact", "Neighbour contact"),
-    ("participation_year", "Civic participation"),
-    ("group_members", "Group membership"),
-    ("venues_open", "Venues open"),
+/// The ward metrics the map can be shaded by, in the menu's order, each under its label.
+pub const MAP_METRICS: [&str; 8] = [
+    "belonging",
+    "trust",
+    "council_trust",
+    "agency",
+    "neighbour_contact",
+    "participation_year",
+    "group_members",
+    "venues_open",
 ];
 
 /// The most events of a run listed in its answer (the download has them all); the answer says
@@ -186,7 +183,7 @@ pub fn single(
     map: &TownMap,
 ) -> Value {
     let mut series = serde_json::Map::new();
-    for (metric, _, _) in CHARTS {
+    for metric in CHARTS {
         let values: Vec<Value> = observations
             .series(None, metric)
             .into_iter()
@@ -247,7 +244,7 @@ fn fork_json(p: &Prepared, fork: &Fork, parent_series: Value) -> Value {
 /// with `intervals`, the 95% interval's bounds.
 fn summary_series(cmp: &Comparison, s: usize, from: usize, intervals: bool) -> Value {
     let mut series = serde_json::Map::new();
-    for (metric, _, _) in CHARTS {
+    for metric in CHARTS {
         let rows: Vec<_> = cmp.summary_of(s, metric).skip(from).collect();
         let pick = |f: &dyn Fn(&crate::stats::Estimate) -> f64| -> Vec<Value> {
             rows.iter().map(|r| num(f(&r.estimate))).collect()
@@ -402,7 +399,7 @@ pub fn map_json(map: &TownMap) -> Value {
         .map(|row| row.iter().map(|s| s.code()).collect())
         .collect();
     let mut metrics = serde_json::Map::new();
-    for (metric, _) in MAP_METRICS {
+    for metric in MAP_METRICS {
         let per_ward: Vec<Vec<Value>> = (0..map.wards.len() as u16)
             .map(|w| {
                 (0..map.years())
@@ -458,8 +455,8 @@ pub fn catalogue() -> Value {
         "engine_version": crate::ENGINE_VERSION,
         "scenarios": scenarios,
         "venue_kinds": kinds,
-        "charts": CHARTS.iter().map(|(m, t, y)| json!({"metric": m, "title": t, "y": y})).collect::<Vec<_>>(),
-        "map_metrics": MAP_METRICS.iter().map(|(m, l)| json!({"metric": m, "label": l})).collect::<Vec<_>>(),
+        "charts": CHARTS.map(named).map(|m| json!({"metric": m.name, "title": m.label, "y": m.unit})),
+        "map_metrics": MAP_METRICS.map(named).map(|m| json!({"metric": m.name, "label": m.label})),
         "limits": {
             "residents": MAX_RESIDENTS,
             "replicates": MAX_REPLICATES,
@@ -483,6 +480,25 @@ mod tests {
     use crate::model::components::venue_label;
     use crate::serve::request::{MAX_EVENTS, MAX_VENUES, MAX_WARDS, MAX_YEARS, prepare};
     use crate::townmap::{MapVenue, MapWard, VenueState};
+
+    /// Every metric the page charts or maps is in the table, and every mapped one is
+    /// observed for each ward.
+    #[test]
+    fn the_page_shows_metrics_of_the_table() {
+        for name in CHARTS.into_iter().chain(MAP_METRICS) {
+            assert!(
+                crate::metrics::metric(name).is_some(),
+                "`{name}` is not a metric"
+            );
+        }
+        for name in MAP_METRICS {
+            assert_eq!(
+                named(name).covers(),
+                "town and wards",
+                "`{name}` has no ward values"
+            );
+        }
+    }
 
     /// The largest answer the server's limits allow, with every number at its longest: a fork
     /// at the first year, so that the run forked from is drawn in full. It must stay under
@@ -508,7 +524,7 @@ mod tests {
         let weeks = MAX_YEARS as usize * crate::scenario::WEEKS_PER_YEAR as usize;
         let longest = || json!(vec![-1999.1234; weeks]);
         let mut series = serde_json::Map::new();
-        for (metric, _, _) in CHARTS {
+        for metric in CHARTS {
             series.insert(
                 metric.into(),
                 json!({"mean": longest(), "low": longest(), "high": longest()}),
@@ -539,7 +555,7 @@ mod tests {
             ward_start: Default::default(),
         };
         for w in 0..MAX_WARDS as u16 {
-            for (metric, _) in MAP_METRICS {
+            for metric in MAP_METRICS {
                 map.ward_years
                     .insert((w, metric), vec![-1999.1234; MAX_YEARS as usize]);
             }
@@ -557,7 +573,7 @@ mod tests {
             })
             .collect();
         let mut parent = serde_json::Map::new();
-        for (metric, _, _) in CHARTS {
+        for metric in CHARTS {
             parent.insert(metric.into(), json!({"mean": longest()}));
         }
         let mut answer = result(&p, Value::Object(series), &records, &map, &FORK_FILES);

@@ -13,7 +13,7 @@
 
 use super::design::{self, Bounds};
 use super::oat::{self, OatLayout};
-use super::spec::{Axis, Oat, SweepSpec};
+use super::spec::{Oat, SweepAxis, SweepSpec};
 use crate::Scenario;
 use crate::scenario::{ScenarioError, hex};
 use crate::sensitivity::SaltelliDesign;
@@ -70,7 +70,7 @@ pub struct Plan {
 
 /// What a sweep directory records to recognise its sweep and say what changed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Identity {
+pub struct SweepIdentity {
     pub engine_version: String,
     pub spec: SweepSpec,
     pub base_sha256: String,
@@ -196,8 +196,8 @@ impl Plan {
 
     /// What decides the runs' results: the engine version, the sweep as parsed, and every
     /// resolved scenario.
-    pub fn identity(&self) -> Identity {
-        Identity {
+    pub fn identity(&self) -> SweepIdentity {
+        SweepIdentity {
             engine_version: crate::ENGINE_VERSION.to_string(),
             spec: self.spec.clone(),
             base_sha256: self.base.hash(),
@@ -242,7 +242,7 @@ impl Plan {
     }
 }
 
-impl Identity {
+impl SweepIdentity {
     /// SHA-256 of the identity's canonical JSON, hex.
     pub fn hash(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
@@ -251,7 +251,7 @@ impl Identity {
 
     /// What differs between an earlier identity and this one, in words, for the message that
     /// refuses to mix two sweeps in one directory.
-    pub fn differences(&self, earlier: &Identity) -> Vec<String> {
+    pub fn differences(&self, earlier: &SweepIdentity) -> Vec<String> {
         let mut out = Vec::new();
         if self.engine_version != earlier.engine_version {
             out.push(format!(
@@ -548,7 +548,7 @@ fn oat_points(
 }
 
 /// The levels an axis lists (values or range); for bounds, its two ends (checked only).
-fn axis_levels(axis: &Axis) -> Vec<Level> {
+fn axis_levels(axis: &SweepAxis) -> Vec<Level> {
     if let Some(values) = &axis.values {
         return values.iter().filter_map(Level::of).collect();
     }
@@ -574,8 +574,12 @@ fn sobol_design(spec: &SweepSpec) -> Result<Option<SaltelliDesign>, String> {
         .iter()
         .filter_map(|a| {
             a.bounds.map(|[lo, hi]| match a.scale {
-                super::spec::ScaleKind::Log => crate::space::Axis::log_uniform(&a.param, lo, hi),
-                super::spec::ScaleKind::Linear => crate::space::Axis::uniform(&a.param, lo, hi),
+                super::spec::ScaleKind::Log => {
+                    crate::space::SpaceAxis::log_uniform(&a.param, lo, hi)
+                }
+                super::spec::ScaleKind::Linear => {
+                    crate::space::SpaceAxis::uniform(&a.param, lo, hi)
+                }
             })
         })
         .collect();

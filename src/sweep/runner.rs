@@ -9,7 +9,7 @@
 //! Several processes (local shards, Slurm array tasks) may work in one directory at once: they
 //! write the same bytes to the same names.
 
-use super::plan::{Identity, Level, MorrisPath, Plan, RunId};
+use super::plan::{Level, MorrisPath, Plan, RunId, SweepIdentity};
 use super::spec::Metric;
 use crate::checkpoint::{self, CheckpointError, Policy};
 use crate::observe::Observations;
@@ -122,7 +122,7 @@ pub struct Record {
     /// For a one-at-a-time design: its scenarios, base values and what each point is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oat: Option<super::oat::OatLayout>,
-    pub identity: Identity,
+    pub identity: SweepIdentity,
 }
 
 /// A Sobol design as `sweep.json` records it.

@@ -59,7 +59,7 @@ pub struct SweepSpec {
     pub set: BTreeMap<String, toml::Value>,
     /// The parameters varied.
     #[serde(default, rename = "axis")]
-    pub axes: Vec<Axis>,
+    pub axes: Vec<SweepAxis>,
     /// A Latin hypercube over the bounds axes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lhs: Option<Lhs>,
@@ -84,7 +84,7 @@ pub struct SweepSpec {
 /// One varied parameter: exactly one of `values`, `range` or `bounds`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Axis {
+pub struct SweepAxis {
     pub param: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<toml::Value>>,
@@ -721,7 +721,7 @@ impl SweepSpec {
     }
 
     /// The axes given by values or ranges (crossed as a grid), in file order.
-    pub fn grid_axes(&self) -> impl Iterator<Item = (usize, &Axis)> {
+    pub fn grid_axes(&self) -> impl Iterator<Item = (usize, &SweepAxis)> {
         self.axes
             .iter()
             .enumerate()
@@ -729,7 +729,7 @@ impl SweepSpec {
     }
 
     /// The axes given by bounds (sampled), in file order.
-    pub fn sampled_axes(&self) -> impl Iterator<Item = (usize, &Axis)> {
+    pub fn sampled_axes(&self) -> impl Iterator<Item = (usize, &SweepAxis)> {
         self.axes
             .iter()
             .enumerate()

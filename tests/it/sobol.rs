@@ -3,7 +3,7 @@
 
 use crate::common::{cohesion, stderr};
 use cohesion::sensitivity::{SaltelliDesign, indices};
-use cohesion::space::{Axis, Space};
+use cohesion::space::{Space, SpaceAxis};
 use std::fs;
 
 const SWEEP: &str = r#"
@@ -57,9 +57,9 @@ fn merged_sobol_indices_are_what_the_library_computes_from_the_runs() {
     let dir = tmp.path().join("s");
 
     let space = Space::new(vec![
-        Axis::uniform("belonging.intercept", -3.0, 0.0),
-        Axis::log_uniform("trust.prior_strength", 2.0, 50.0),
-        Axis::uniform("participation.intercept", -9.0, -6.0),
+        SpaceAxis::uniform("belonging.intercept", -3.0, 0.0),
+        SpaceAxis::log_uniform("trust.prior_strength", 2.0, 50.0),
+        SpaceAxis::uniform("participation.intercept", -9.0, -6.0),
     ])
     .unwrap();
     let design = SaltelliDesign::new(space, 8, 5).unwrap();
