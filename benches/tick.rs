@@ -3,11 +3,13 @@
 //! Run them all with
 //!
 //! ```text
-//! cargo bench --bench tick
+//! cargo bench --features bench --bench tick
 //! ```
 //!
-//! or one (or a family) by name filter, e.g. `cargo bench --bench tick -- tick/default` or
-//! `cargo bench --bench tick -- world_build`.
+//! or one (or a family) by name filter, e.g. `cargo bench --features bench --bench tick --
+//! tick/default` or `cargo bench --features bench --bench tick -- world_build`. Criterion is an
+//! optional dependency behind the `bench` feature rather than a dev-dependency, so that `cargo
+//! test` neither builds it nor rebuilds the library for its features.
 //!
 //! What each benchmark measures (all use the built-in `baseline` scenario and seed 42, and the
 //! worker pool is sized to every core the machine has):

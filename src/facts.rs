@@ -26,6 +26,7 @@ use crate::model::components::{Attitudes, Civic, NEVER, Resident};
 use crate::scenario::Intervention;
 use crate::stats::Estimate;
 use crate::{Scenario, Seeds, Simulation};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// The year the facts are stated for.
@@ -187,11 +188,51 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
     }
 }
 
+/// How large a check's towns are. `Size::FULL` is the built-ins as written (`cohesion
+/// validate`); a smaller size runs every fact on a town of `residents` with the built-ins'
+/// venue and group counts scaled to it (`Scenario::scale_counts`) and `warmup_weeks` of
+/// warm-up, for a check that must be quick (`tests/it/stylised_facts.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    /// Residents of each built-in town; `None` keeps each scenario's own.
+    pub residents: Option<u32>,
+    /// Warm-up weeks; `None` keeps each scenario's own.
+    pub warmup_weeks: Option<u32>,
+}
+
+impl Size {
+    /// The built-in scenarios as written.
+    pub const FULL: Size = Size {
+        residents: None,
+        warmup_weeks: None,
+    };
+
+    /// `scenario` at this size.
+    fn apply(&self, mut scenario: Scenario) -> Scenario {
+        if let Some(residents) = self.residents {
+            if scenario.town.counts_for_residents == 0 {
+                scenario.town.counts_for_residents = scenario.town.residents;
+            }
+            scenario.town.residents = residents;
+            scenario.scale_counts();
+        }
+        if let Some(weeks) = self.warmup_weeks {
+            scenario.time.warmup_weeks = weeks;
+        }
+        scenario
+    }
+}
+
 /// Every fact, each with `replicates` replicates of `seed`, runs spread over `threads`.
 pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
+    check_sized(replicates, seed, threads, Size::FULL)
+}
+
+/// Every fact as `check`, on towns of `size`.
+pub fn check_sized(replicates: u32, seed: u64, threads: usize, size: Size) -> Vec<Fact> {
     let mut facts = Vec::new();
     let names = ["baseline", "austerity_2010", "social_infrastructure"];
-    let scenarios = names.iter().map(|n| to_year(n)).collect();
+    let scenarios = names.iter().map(|n| size.apply(to_year(n))).collect();
     let cmp = simulate(&plan(scenarios, replicates, seed), threads, |_, _, _, _| {})
         .expect("the built-in comparison is valid");
     let year = cmp.year_index(YEAR);
@@ -246,16 +287,19 @@ pub fn check(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
     ));
     drop(cmp);
 
-    facts.extend(assembly_facts(replicates.min(4), seed));
-    facts.extend(political_facts(replicates, seed, threads));
+    facts.extend(assembly_facts(replicates.min(4), seed, threads, size));
+    facts.extend(political_facts(replicates, seed, threads, size));
     facts
 }
 
 /// The political facts, on small towns: the same pub closures raise anti-system support more
 /// where deprivation is high, and voice without money raises external efficacy.
-pub fn political_facts(replicates: u32, seed: u64, threads: usize) -> Vec<Fact> {
+pub fn political_facts(replicates: u32, seed: u64, threads: usize, size: Size) -> Vec<Fact> {
     let small = |mut s: Scenario| {
         s.town.residents = SMALL_TOWN;
+        if let Some(weeks) = size.warmup_weeks {
+            s.time.warmup_weeks = weeks;
+        }
         s
     };
     // The matched town at this size cannot keep twelve pubs, so pubs' closure hazard is
@@ -337,8 +381,8 @@ fn attitudes(sim: &mut Simulation) -> BTreeMap<u32, [f64; 3]> {
 
 /// The `citizens_assembly` scenario, over the assembly's week: the mean change among members
 /// and among everyone else, per replicate.
-fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
-    let scenario = to_year("citizens_assembly");
+fn assembly_facts(replicates: u32, seed: u64, threads: usize, size: Size) -> Vec<Fact> {
+    let scenario = size.apply(to_year("citizens_assembly"));
     let Some((year, week)) = scenario
         .events
         .iter()
@@ -350,9 +394,8 @@ fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
     let Some(tick) = scenario.tick_of(year, week) else {
         return Vec::new();
     };
-    let mut members = Vec::new();
-    let mut others = Vec::new();
-    for r in 0..replicates {
+    // One replicate: (members' mean change, everyone else's).
+    let replicate = |r: u32| {
         let mut sim = Simulation::new(&scenario, Seeds::of(seed, r));
         while sim.clock().warming_up() || sim.clock().tick() < tick {
             sim.step();
@@ -380,9 +423,19 @@ fn assembly_facts(replicates: u32, seed: u64) -> Vec<Fact> {
             }
             sum.map(|s| s / f64::max(n, 1.0))
         };
-        members.push(mean_change(&|id| sat.contains(&id)));
-        others.push(mean_change(&|id| !sat.contains(&id)));
-    }
+        (
+            mean_change(&|id| sat.contains(&id)),
+            mean_change(&|id| !sat.contains(&id)),
+        )
+    };
+    // Replicates in parallel, collected in replicate order.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("the worker threads start");
+    let changes: Vec<([f64; 3], [f64; 3])> =
+        pool.install(|| (0..replicates).into_par_iter().map(replicate).collect());
+    let (members, others): (Vec<[f64; 3]>, Vec<[f64; 3]>) = changes.into_iter().unzip();
     let of = |rows: &[[f64; 3]], f: &dyn Fn(&[f64; 3]) -> f64| {
         Estimate::of(&rows.iter().map(f).collect::<Vec<_>>())
     };

@@ -127,9 +127,17 @@ fn the_founders_age_structure_is_the_one_turnover_keeps() {
     young.turnover.newcomer_age_min_years = 18.0;
     young.turnover.newcomer_age_max_years = 30.0;
     young.turnover.leave_rate_per_year *= 2.0;
+    let towns = [("default", &s), ("young newcomers", &young)];
+    // The two towns in parallel.
+    let ages: Vec<(f64, f64)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = towns
+            .iter()
+            .map(|&(_, sc)| scope.spawn(move || mean_age_first_and_last_year(sc, 11)))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
     let mut firsts = Vec::new();
-    for (name, sc) in [("default", &s), ("young newcomers", &young)] {
-        let (first, last) = mean_age_first_and_last_year(sc, 11);
+    for ((name, _), (first, last)) in towns.into_iter().zip(ages) {
         assert!(
             (last - first).abs() < 1.0,
             "{name}: mean age {first:.2} in the first year, {last:.2} in the twelfth"
