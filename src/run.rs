@@ -339,7 +339,7 @@ impl std::error::Error for RunError {}
 pub struct RunSummary {
     pub dir: PathBuf,
     pub timings: Timings,
-    /// Town means over the last simulated year: (metric, value).
+    /// Town means of the headline metrics (`metrics::headline`) over the last simulated year.
     pub last_year: Vec<(&'static str, f64)>,
 }
 
@@ -381,8 +381,8 @@ pub fn write_results(
     } = finished;
     let map = std::mem::take(&mut out.map);
     let last_tick = req.scenario.ticks().saturating_sub(1);
-    let last_year = ["trust", "belonging", "agency", "pubs_open", "venues_open"]
-        .into_iter()
+    let last_year = crate::metrics::headline()
+        .map(|m| m.name)
         .map(|m| {
             let series = out.observations.series(None, m);
             let year: Vec<f64> = series
