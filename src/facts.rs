@@ -33,12 +33,15 @@ use std::collections::BTreeMap;
 pub const YEAR: i32 = 2019;
 
 /// Which side of zero a fact needs its interval on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Want {
     Below,
     Above,
     /// Within ± this share of another effect (a "little change").
     Near,
+    /// The mean (not its interval) between these two values: a calibration band that towns
+    /// vary around more than the runs' interval says.
+    Between(f64, f64),
 }
 
 /// One checked fact.
@@ -69,6 +72,7 @@ impl Fact {
             Want::Below => estimate.below_zero(),
             Want::Above => estimate.above_zero(),
             Want::Near => estimate.ci_low > -bound && estimate.ci_high < bound,
+            Want::Between(lo, hi) => (lo..=hi).contains(&estimate.mean),
         };
         Fact {
             claim,
@@ -87,11 +91,15 @@ impl Fact {
             Want::Below => "95% interval below zero".into(),
             Want::Above => "95% interval above zero".into(),
             Want::Near => format!("95% interval within ±{:.5}", self.bound),
+            Want::Between(lo, hi) => format!("mean between {lo} and {hi}"),
         }
     }
 }
 
 const ONS_2020: &str = "ONS 2020, Social capital in the UK";
+const ONS_PUBS_2018: &str = "ONS 2018, Economies of ale (pubs closed 2001-18 and 2008-18)";
+const CLS_STABLE: &str =
+    "DCMS Community Life Survey 2016/17-2023/24 (data/targets/cls_england.csv)";
 const KLINENBERG_2018: &str = "Klinenberg 2018, Palaces for the People";
 const BOLET_2021: &str = "Bolet 2021, Comparative Political Studies 54(9)";
 const LISBON: &str = "Lisbon citizens' assembly evidence";
@@ -208,7 +216,7 @@ impl Size {
     };
 
     /// `scenario` at this size.
-    fn apply(&self, mut scenario: Scenario) -> Scenario {
+    pub fn apply(&self, mut scenario: Scenario) -> Scenario {
         if let Some(residents) = self.residents {
             if scenario.town.counts_for_residents == 0 {
                 scenario.town.counts_for_residents = scenario.town.residents;
@@ -221,6 +229,93 @@ impl Size {
         }
         scenario
     }
+}
+
+/// The calibration facts: the baseline's pubs close at about the national rate, and its share
+/// belonging holds while they do. Each town is one seed (`Seeds::new`), the towns spread over
+/// `threads`; `size` as in [`check_sized`] (`cohesion validate` uses the full town).
+pub fn calibration_facts(threads: usize, size: Size) -> Vec<Fact> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("a pool of worker threads");
+    let baseline = size.apply(Scenario::load("baseline").expect("the built-in baseline"));
+    pool.install(|| vec![pub_closures(&baseline), belonging_holds(&baseline)])
+}
+
+/// ONS (2018, Economies of ale): 1.8% of pubs closed a year over 2001-18 and 2.5% over 2008-18.
+/// Twelve baseline towns (seeds 1000 to 1011) over 2010-17; each town's pubs closed a year per
+/// pub. Closures vary more between towns than a Poisson count (some towns start with more
+/// marginal pubs), so the band is wide: a mean of 1.0% to 3.5% a year.
+fn pub_closures(baseline: &Scenario) -> Fact {
+    let mut s = baseline.clone();
+    s.time.years = 8;
+    let pubs = f64::from(s.venues.pubs.count.max(1));
+    let rates: Vec<f64> = (1000..1012u64)
+        .into_par_iter()
+        .map(|seed| {
+            let out = crate::run::to_end(&s, Seeds::new(seed));
+            let closed = out
+                .events
+                .iter()
+                .filter(|e| {
+                    e.kind == "close" && e.venue.as_deref().is_some_and(|v| v.starts_with("pub"))
+                })
+                .count();
+            closed as f64 / (pubs * 8.0)
+        })
+        .collect();
+    Fact::new(
+        "pubs close at about the national rate",
+        ONS_PUBS_2018,
+        format!(
+            "baseline ({} residents, {} pubs) over 2010-17, pubs closed a year per pub, 12 towns \
+             (seeds 1000-1011)",
+            s.town.residents, s.venues.pubs.count
+        ),
+        Want::Between(0.010, 0.035),
+        Estimate::of(&rates),
+        0.0,
+    )
+}
+
+/// The Community Life Survey's share belonging to the neighbourhood was broadly stable (0.62 in
+/// 2016/17, 0.61 in 2023/24; data/targets/cls_england.csv) while the UK's pubs fell from about
+/// 50,000 (2008) to 38,815 (2018; data/targets/pubs.csv). The baseline, its pubs closing, should
+/// hold its level too: each town's share belonging in its last year less its first, three towns
+/// (seeds 7, 8, 9), the mean within 0.03.
+fn belonging_holds(baseline: &Scenario) -> Fact {
+    let weeks = crate::scenario::WEEKS_PER_YEAR;
+    let last = baseline.time.years - 1;
+    let changes: Vec<f64> = [7u64, 8, 9]
+        .into_par_iter()
+        .map(|seed| {
+            let out = crate::run::to_end(baseline, Seeds::new(seed));
+            let series = out.observations.series(None, "share_belonging");
+            let year = |y: u32| {
+                let v: Vec<f64> = series
+                    .iter()
+                    .filter(|(t, _)| t / weeks == y)
+                    .map(|&(_, v)| v)
+                    .collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            };
+            year(last) - year(0)
+        })
+        .collect();
+    Fact::new(
+        "the baseline holds its share belonging while its pubs close",
+        CLS_STABLE,
+        format!(
+            "baseline ({} residents), share belonging in {} less {}, 3 towns (seeds 7, 8, 9)",
+            baseline.town.residents,
+            baseline.time.start_year + last as i32,
+            baseline.time.start_year
+        ),
+        Want::Between(-0.03, 0.03),
+        Estimate::of(&changes),
+        0.0,
+    )
 }
 
 /// Every fact, each with `replicates` replicates of `seed`, runs spread over `threads`.

@@ -543,12 +543,15 @@ pub fn validate(quick: bool) -> Report {
 }
 
 /// The town model's stylised facts (`crate::facts`) on the built-in scenarios: 8 replicates with
-/// `--quick`, 12 otherwise. The smallest facts are effects of about half a point; with 4
+/// `--quick`, 12 otherwise; then its two calibration facts (pubs' closure rate, belonging held)
+/// on full baseline towns. The smallest facts are effects of about half a point; with 4
 /// replicates the t interval (3 degrees of freedom) is too wide to place them reliably.
 fn town_checks(e: &Effort, out: &mut Vec<Check>) {
     let replicates = if e.quick { 8 } else { 12 };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for f in crate::facts::check(replicates, VALIDATION_SEED, threads) {
+    let facts = crate::facts::check(replicates, VALIDATION_SEED, threads).into_iter();
+    let calibration = crate::facts::calibration_facts(threads, crate::facts::Size::FULL);
+    for f in facts.chain(calibration) {
         let n = f.estimate.n;
         out.push(Check {
             model: "town",

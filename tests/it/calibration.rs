@@ -74,100 +74,35 @@ fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
 }
 
 #[test]
-fn pubs_close_at_about_the_national_rate() {
-    // ONS (2018): 1.8% of pubs a year over 2001-18 and 2.5% over 2008-18; the runs cover
-    // 2010-17. The baseline at half size (6,000 residents, its venue counts scaled: 7 pubs) and
-    // 52 warm-up weeks keeps the pubs' trade per resident, so twelve towns (seeds) of eight years
-    // expect 12 × 7 × 8 × 0.022 ≈ 15 closures (measured: 17, 2.5% a year; the full town of 14
-    // pubs gave about 30 over twice the pub-years). Closures vary more between towns than a
-    // Poisson count (some towns start with more marginal pubs), so the band is wider than a
-    // Poisson band: 1.0% to 3.5% a year. A closure rate twice the national one (about 30
-    // expected) falls outside it.
-    use cohesion::{Scenario, Seeds};
-    let mut s = Scenario::load("baseline").unwrap();
-    s.time.years = 8;
-    s.time.warmup_weeks = 52;
-    s.town.counts_for_residents = s.town.residents;
-    s.town.residents = 6_000;
-    s.scale_counts();
-    let pubs = s.venues.pubs.count;
-    assert_eq!(pubs, 7, "14 pubs scaled to half the town");
-    let seeds: u64 = 12;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
-    // The towns in parallel, each on one thread.
-    let closures: usize = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                let s = &s;
-                scope.spawn(move || {
-                    (t..seeds)
-                        .step_by(threads as usize)
-                        .map(|seed| {
-                            let out = cohesion::run::to_end(s, Seeds::new(1000 + seed));
-                            out.events
-                                .iter()
-                                .filter(|e| {
-                                    e.kind == "close"
-                                        && e.venue.as_deref().is_some_and(|v| v.starts_with("pub"))
-                                })
-                                .count()
-                        })
-                        .sum::<usize>()
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap()).sum()
-    });
-    let pub_years = seeds as f64 * f64::from(pubs) * 8.0;
-    let rate = closures as f64 / pub_years;
-    assert!(
-        (0.010..=0.035).contains(&rate),
-        "{closures} closures: {rate:.4} a year"
-    );
-}
-
-#[test]
-fn the_baseline_holds_its_share_belonging_while_pubs_close() {
-    // The Community Life Survey's share belonging to the neighbourhood was "broadly stable
-    // since 2015/16" (0.62 in 2016/17, 0.61 in 2023/24; data/targets/cls_england.csv), and the
-    // face-to-face series held or rose while the UK's pubs fell from about 50,000 (2008) to
-    // 38,815 (2018; data/targets/pubs.csv). The baseline, with no intervention and its pubs
-    // closing at 1.8% a year, should hold its level as well: the mean over three towns (seeds)
-    // of the last year's share belonging within 0.03 of the first year's. The full town and its
-    // full warm-up: with 52 warm-up weeks the full town's share falls by 0.037 (mean of these
-    // seeds), and a town of 6,000 with the full warm-up by 0.062 (seed 7), so this test cannot
-    // be made cheaper by shrinking it; its three towns run in parallel.
-    use cohesion::{Scenario, Seeds};
-    let s = Scenario::load("baseline").unwrap();
-    let last = s.time.years - 1;
-    let seeds = [7u64, 8, 9];
-    let outputs: Vec<_> = std::thread::scope(|scope| {
-        let runs: Vec<_> = seeds
-            .iter()
-            .map(|&seed| {
-                let s = &s;
-                scope.spawn(move || cohesion::run::to_end(s, Seeds::new(seed)))
-            })
-            .collect();
-        runs.into_iter().map(|r| r.join().unwrap()).collect()
-    });
-    let (mut first, mut end) = (0.0, 0.0);
-    for (seed, out) in seeds.into_iter().zip(outputs) {
-        let series = out.observations.series(None, "share_belonging");
-        let year = |y: u32| {
-            let v: Vec<f64> = series
-                .iter()
-                .filter(|(t, _)| t / 52 == y)
-                .map(|&(_, v)| v)
-                .collect();
-            assert_eq!(v.len(), 52, "year {y} of seed {seed}");
-            v.iter().sum::<f64>() / 52.0
+fn the_calibration_facts_are_measured_and_reported() {
+    // The pubs' closure rate (twelve towns over 2010-17) and belonging held (three towns over
+    // 2010-24) are checked on the full baseline by `cohesion validate`, where they cost about a
+    // minute and a half of CPU; here a small town shows that both are measured, each town once,
+    // and judged against its band.
+    use cohesion::facts::{Size, Want, calibration_facts};
+    let small = Size {
+        residents: Some(1_500),
+        warmup_weeks: Some(52),
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let facts = calibration_facts(threads, small);
+    assert_eq!(facts.len(), 2);
+    let (pubs, belonging) = (&facts[0], &facts[1]);
+    assert_eq!(pubs.claim, "pubs close at about the national rate");
+    assert_eq!(pubs.estimate.n, 12);
+    assert!(matches!(pubs.want, Want::Between(lo, hi) if lo == 0.010 && hi == 0.035));
+    assert_eq!(belonging.estimate.n, 3);
+    assert!(matches!(belonging.want, Want::Between(lo, hi) if lo == -0.03 && hi == 0.03));
+    for f in &facts {
+        assert!(f.estimate.mean.is_finite(), "{}: {:?}", f.claim, f.estimate);
+        let Want::Between(lo, hi) = f.want else {
+            unreachable!()
         };
-        first += year(0) / seeds.len() as f64;
-        end += year(last) / seeds.len() as f64;
+        assert_eq!(f.pass, (lo..=hi).contains(&f.estimate.mean), "{}", f.claim);
+        assert!(
+            f.configuration.contains("1500 residents"),
+            "{}",
+            f.configuration
+        );
     }
-    assert!(
-        (end - first).abs() <= 0.03,
-        "share belonging {first:.3} in the first year, {end:.3} in the last"
-    );
 }
