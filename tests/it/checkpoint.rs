@@ -564,8 +564,11 @@ fn built_in_scenarios_resume_exactly_at_many_points() {
         "jobs_shock",
         "social_infrastructure",
     ] {
+        // A small town with a one-year warm-up: every intervention still happens, and a
+        // restore lands in the warm-up, before, during and after each of them.
         let mut scenario = Scenario::load(name).unwrap();
-        scenario.town.residents = 1200;
+        scenario.town.residents = 600;
+        scenario.time.warmup_weeks = 52;
         let seeds = Seeds::of(7, 1);
         let straight = cohesion::run::to_end(&scenario, seeds);
         let mut sim = Simulation::new(&scenario, seeds);
