@@ -578,3 +578,36 @@ fn assembly_facts(replicates: u32, seed: u64, threads: usize, size: Size) -> Vec
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(want: Want, values: &[f64], bound: f64) -> bool {
+        Fact::new(
+            "claim",
+            "source",
+            String::new(),
+            want,
+            Estimate::of(values),
+            bound,
+        )
+        .pass
+    }
+
+    #[test]
+    fn each_kind_of_fact_is_judged_by_its_own_rule() {
+        // A band judges the mean only, however wide the interval.
+        assert!(judged(Want::Between(0.01, 0.035), &[0.0, 0.05], 0.0));
+        assert!(!judged(Want::Between(0.01, 0.035), &[0.04, 0.041], 0.0));
+        assert!(!judged(Want::Between(-0.03, 0.03), &[-0.04, -0.031], 0.0));
+        // A sign needs the whole interval on its side.
+        assert!(judged(Want::Below, &[-0.2, -0.21, -0.19], 0.0));
+        assert!(!judged(Want::Below, &[-0.2, 0.1, -0.19], 0.0));
+        assert!(judged(Want::Above, &[0.2, 0.21, 0.19], 0.0));
+        assert!(!judged(Want::Above, &[0.2, -0.1, 0.19], 0.0));
+        // "Little change" needs the interval inside ± the bound.
+        assert!(judged(Want::Near, &[0.001, -0.001, 0.0], 0.01));
+        assert!(!judged(Want::Near, &[0.001, -0.001, 0.0], 0.001));
+    }
+}

@@ -18,7 +18,7 @@ use crate::model::components::{Config, RunSeeds};
 use crate::output::manifest::BranchRecord;
 use crate::output::{self, OutputError, Target, Timings};
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::summary::{Metric, summarise, summary_csv};
+use crate::summary::{MetricSummary, summarise, summary_csv};
 use crate::townmap::TownMap;
 use crate::{RunOutput, Scenario, ScenarioError, Seeds, Simulation};
 use std::fs;
@@ -276,7 +276,7 @@ pub struct RunRequest {
     pub target: Target,
     pub force: bool,
     /// Also write `summary.csv`: the run summarised by these sweep metrics, as a sweep would.
-    pub summarise: Vec<Metric>,
+    pub summarise: Vec<MetricSummary>,
     /// For a branch (`cohesion branch`): its parent and history, recorded in the manifest.
     pub branch: Option<BranchRecord>,
 }

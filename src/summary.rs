@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// A metric to summarise each run by.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Metric {
+pub struct MetricSummary {
     /// A town-level metric (`belonging`, `agency`, `venues_open`...).
     pub name: String,
     pub summary: Summary,
@@ -37,7 +37,7 @@ pub enum Summary {
     Mean,
 }
 
-impl Metric {
+impl MetricSummary {
     /// The column this metric gets in `results.csv`: `belonging_final`, `belonging_2019`,
     /// `belonging_2015_2019`.
     pub fn column(&self) -> String {
@@ -74,7 +74,7 @@ impl Metric {
 pub fn summarise(
     output: &RunOutput,
     scenario: &Scenario,
-    metrics: &[Metric],
+    metrics: &[MetricSummary],
 ) -> Vec<(String, f64)> {
     let start = scenario.time.start_year;
     metrics

@@ -4,7 +4,7 @@
 //!
 //! A target point is one year of one target series. Its simulated counterpart is the series'
 //! metric averaged over the 52 weeks of that calendar year, exactly as a sweep's
-//! `summary = "year"` metric is (`sweep::runner::summarise`). Its scale — the size of a miss
+//! `summary = "year"` metric is (`summary::summarise`). Its scale — the size of a miss
 //! worth one unit of distance — is the calibration file's `se` when given, else the row's
 //! standard error, else the sampling error of a proportion from the row's sample size.
 
@@ -15,8 +15,8 @@ use crate::calibrate::{AbcSettings, Distance, Target};
 use crate::scenario::path::{Level, set};
 use crate::scenario::{ScenarioError, hex};
 use crate::space::{Space, SpaceAxis};
+use crate::summary::{MetricSummary, Summary};
 use crate::sweep::plan::{scenario_of, tree_of};
-use crate::sweep::spec::{Metric, Summary};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -428,10 +428,10 @@ impl Plan {
     }
 
     /// The metrics a run is summarised by: one per target point, in point order.
-    pub fn metrics(&self) -> Vec<Metric> {
+    pub fn metrics(&self) -> Vec<MetricSummary> {
         self.points
             .iter()
-            .map(|p| Metric {
+            .map(|p| MetricSummary {
                 name: self.series[p.series].metric.clone(),
                 summary: Summary::Year,
                 year: Some(p.year),

@@ -23,7 +23,8 @@ use super::report;
 use crate::calibrate::{Abc, AbcError, Posterior};
 use crate::checkpoint::{self, Policy};
 use crate::rng::{self, Purpose, Seeds};
-use crate::sweep::runner::{Shard, SweepError, summarise, write_atomic};
+use crate::summary::summarise;
+use crate::sweep::runner::{Shard, SweepError, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -450,7 +451,7 @@ fn run_one(
     plan: &Plan,
     dir: &Path,
     job: &Job,
-    metrics: &[crate::sweep::spec::Metric],
+    metrics: &[crate::summary::MetricSummary],
     policy: &Policy,
 ) -> Result<(), SweepError> {
     let mut file = RunFile {

@@ -10,7 +10,7 @@
 
 use super::CheckpointError;
 use crate::output;
-use crate::summary::Metric;
+use crate::summary::MetricSummary;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ pub struct ResumeRecord {
     pub force: bool,
     pub checkpoint_every: Option<u32>,
     #[serde(default)]
-    pub summarise: Vec<Metric>,
+    pub summarise: Vec<MetricSummary>,
 }
 
 /// The checkpoint directory of a run whose results go to `dir`: `dir.partial`.

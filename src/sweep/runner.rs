@@ -10,13 +10,13 @@
 //! write the same bytes to the same names.
 
 use super::plan::{Level, MorrisPath, Plan, RunId, SweepIdentity};
-use super::spec::Metric;
 use crate::checkpoint::{self, CheckpointError, Policy};
 use crate::observe::Observations;
 use crate::output::csv;
 use crate::output::terminal::say;
 use crate::run::{self, Checkpoints, Driven, Hooks, Note, RunError, Stage, drive};
-pub use crate::summary::{summarise, summary_csv};
+use crate::summary::MetricSummary;
+use crate::summary::summarise;
 use crate::{RunOutput, Scenario, Seeds};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -204,7 +204,7 @@ impl Record {
         super::plan::run_label(self.points, self.replicates, point, replicate)
     }
 
-    pub fn metrics(&self) -> &[Metric] {
+    pub fn metrics(&self) -> &[MetricSummary] {
         &self.identity.spec.metrics
     }
 }

@@ -35,7 +35,7 @@
 //! This module only reads and checks the file; `plan` resolves it against the base scenario.
 
 use crate::scenario::{ScenarioError, names};
-pub use crate::summary::{Metric, Summary};
+use crate::summary::{MetricSummary, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,7 +74,7 @@ pub struct SweepSpec {
     pub oat: Option<Oat>,
     /// The metrics each run is summarised by.
     #[serde(default, rename = "metric")]
-    pub metrics: Vec<Metric>,
+    pub metrics: Vec<MetricSummary>,
     /// For a one-at-a-time design: contrasts between two of its scenarios whose sign (or size)
     /// is a finding, checked at every point.
     #[serde(default, rename = "conclusion", skip_serializing_if = "Vec::is_empty")]
@@ -666,7 +666,7 @@ impl SweepSpec {
             }
             names.push(s);
         }
-        let columns: Vec<String> = self.metrics.iter().map(Metric::column).collect();
+        let columns: Vec<String> = self.metrics.iter().map(MetricSummary::column).collect();
         for (i, c) in self.conclusions.iter().enumerate() {
             let key = |k: &str| format!("conclusion[{i}].{k}");
             names::check_text(&c.name).or_else(|m| err(&key("name"), m))?;
@@ -977,7 +977,7 @@ holds = "lower"
 
     #[test]
     fn columns_name_the_summary() {
-        let m = |summary, year, years| Metric {
+        let m = |summary, year, years| MetricSummary {
             name: "agency".into(),
             summary,
             year,

@@ -78,11 +78,11 @@ fn the_calibration_facts_are_measured_and_reported() {
     // The pubs' closure rate (twelve towns over 2010-17) and belonging held (three towns over
     // 2010-24) are checked on the full baseline by `cohesion validate`, where they cost about a
     // minute and a half of CPU; here a small town shows that both are measured, each town once,
-    // and judged against its band.
+    // and judged against its band (the judging rule has its unit test in src/facts.rs).
     use cohesion::facts::{Size, Want, calibration_facts};
     let small = Size {
-        residents: Some(1_500),
-        warmup_weeks: Some(52),
+        residents: Some(600),
+        warmup_weeks: Some(26),
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let facts = calibration_facts(threads, small);
@@ -95,12 +95,8 @@ fn the_calibration_facts_are_measured_and_reported() {
     assert!(matches!(belonging.want, Want::Between(lo, hi) if lo == -0.03 && hi == 0.03));
     for f in &facts {
         assert!(f.estimate.mean.is_finite(), "{}: {:?}", f.claim, f.estimate);
-        let Want::Between(lo, hi) = f.want else {
-            unreachable!()
-        };
-        assert_eq!(f.pass, (lo..=hi).contains(&f.estimate.mean), "{}", f.claim);
         assert!(
-            f.configuration.contains("1500 residents"),
+            f.configuration.contains("600 residents"),
             "{}",
             f.configuration
         );
