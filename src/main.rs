@@ -249,6 +249,11 @@ enum Command {
         /// Worker threads for each run (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = cohesion::limits::parse_threads)]
         threads: Option<usize>,
+        /// Seconds a client has to send its whole request before it is answered 408 and
+        /// closed (1 to 600).
+        #[arg(long, value_name = "SECONDS", default_value_t = cohesion::serve::http::REQUEST_SECONDS,
+              value_parser = clap::value_parser!(u64).range(1..=600))]
+        request_seconds: u64,
     },
     /// List every parameter with its unit, allowed range and default.
     Params {
@@ -406,6 +411,7 @@ fn main() -> ExitCode {
             bind,
             open,
             threads,
+            request_seconds,
         }) => {
             let threads = sim::init_threads(threads);
             let options = cohesion::serve::ServeOptions {
@@ -413,6 +419,7 @@ fn main() -> ExitCode {
                 port,
                 open,
                 threads,
+                request_seconds,
             };
             match cohesion::serve::serve(&options) {
                 Ok(()) => ExitCode::SUCCESS,

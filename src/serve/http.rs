@@ -14,7 +14,8 @@
 //! The bounds, each enforced while reading, not after:
 //!
 //! - a connection's whole request (line, headers and body) must arrive within
-//!   [`REQUEST_SECONDS`] of its being accepted, or it is answered 408 and closed: every read is
+//!   [`REQUEST_SECONDS`] (or `cohesion serve --request-seconds`) of its being accepted, or it
+//!   is answered 408 and closed: every read is
 //!   given only the time left, so a client trickling a byte a second is cut off like one that
 //!   sends nothing;
 //! - the request line and headers together are at most [`MAX_HEAD_BYTES`], in at most
@@ -49,7 +50,8 @@ use std::time::{Duration, Instant};
 pub const WORKERS: usize = 16;
 /// Accepted connections waiting for a worker; more are answered 503.
 pub const QUEUE: usize = 64;
-/// Seconds a client has, from being accepted, to send its whole request.
+/// Seconds a client has, from being accepted, to send its whole request, unless the server is
+/// told otherwise.
 pub const REQUEST_SECONDS: u64 = 10;
 /// The largest request line and headers, together, in bytes.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -68,7 +70,7 @@ pub struct Request {
     /// Header names in lower case, values trimmed, in the order sent.
     pub headers: Vec<(String, String)>,
     stream: TcpStream,
-    deadline: Instant,
+    deadline: Deadline,
     /// Bytes read past the end of the headers: the start of the body.
     early: Vec<u8>,
 }
@@ -137,10 +139,10 @@ impl Request {
         let mut chunk = [0u8; 8192];
         while body.len() < length {
             let want = (length - body.len()).min(chunk.len());
-            match read_by(&mut self.stream, &mut chunk[..want], self.deadline) {
+            match read_by(&mut self.stream, &mut chunk[..want], self.deadline.at) {
                 Ok(0) => return Err(ApiError::new(400, "the body ended before its length")),
                 Ok(n) => body.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(read_error(&e)),
+                Err(e) => return Err(read_error(&e, self.deadline.seconds)),
             }
         }
         Ok(body)
@@ -226,10 +228,18 @@ impl Response {
     }
 }
 
+/// When a connection's request must have arrived: `seconds` after it was accepted.
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    seconds: u64,
+}
+
 /// Serves `listener` until the process ends: accepts connections and hands each to one of
-/// [`WORKERS`] threads, which read its request (bounded as the module says), call `handle` and
-/// write the answer. `handle` may read the body with [`Request::body`].
-pub fn serve<F>(listener: TcpListener, handle: F)
+/// [`WORKERS`] threads, which read its request (bounded as the module says, each client given
+/// `request_seconds` to send it), call `handle` and write the answer. `handle` may read the
+/// body with [`Request::body`].
+pub fn serve<F>(listener: TcpListener, request_seconds: u64, handle: F)
 where
     F: Fn(&mut Request) -> Response + Send + Sync + 'static,
 {
@@ -239,7 +249,7 @@ where
     for _ in 0..WORKERS {
         let waiting = Arc::clone(&waiting);
         let handle = Arc::clone(&handle);
-        std::thread::spawn(move || work(&waiting, &*handle));
+        std::thread::spawn(move || work(&waiting, &*handle, request_seconds));
     }
     accept(&listener, &queue);
 }
@@ -271,20 +281,31 @@ fn busy(mut stream: TcpStream) {
     }
 }
 
-fn work(waiting: &Mutex<Receiver<TcpStream>>, handle: &(dyn Fn(&mut Request) -> Response + Sync)) {
+fn work(
+    waiting: &Mutex<Receiver<TcpStream>>,
+    handle: &(dyn Fn(&mut Request) -> Response + Sync),
+    request_seconds: u64,
+) {
     loop {
         let next = waiting.lock().unwrap_or_else(|e| e.into_inner()).recv();
         let Ok(stream) = next else { return };
         // A bug in a handler loses that one answer, not the worker.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            connection(stream, handle);
+            connection(stream, handle, request_seconds);
         }));
     }
 }
 
 /// One connection: read the request, answer it, close.
-fn connection(stream: TcpStream, handle: &(dyn Fn(&mut Request) -> Response + Sync)) {
-    let deadline = Instant::now() + secs(REQUEST_SECONDS);
+fn connection(
+    stream: TcpStream,
+    handle: &(dyn Fn(&mut Request) -> Response + Sync),
+    request_seconds: u64,
+) {
+    let deadline = Deadline {
+        at: Instant::now() + secs(request_seconds),
+        seconds: request_seconds,
+    };
     let _ = stream.set_nodelay(true);
     let (response, head_only, stream) = match read_request(stream, deadline) {
         Ok(mut request) => {
@@ -301,7 +322,7 @@ fn connection(stream: TcpStream, handle: &(dyn Fn(&mut Request) -> Response + Sy
 /// client went away or sent nothing) and the stream to answer on.
 fn read_request(
     mut stream: TcpStream,
-    deadline: Instant,
+    deadline: Deadline,
 ) -> Result<Request, (Option<ApiError>, TcpStream)> {
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 4096];
@@ -313,11 +334,11 @@ fn read_request(
             return Err((Some(too_large_head()), stream));
         }
         let room = (MAX_HEAD_BYTES + 1 - buf.len()).min(chunk.len());
-        match read_by(&mut stream, &mut chunk[..room], deadline) {
+        match read_by(&mut stream, &mut chunk[..room], deadline.at) {
             Ok(0) => return Err((None, stream)),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(_) if buf.is_empty() => return Err((None, stream)),
-            Err(e) => return Err((Some(read_error(&e)), stream)),
+            Err(e) => return Err((Some(read_error(&e, deadline.seconds)), stream)),
         }
     };
     if end.head > MAX_HEAD_BYTES {
@@ -428,11 +449,11 @@ fn too_large_head() -> ApiError {
     )
 }
 
-fn read_error(e: &io::Error) -> ApiError {
+fn read_error(e: &io::Error, seconds: u64) -> ApiError {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ApiError::new(
             408,
-            format!("the request did not arrive within {REQUEST_SECONDS} seconds"),
+            format!("the request did not arrive within {seconds} seconds"),
         ),
         _ => ApiError::new(400, format!("cannot read the request: {e}")),
     }

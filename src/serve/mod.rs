@@ -55,6 +55,8 @@ pub struct ServeOptions {
     pub open: bool,
     /// Worker threads for each run.
     pub threads: usize,
+    /// Seconds a client has to send its whole request (`http::REQUEST_SECONDS` by default).
+    pub request_seconds: u64,
 }
 
 /// Why the server could not start.
@@ -106,7 +108,9 @@ pub fn serve(opts: &ServeOptions) -> Result<(), ServeError> {
         bind: bound.ip(),
         port: bound.port(),
     };
-    http::serve(listener, move |request| handle(request, &jobs, &site));
+    http::serve(listener, opts.request_seconds, move |request| {
+        handle(request, &jobs, &site)
+    });
     Ok(())
 }
 
