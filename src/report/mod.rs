@@ -1,6 +1,10 @@
 //! Writing a comparison: tidy CSV of every run and of the summaries, the resolved scenarios,
 //! band charts of the headline metrics, the seminar report and a manifest — staged and moved
 //! into place like a single run's results, so a directory with a manifest is complete.
+//! [`compare`] runs a plan ([`crate::compare::simulate`]) and writes it.
+//!
+//! Architecture invariant: above `compare` and `calibration`, whose results it reads, and
+//! `output`, through which it writes; nothing below it imports it.
 //!
 //! Files (every one but `timings.json` is a function of the engine version, the resolved
 //! scenarios, the seed and the number of replicates):

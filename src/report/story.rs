@@ -3,7 +3,7 @@
 //! budget, counted from the runs' events) and how precise the survey the model is read against
 //! is (from `data/targets/`, never from memory).
 //!
-//! Everything here returns plain text; `report.rs` escapes it for HTML. Nothing here reads a
+//! Everything here returns plain text; `html.rs` escapes it for HTML. Nothing here reads a
 //! file: the target files are compiled in (`calibration::targets::BUILTIN`).
 
 use crate::compare::{Comparison, Run};
