@@ -32,10 +32,8 @@ use crate::Scenario;
 use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
-use crate::output::comparison::{COMPARE_ENTRIES, CompareTarget, CompareTimings};
-use crate::output::{self, Target};
 use crate::rng::Seeds;
-use crate::run::{self, RunError, Stage};
+use crate::run::{self, Stage};
 use crate::scenario::WEEKS_PER_YEAR;
 use crate::sim::RunOutput;
 use crate::stats::Estimate;
@@ -43,9 +41,7 @@ use crate::townmap::{TownMap, ward_years};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -614,58 +610,4 @@ fn effects(cmp: &Comparison) -> Vec<EffectRow> {
         }
     }
     rows
-}
-
-/// What a finished comparison reports.
-pub struct CompareSummary {
-    pub dir: PathBuf,
-    pub timings: CompareTimings,
-    pub comparison: Comparison,
-}
-
-/// Runs every (scenario, replicate) of `plan` on `threads` threads, one run per thread at a
-/// time, and writes the results to `target`. `command` is recorded as the command that
-/// reproduces it; `progress(done, total, scenario, replicate)` is called as runs finish.
-pub fn compare(
-    plan: &ComparePlan,
-    target: &Target,
-    force: bool,
-    command: &str,
-    threads: usize,
-    progress: impl Fn(usize, usize, &str, u32) + Sync,
-) -> Result<CompareSummary, RunError> {
-    plan.check().map_err(|e| RunError::Plan(e.0))?;
-    output::check_target(target, force, &COMPARE_ENTRIES).map_err(RunError::Output)?;
-    let started = Instant::now();
-    let comparison = simulate(plan, threads, progress).map_err(|e| RunError::Plan(e.0))?;
-    let simulate_seconds = started.elapsed().as_secs_f64();
-    let resident_ticks: f64 = plan
-        .scenarios
-        .iter()
-        .map(|s| {
-            f64::from(s.town.residents)
-                * f64::from(s.time.warmup_weeks + s.ticks())
-                * f64::from(plan.replicates)
-        })
-        .sum();
-    let mut timings = CompareTimings {
-        wall_seconds: started.elapsed().as_secs_f64(),
-        simulate_seconds,
-        threads,
-        runs: plan.runs(),
-        resident_ticks,
-    };
-    let to = CompareTarget {
-        target,
-        force,
-        command,
-    };
-    let dir = output::comparison::write_comparison(&to, &comparison, &timings)
-        .map_err(RunError::Output)?;
-    timings.wall_seconds = started.elapsed().as_secs_f64();
-    Ok(CompareSummary {
-        dir,
-        timings,
-        comparison,
-    })
 }

@@ -1,9 +1,10 @@
 //! The `cohesion` command line: parse, call the library, print.
 
 use clap::{Parser, Subcommand};
-use cohesion::compare::{ComparePlan, PosteriorDraws, compare};
+use cohesion::compare::{ComparePlan, PosteriorDraws};
 use cohesion::output::terminal;
 use cohesion::output::{self as output, Target};
+use cohesion::report::compare;
 use cohesion::run::RunRequest;
 use cohesion::scenario::{BUILTINS, params};
 use cohesion::{Scenario, sim};
@@ -736,7 +737,7 @@ fn compare_scenarios(args: &CompareArgs) -> Result<Vec<Scenario>, String> {
 
 fn compare_command(args: CompareArgs) -> ExitCode {
     let names: Vec<&str> = args.names.iter().map(String::as_str).collect();
-    let entries = output::comparison::COMPARE_ENTRIES;
+    let entries = cohesion::report::COMPARE_ENTRIES;
     let mut inputs = input_files(&names);
     inputs.extend(args.posterior.iter().filter(|p| p.exists()).cloned());
     if let Err(e) = check_out(&args.target, args.force, &entries, &inputs) {
@@ -837,10 +838,7 @@ fn compare_command(args: CompareArgs) -> ExitCode {
             }
             text.push_str(&format!(
                 "report: {}\n",
-                summary
-                    .dir
-                    .join(cohesion::output::comparison::REPORT)
-                    .display()
+                summary.dir.join(cohesion::report::REPORT).display()
             ));
             emit(&text)
         }

@@ -12,11 +12,11 @@
 //! above the simulation, the town map and the checkpoint format, which it calls. It imports none
 //! of the modules above it (tests/it/architecture.rs checks the arrows).
 
-use crate::checkpoint::resume::{self as resumable, ResumeRecord, partial_dir};
+use crate::checkpoint::resume::{self as resumable, ResumeRecord};
 use crate::checkpoint::{self, CheckpointError, Policy, Saved};
 use crate::model::components::{Config, RunSeeds};
 use crate::output::manifest::BranchRecord;
-use crate::output::{self, OutputError, Target, Timings};
+use crate::output::{self, OutputError, Target, Timings, partial_dir};
 use crate::scenario::WEEKS_PER_YEAR;
 use crate::summary::{MetricSummary, summarise, summary_csv};
 use crate::townmap::TownMap;

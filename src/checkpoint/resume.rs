@@ -9,16 +9,11 @@
 //! checkpoints never reach its results.
 
 use super::CheckpointError;
-use crate::output;
+use crate::output::{self, PARTIAL_SUFFIX, RUN_JSON, partial_dir, results_dir};
 use crate::summary::MetricSummary;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// The file in `DIR.partial/` that says how to resume.
-pub const RUN_JSON: &str = "run.json";
-/// The suffix of the checkpoint directory beside a run's directory.
-pub const PARTIAL_SUFFIX: &str = ".partial";
 
 /// `run.json`: how an unfinished run was started.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,23 +28,6 @@ pub struct ResumeRecord {
     pub checkpoint_every: Option<u32>,
     #[serde(default)]
     pub summarise: Vec<MetricSummary>,
-}
-
-/// The checkpoint directory of a run whose results go to `dir`: `dir.partial`.
-pub fn partial_dir(dir: &Path) -> PathBuf {
-    let mut name = dir
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "run".into());
-    name.push(PARTIAL_SUFFIX);
-    dir.with_file_name(name)
-}
-
-/// The results directory of the checkpoint directory `partial` (`DIR.partial` → `DIR`).
-pub fn results_dir(partial: &Path) -> Option<PathBuf> {
-    let name = partial.file_name()?.to_str()?;
-    let stem = name.strip_suffix(PARTIAL_SUFFIX)?;
-    (!stem.is_empty()).then(|| partial.with_file_name(stem))
 }
 
 /// What `--resume DIR` found: where the run's results go, its checkpoints and how it started.
@@ -129,23 +107,4 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
         .and_then(|()| f.sync_all())
         .map_err(err)?;
     fs::rename(&tmp, path).map_err(err)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partial_dirs_sit_beside_the_results() {
-        assert_eq!(
-            partial_dir(Path::new("runs/a")),
-            PathBuf::from("runs/a.partial")
-        );
-        assert_eq!(partial_dir(Path::new("a")), PathBuf::from("a.partial"));
-        assert_eq!(
-            results_dir(Path::new("runs/a.partial")),
-            Some(PathBuf::from("runs/a"))
-        );
-        assert_eq!(results_dir(Path::new("runs/.partial")), None);
-    }
 }

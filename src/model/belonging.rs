@@ -19,9 +19,8 @@
 //! series held ("broadly stable since 2015/16", DCMS 2024; data/targets/cls_england.csv).
 
 use super::components::*;
-use super::logistic;
 use super::rules::move_toward;
-use crate::town::per_thousand;
+use super::{logistic, per_thousand};
 use bevy_ecs::prelude::*;
 
 #[allow(clippy::too_many_arguments)]

@@ -8,7 +8,7 @@
 //! form at `groups.formation_rate_per_year` × active groups × (open venues / venues at the
 //! start) a year: the number that form in a week is a Poisson draw, each of a kind drawn evenly,
 //! based in a ward drawn in proportion to its open venues, meeting at the best venue for its kind
-//! there (as at the start; town/mod.rs), and starting with no members: residents join it as they
+//! there (as at the start; `groups::best_venue`), and starting with no members: residents join it as they
 //! join any group that meets where they go (groups.rs). Groups live and die in the warm-up too,
 //! so that membership starts settled; only what happens after it is logged.
 //!
@@ -21,10 +21,10 @@
 //! steady, forming and folding balance.
 
 use super::components::*;
+use super::groups::best_venue;
 use super::venues::Ledger;
 use super::weekly_from_yearly;
 use crate::rng::{Purpose, RngExt, poisson};
-use crate::town::best_venue;
 use bevy_ecs::prelude::*;
 
 /// The yearly chance that an active group folds, given the council's capacity.

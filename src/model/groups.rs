@@ -11,10 +11,10 @@
 //! capital in the UK 2020 on declining membership). The sizes are assumed.
 
 use super::components::*;
+use super::distance;
 use super::venues::Ledger;
 use crate::rng::{Purpose, RngExt};
-use crate::scenario::WEEKS_PER_YEAR;
-use crate::town::best_venue;
+use crate::scenario::{Scenario, WEEKS_PER_YEAR};
 use bevy_ecs::prelude::*;
 
 #[allow(clippy::too_many_arguments)]
@@ -145,6 +145,32 @@ pub fn groups(
             0.0
         };
     }
+}
+
+/// The venue a group of `kind` based in `ward` meets at: its favourite kind first, in its own
+/// ward if there is one, else the nearest to the ward's venues of that kind.
+pub fn best_venue(
+    kind: GroupKind,
+    ward: u16,
+    venues: &[Venue],
+    scenario: &Scenario,
+) -> Option<u16> {
+    let centre = scenario.town.wards[ward as usize].centre_km;
+    let centre = [centre[0] as f32, centre[1] as f32];
+    for vk in kind.venues() {
+        let best = venues
+            .iter()
+            .filter(|v| v.open && v.kind == *vk)
+            .min_by(|a, b| {
+                let da = distance(a.pos_km, centre) + if a.ward == ward { 0.0 } else { 100.0 };
+                let db = distance(b.pos_km, centre) + if b.ward == ward { 0.0 } else { 100.0 };
+                da.total_cmp(&db).then(a.id.cmp(&b.id))
+            });
+        if let Some(v) = best {
+            return Some(v.id);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

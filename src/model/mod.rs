@@ -80,6 +80,32 @@ pub fn weekly_from_yearly(rate: f64) -> f64 {
     )
 }
 
+/// Venues per 1,000 residents.
+pub fn per_thousand(venues: u32, residents: u32) -> f32 {
+    venues as f32 * 1000.0 / residents.max(1) as f32
+}
+
+/// Euclidean distance, km.
+pub fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
+    {
+        let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
+        (dx * dx + dy * dy).sqrt()
+    }
+}
+
+/// The index whose cumulative weight first exceeds `u` × total.
+pub fn weighted_index(weights: &[f64], u: f64) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut target = u * total;
+    for (i, w) in weights.iter().enumerate() {
+        if target < *w {
+            return i;
+        }
+        target -= w;
+    }
+    weights.len() - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

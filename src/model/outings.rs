@@ -24,7 +24,7 @@
 //! so that each kind gets its share W_k of the week's outings, and within the kind a softmax
 //! over the resident's own liking for the kind (a council venue's pull is scaled by the share
 //! of its usual hours the council can still open it; see council_budget.rs) (the kind's
-//! `preference`, shifted by life stage and personal taste; see town/residents.rs), cost,
+//! `preference`, shifted by life stage and personal taste; see model/resident/draw.rs), cost,
 //! quality, friends met there recently and distance. The distance term makes contact fall as
 //! d^−γ with γ ≈ 1.6 (Illenberger et al. 2009). Money pressure is (0.5 + deprivation), doubled
 //! for residents out of work at the start's out-of-work income and scaled by that income over
@@ -34,9 +34,9 @@
 //! labour market changes the resident's employment or out-of-work income; see jobs.rs).
 
 use super::components::*;
+use super::distance;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::{Owner, Scenario, VenueKind};
-use crate::town::distance;
 use bevy_ecs::prelude::*;
 
 /// What the choice depends on this week, per venue id (built once per tick).
@@ -789,7 +789,7 @@ mod tests {
 
     #[test]
     fn the_grid_finds_what_looking_at_every_venue_finds() {
-        use crate::town::{Arrival, SettledAges, new_resident};
+        use crate::model::resident::draw::{Arrival, SettledAges, new_resident};
         let seeds = Seeds::new(11);
         let mut rng = seeds.tick_stream(Purpose::Outings, 0, 0);
         // Venues over a 40 km square, some at the same spot (equal distances, settled by id),

@@ -1,18 +1,20 @@
 //! A resident, defined once: every component one carries ([`ResidentBundle`]), how a founder
 //! and a newcomer start, and the query that reaches all of them by name ([`ResidentParts`]).
 //!
-//! The town's founders are drawn with the town (`town::residents`, with the first ties and
-//! memberships) and a newcomer is drawn by turnover when a resident leaves; both then start
+//! The town's founders are drawn with the town (by [`draw`], the town adding the first ties
+//! and memberships) and a newcomer is drawn by turnover when a resident leaves; both then start
 //! the running state the same way: no outings yet, no haunts, no civic life, no choice set.
 //! Spawning (`sim`), replacement (`turnover`) and checkpoints (`checkpoint::snapshot`) all go
 //! through this file, so a component added to a resident is added here and nowhere else goes
 //! without it: the constructors and [`ResidentBundle::replace`] take the bundle apart field by
 //! field, and the compiler names every place that misses one.
 
+pub mod draw;
+
+use self::draw::{Arrival, ResidentInit, new_resident};
 use super::components::*;
 use crate::rng::Seeds;
 use crate::scenario::Scenario;
-use crate::town::{Arrival, ResidentInit, new_resident};
 use bevy_ecs::prelude::*;
 use bevy_ecs::query::QueryData;
 

@@ -24,9 +24,9 @@
 use super::batches::Collector;
 use super::components::*;
 use super::resident::{ResidentBundle, ResidentParts};
+use super::weighted_index;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::WEEKS_PER_YEAR;
-use crate::town::weighted_index;
 use bevy_ecs::prelude::*;
 
 /// Attempts to find each neighbour for a newcomer.

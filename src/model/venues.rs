@@ -14,7 +14,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 /// Why a venue closed, in the words of `events.csv`'s detail. The report reads a run's events
-/// back and words each cause for a reader (`output::story`), so every cause is named here once.
+/// back and words each cause for a reader (`report::story`), so every cause is named here once.
 pub mod cause {
     pub const COUNCIL_BUDGET: &str = "the council's venue budget no longer covers it";
     pub const LIBRARY_CUTS: &str = "the council's library service shrinks under cuts";

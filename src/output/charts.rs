@@ -359,7 +359,7 @@ pub(super) enum TickLabels {
     Log10,
     /// A categorical axis: the tick at `i` is level `i`, labelled with `names[i]`.
     Levels(Vec<String>),
-    /// Pounds, as a reader says them: £3.0m, £250k, £2,800 (see `story::money_exact`).
+    /// Pounds, as a reader says them: £3.0m, £250k, £2,800 (see `numbers::money_exact`).
     Money,
 }
 
@@ -378,7 +378,7 @@ impl ChartAxis {
         match &self.labels {
             TickLabels::Decimals(decimals) => format!("{:.*}", decimals, v),
             TickLabels::Log10 => tidy_number(10f64.powf(v)),
-            TickLabels::Money => super::story::money_exact(v),
+            TickLabels::Money => super::numbers::money_exact(v),
             TickLabels::Levels(names) => {
                 let level = v.round();
                 if level >= 0.0 && level < names.len() as f64 {

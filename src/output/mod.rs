@@ -16,14 +16,12 @@
 
 pub mod calibration_charts;
 pub mod charts;
-pub mod comparison;
 pub mod csv;
 pub mod manifest;
 pub mod map;
 pub mod map_layout;
-pub mod report;
+pub mod numbers;
 pub mod sobol_chart;
-pub mod story;
 pub mod sweep_charts;
 pub mod terminal;
 
@@ -42,6 +40,10 @@ pub const MANIFEST: &str = "manifest.json";
 pub const TIMINGS: &str = "timings.json";
 /// The charts folder's name.
 pub const CHARTS_DIR: &str = "charts";
+/// The file in `DIR.partial/` that says how to resume.
+pub const RUN_JSON: &str = "run.json";
+/// The suffix of the checkpoint directory beside a run's directory.
+pub const PARTIAL_SUFFIX: &str = ".partial";
 /// Everything a single run writes at the top of its directory, in the order it is moved into
 /// place: the manifest last, so that a directory with a manifest is complete.
 pub const RUN_ENTRIES: [&str; 6] = [
@@ -89,7 +91,8 @@ impl std::fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
+/// Maps an I/O error to an [`OutputError`] that names `what`.
+pub fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> OutputError {
     let what = what.into();
     move |e| OutputError::Io(what, e)
 }
@@ -427,21 +430,38 @@ fn manifest_names(m: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The checkpoint directory of a run whose results go to `dir`: `dir.partial`.
+pub fn partial_dir(dir: &Path) -> PathBuf {
+    let mut name = dir
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "run".into());
+    name.push(PARTIAL_SUFFIX);
+    dir.with_file_name(name)
+}
+
+/// The results directory of the checkpoint directory `partial` (`DIR.partial` → `DIR`).
+pub fn results_dir(partial: &Path) -> Option<PathBuf> {
+    let name = partial.file_name()?.to_str()?;
+    let stem = name.strip_suffix(PARTIAL_SUFFIX)?;
+    (!stem.is_empty()).then(|| partial.with_file_name(stem))
+}
+
 /// With `--force`, the checkpoint folder `DIR.partial/` is discarded: refuse if something
 /// other than a run's checkpoints (its `run.json`) is there.
 fn check_checkpoints_are_ours(dir: &Path) -> Result<(), OutputError> {
-    let partial = crate::checkpoint::resume::partial_dir(dir);
+    let partial = partial_dir(dir);
     if fs::symlink_metadata(&partial).is_err() {
         return Ok(());
     }
-    if partial.is_dir() && partial.join(crate::checkpoint::resume::RUN_JSON).is_file() {
+    if partial.is_dir() && partial.join(RUN_JSON).is_file() {
         return Ok(());
     }
     Err(OutputError::Refused(format!(
         "{} is where this run keeps its checkpoints, and --force would discard it, but it is \
          not a cohesion checkpoint folder (it has no {}); move it away",
         partial.display(),
-        crate::checkpoint::resume::RUN_JSON
+        RUN_JSON
     )))
 }
 
@@ -691,6 +711,20 @@ fn write_staged(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partial_dirs_sit_beside_the_results() {
+        assert_eq!(
+            partial_dir(Path::new("runs/a")),
+            PathBuf::from("runs/a.partial")
+        );
+        assert_eq!(partial_dir(Path::new("a")), PathBuf::from("a.partial"));
+        assert_eq!(
+            results_dir(Path::new("runs/a.partial")),
+            Some(PathBuf::from("runs/a"))
+        );
+        assert_eq!(results_dir(Path::new("runs/.partial")), None);
+    }
 
     fn names(dir: &Path) -> Vec<String> {
         let mut n: Vec<String> = fs::read_dir(dir)

@@ -11,7 +11,7 @@
 //!   viridis scale (perceptually uniform, readable by colour-blind readers) and annotated with
 //!   its value and ± its 95% interval; cells without runs are hatched grey.
 //!
-//! An axis whose parameter is money (`story::is_money_key`: `council.yearly_budget_gbp`) is
+//! An axis whose parameter is money (`numbers::is_money_key`: `council.yearly_budget_gbp`) is
 //! labelled in pounds as a reader says them: £3.0m, £250k, £2,800.
 //! - [`write_morris_chart`]: the μ*–σ chart of a Morris screening (Morris 1991; μ* as in
 //!   Campolongo, Cariboni & Saltelli 2007), with the reference line σ = μ*.
@@ -133,7 +133,7 @@ pub fn write_param_chart(
     } else {
         linear_axis(xs, X_PAD, false)
     };
-    if !log_x && super::story::is_money_key(x_desc) {
+    if !log_x && super::numbers::is_money_key(x_desc) {
         x.labels = TickLabels::Money;
     }
     let ys = lines.iter().flat_map(|l| {
@@ -210,8 +210,8 @@ pub fn write_heatmap(
         x_desc,
         y_desc,
         value_desc,
-        x: level_axis(&columns, width, true, super::story::is_money_key(x_desc)),
-        y: level_axis(&rows, height, false, super::story::is_money_key(y_desc)),
+        x: level_axis(&columns, width, true, super::numbers::is_money_key(x_desc)),
+        y: level_axis(&rows, height, false, super::numbers::is_money_key(y_desc)),
         cells,
         half_widths,
         range,
@@ -612,7 +612,7 @@ fn level_axis(levels: &[(usize, f64)], room_px: f64, horizontal: bool, money: bo
         .iter()
         .map(|&(_, v)| {
             if money {
-                super::story::money_exact(v)
+                super::numbers::money_exact(v)
             } else {
                 tidy_number(v)
             }

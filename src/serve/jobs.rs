@@ -14,8 +14,9 @@
 use super::http::Part;
 use super::request::{ApiError, Prepared};
 use super::result::{self, COMPARE_FILES, FORK_FILES, RUN_FILES};
-use crate::compare::{ComparePlan, compare};
+use crate::compare::ComparePlan;
 use crate::output::Target;
+use crate::report::compare;
 use crate::run::{RunRequest, run_keeping};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
@@ -206,11 +207,10 @@ impl Jobs {
             // scenario file is the run it was forked from.
             ("scenario.toml", Some(f)) => {
                 let both = [f.parent.clone(), p.scenario.clone()];
-                dir.join(crate::output::comparison::scenario_files(&both).first()?)
+                dir.join(crate::report::scenario_files(&both).first()?)
             }
             ("scenario.toml", None) if p.replicates > 1 => {
-                let files =
-                    crate::output::comparison::scenario_files(std::slice::from_ref(&p.scenario));
+                let files = crate::report::scenario_files(std::slice::from_ref(&p.scenario));
                 dir.join(files.first()?)
             }
             _ => dir.join(relative),

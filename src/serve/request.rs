@@ -203,7 +203,7 @@ impl Prepared {
     pub fn changes_file_name(&self) -> String {
         format!(
             "{}.toml",
-            crate::output::comparison::scenario_file_stem(&self.scenario.name)
+            crate::report::scenario_file_stem(&self.scenario.name)
         )
     }
 

@@ -320,7 +320,7 @@ pub fn download_name(p: &Prepared, name: &str) -> String {
         "changes.toml" => p.changes_file_name(),
         _ => format!(
             "{}-seed{}-{name}",
-            crate::output::comparison::scenario_file_stem(&p.scenario.name),
+            crate::report::scenario_file_stem(&p.scenario.name),
             p.seed
         ),
     }

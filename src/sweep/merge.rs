@@ -605,8 +605,8 @@ fn draw_charts(
                                 label: format!(
                                     "{} = {}",
                                     record.params[b],
-                                    if crate::output::story::is_money_key(&record.params[b]) {
-                                        crate::output::story::money_exact(lb)
+                                    if crate::output::numbers::is_money_key(&record.params[b]) {
+                                        crate::output::numbers::money_exact(lb)
                                     } else {
                                         Level::Num(lb).text()
                                     }

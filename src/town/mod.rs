@@ -5,12 +5,12 @@
 //! keyed streams named by our own ids, and knows nothing of bevy beyond the component types.
 
 mod network;
-mod residents;
 mod venues;
 
-pub use residents::{Arrival, ResidentInit, SettledAges, new_resident};
-
 use crate::model::components::{Group, GroupKind, Venue, Wards, venue_label};
+use crate::model::groups::best_venue;
+use crate::model::resident::draw::{self, ResidentInit, new_resident};
+use crate::model::{distance, per_thousand, weighted_index};
 use crate::rng::{Purpose, RngExt, Seeds};
 use crate::scenario::Scenario;
 
@@ -35,8 +35,8 @@ pub fn generate(scenario: &Scenario, seeds: Seeds) -> TownPlan {
             .map(|w| w.housing_share)
             .collect::<Vec<_>>(),
     );
-    let ward_traits = residents::ward_cultures(scenario, seeds);
-    let ages = residents::SettledAges::new(scenario);
+    let ward_traits = draw::ward_cultures(scenario, seeds);
+    let ages = draw::SettledAges::new(scenario);
     let mut people = Vec::with_capacity(scenario.town.residents as usize);
     for (ward, &count) in ward_counts.iter().enumerate() {
         for _ in 0..count {
@@ -48,7 +48,7 @@ pub fn generate(scenario: &Scenario, seeds: Seeds) -> TownPlan {
                 id,
                 id,
                 ward as u16,
-                residents::Arrival::Founder(&ages),
+                draw::Arrival::Founder(&ages),
             ));
         }
     }
@@ -82,11 +82,6 @@ pub fn generate(scenario: &Scenario, seeds: Seeds) -> TownPlan {
         venue_labels,
         groups,
     }
-}
-
-/// Venues per 1,000 residents.
-pub fn per_thousand(venues: u32, residents: u32) -> f32 {
-    venues as f32 * 1000.0 / residents.max(1) as f32
 }
 
 /// Splits `total` over `shares` by the largest-remainder method; ties go to the earlier entry.
@@ -170,53 +165,6 @@ fn found_groups(
         }
     }
     groups
-}
-
-/// The venue a group of `kind` based in `ward` meets at: its favourite kind first, in its own
-/// ward if there is one, else the nearest to the ward's venues of that kind.
-pub fn best_venue(
-    kind: GroupKind,
-    ward: u16,
-    venues: &[Venue],
-    scenario: &Scenario,
-) -> Option<u16> {
-    let centre = scenario.town.wards[ward as usize].centre_km;
-    let centre = [centre[0] as f32, centre[1] as f32];
-    for vk in kind.venues() {
-        let best = venues
-            .iter()
-            .filter(|v| v.open && v.kind == *vk)
-            .min_by(|a, b| {
-                let da = distance(a.pos_km, centre) + if a.ward == ward { 0.0 } else { 100.0 };
-                let db = distance(b.pos_km, centre) + if b.ward == ward { 0.0 } else { 100.0 };
-                da.total_cmp(&db).then(a.id.cmp(&b.id))
-            });
-        if let Some(v) = best {
-            return Some(v.id);
-        }
-    }
-    None
-}
-
-/// Euclidean distance, km.
-pub fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
-    {
-        let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
-        (dx * dx + dy * dy).sqrt()
-    }
-}
-
-/// The index whose cumulative weight first exceeds `u` × total.
-pub fn weighted_index(weights: &[f64], u: f64) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut target = u * total;
-    for (i, w) in weights.iter().enumerate() {
-        if target < *w {
-            return i;
-        }
-        target -= w;
-    }
-    weights.len() - 1
 }
 
 /// Labels of venues: `pub-01`, `pub-02`, ... numbered within their kind.

@@ -2,9 +2,10 @@
 //! candidate is accepted with a chance that rises with similarity and falls with distance
 //! (homophily and propinquity; McPherson, Smith-Lovin & Cook 2001).
 
-use super::{ResidentInit, distance};
 use crate::model::components::Tie;
+use crate::model::distance;
 use crate::model::encounters::similarity;
+use crate::model::resident::draw::ResidentInit;
 use crate::rng::{Purpose, RngExt, Seeds};
 use crate::scenario::Scenario;
 

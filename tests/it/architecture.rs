@@ -1,13 +1,13 @@
-//! The layering of the run lifecycle: the modules that simulate, record, checkpoint, drive and
-//! use runs import one another without a circle, in the layers ARCHITECTURE.md draws:
+//! The layering of the library: no module imports, through any chain of others, a module that
+//! imports it, and the run lifecycle stands in the layers ARCHITECTURE.md draws:
 //! sim → townmap; checkpoint → sim, townmap; run → checkpoint, sim; then branch, compare, sweep
-//! and calibration → run. `scripts/module-arrows.sh` prints the same arrows.
+//! and calibration → run; report → compare. `scripts/module-arrows.sh` prints the same arrows.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The modules of the run lifecycle.
-const LAYERED: [&str; 10] = [
+const LAYERED: [&str; 11] = [
     "sim",
     "townmap",
     "checkpoint",
@@ -15,6 +15,7 @@ const LAYERED: [&str; 10] = [
     "run",
     "branch",
     "compare",
+    "report",
     "sweep",
     "calibration",
     "calibrate",
@@ -207,8 +208,14 @@ fn the_run_lifecycle_modules_import_one_another_without_a_circle() {
     // The layers the run driver stands between.
     for (from, never) in [
         ("townmap", ["sim", "compare"].as_slice()),
-        ("checkpoint", &["run", "sweep", "compare", "branch"]),
-        ("run", &["compare", "branch", "sweep", "calibration"]),
+        (
+            "checkpoint",
+            &["run", "sweep", "compare", "report", "branch"],
+        ),
+        (
+            "run",
+            &["compare", "report", "branch", "sweep", "calibration"],
+        ),
     ] {
         for to in never {
             assert!(
@@ -221,4 +228,85 @@ fn the_run_lifecycle_modules_import_one_another_without_a_circle() {
         among("sim").contains(&"townmap"),
         "the arrows were not read: sim records the town map"
     );
+}
+
+/// The groups of two or more modules that reach one another through their arrows (strongly
+/// connected groups), each sorted; empty when the arrows make no circle.
+fn circles(arrows: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    let mut reach: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (from, to) in arrows {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = to.iter().map(String::as_str).collect();
+        while let Some(m) = stack.pop() {
+            if seen.insert(m) {
+                stack.extend(arrows.get(m).into_iter().flatten().map(String::as_str));
+            }
+        }
+        reach.insert(from, seen);
+    }
+    let mut groups: BTreeSet<Vec<String>> = BTreeSet::new();
+    for (from, seen) in &reach {
+        let group: Vec<String> = seen
+            .iter()
+            .filter(|m| reach.get(*m).is_some_and(|back| back.contains(from)))
+            .map(|m| m.to_string())
+            .collect();
+        if group.len() > 1 {
+            groups.insert(group);
+        }
+    }
+    groups.into_iter().collect()
+}
+
+#[test]
+fn no_module_of_the_library_imports_in_a_circle() {
+    let arrows = arrows();
+    let found = circles(&arrows);
+    assert!(
+        found.is_empty(),
+        "the modules import in a circle: {} (see scripts/module-arrows.sh)",
+        found
+            .iter()
+            .map(|g| g.join(" "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    // The layers the circles were broken along.
+    let to = |m: &str| arrows.get(m).cloned().unwrap_or_default();
+    for (from, never) in [
+        (
+            "output",
+            ["checkpoint", "compare", "calibration", "sweep", "report"].as_slice(),
+        ),
+        ("model", &["town", "sim"]),
+        ("compare", &["report"]),
+    ] {
+        for m in never {
+            assert!(
+                !to(from).contains(*m),
+                "{from} imports {m}, a module above it"
+            );
+        }
+    }
+    assert!(
+        to("town").contains("model") && to("report").contains("compare"),
+        "the arrows were not read: the town is built of the model's components"
+    );
+}
+
+#[test]
+fn circles_are_found_through_any_chain() {
+    let arrows: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]
+            .iter()
+            .fold(BTreeMap::new(), |mut m, (from, to)| {
+                m.entry(from.to_string())
+                    .or_insert_with(BTreeSet::new)
+                    .insert(to.to_string());
+                m
+            });
+    assert_eq!(circles(&arrows), vec![vec!["a", "b", "c"]]);
+    let mut open = arrows.clone();
+    open.remove("c");
+    assert!(circles(&open).is_empty());
 }

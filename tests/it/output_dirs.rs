@@ -94,7 +94,7 @@ fn compare_into_default(outputs: &std::path::Path) -> Result<(), cohesion::run::
         posterior: None,
     };
     let target = cohesion::output::Target::DefaultOutputs(outputs.to_path_buf());
-    cohesion::compare::compare(&plan, &target, false, "test", 2, |_, _, _, _| {}).map(|_| ())
+    cohesion::report::compare(&plan, &target, false, "test", 2, |_, _, _, _| {}).map(|_| ())
 }
 
 #[test]

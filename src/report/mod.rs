@@ -1,6 +1,10 @@
 //! Writing a comparison: tidy CSV of every run and of the summaries, the resolved scenarios,
 //! band charts of the headline metrics, the seminar report and a manifest — staged and moved
 //! into place like a single run's results, so a directory with a manifest is complete.
+//! [`compare`] runs a plan ([`crate::compare::simulate`]) and writes it.
+//!
+//! Architecture invariant: above `compare` and `calibration`, whose results it reads, and
+//! `output`, through which it writes; nothing below it imports it.
 //!
 //! Files (every one but `timings.json` is a function of the engine version, the resolved
 //! scenarios, the seed and the number of replicates):
@@ -21,19 +25,23 @@
 //! - `report.html`: the story for a seminar, self-contained;
 //! - `manifest.json`, `timings.json`.
 
-use super::charts::{self, BandSeries, Marker};
-use super::csv::{field, number};
-use super::manifest::{REPRODUCIBILITY, sha256_file};
-use super::story;
-use super::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
-use crate::compare::Comparison;
+pub mod html;
+pub mod story;
+
+use crate::compare::{ComparePlan, Comparison, simulate};
 use crate::metrics::{Metric, Scope, headline};
+use crate::output::charts::{self, BandSeries, Marker};
+use crate::output::csv::{field, number};
+use crate::output::manifest::{REPRODUCIBILITY, sha256_file};
+use crate::output::{CHARTS_DIR, MANIFEST, OutputError, TIMINGS, Target, io_err, place, stage};
+use crate::run::RunError;
 use crate::scenario::WEEKS_PER_YEAR;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Everything a comparison writes at the top of its directory, the manifest last.
 pub const COMPARE_ENTRIES: [&str; 10] = [
@@ -110,13 +118,66 @@ pub fn scenario_files(scenarios: &[crate::Scenario]) -> Vec<String> {
         .collect()
 }
 
+/// What a finished comparison reports.
+pub struct CompareSummary {
+    pub dir: PathBuf,
+    pub timings: CompareTimings,
+    pub comparison: Comparison,
+}
+
+/// Runs every (scenario, replicate) of `plan` on `threads` threads, one run per thread at a
+/// time, and writes the results to `target`. `command` is recorded as the command that
+/// reproduces it; `progress(done, total, scenario, replicate)` is called as runs finish.
+pub fn compare(
+    plan: &ComparePlan,
+    target: &Target,
+    force: bool,
+    command: &str,
+    threads: usize,
+    progress: impl Fn(usize, usize, &str, u32) + Sync,
+) -> Result<CompareSummary, RunError> {
+    plan.check().map_err(|e| RunError::Plan(e.0))?;
+    crate::output::check_target(target, force, &COMPARE_ENTRIES).map_err(RunError::Output)?;
+    let started = Instant::now();
+    let comparison = simulate(plan, threads, progress).map_err(|e| RunError::Plan(e.0))?;
+    let simulate_seconds = started.elapsed().as_secs_f64();
+    let resident_ticks: f64 = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            f64::from(s.town.residents)
+                * f64::from(s.time.warmup_weeks + s.ticks())
+                * f64::from(plan.replicates)
+        })
+        .sum();
+    let mut timings = CompareTimings {
+        wall_seconds: started.elapsed().as_secs_f64(),
+        simulate_seconds,
+        threads,
+        runs: plan.runs(),
+        resident_ticks,
+    };
+    let to = CompareTarget {
+        target,
+        force,
+        command,
+    };
+    let dir = write_comparison(&to, &comparison, &timings).map_err(RunError::Output)?;
+    timings.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(CompareSummary {
+        dir,
+        timings,
+        comparison,
+    })
+}
+
 /// Writes every result of `cmp`. Returns the directory written.
 pub fn write_comparison(
     to: &CompareTarget,
     cmp: &Comparison,
     timings: &CompareTimings,
 ) -> Result<PathBuf, OutputError> {
-    super::check_target(to.target, to.force, &COMPARE_ENTRIES)?;
+    crate::output::check_target(to.target, to.force, &COMPARE_ENTRIES)?;
     let staging = stage(to.target)?;
     if let Err(e) = write_staged(&staging, to, cmp, timings) {
         let _ = fs::remove_dir_all(&staging);
@@ -161,7 +222,7 @@ fn write_staged(
     for chart in write_charts(&charts_dir, cmp).map_err(io_err("writing charts"))? {
         files.push(format!("{CHARTS_DIR}/{chart}"));
     }
-    let report = super::report::html(cmp, &charts_dir, to.command)
+    let report = html::html(cmp, &charts_dir, to.command)
         .map_err(io_err("reading charts for the report"))?;
     write(REPORT, report.as_bytes())?;
     files.push(REPORT.to_string());
@@ -452,10 +513,10 @@ fn write_charts(dir: &Path, cmp: &Comparison) -> std::io::Result<Vec<String>> {
         .enumerate()
         .filter_map(|(s, scenario)| Some((scenario.name.as_str(), &cmp.runs_of(s).next()?.map)))
         .collect();
-    written.extend(super::map::write_map(
+    written.extend(crate::output::map::write_map(
         dir,
         &firsts,
-        super::map::DEFAULT_METRIC,
+        crate::output::map::DEFAULT_METRIC,
     )?);
     Ok(written)
 }

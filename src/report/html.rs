@@ -9,6 +9,7 @@
 use super::story;
 use crate::compare::{Comparison, EffectRow};
 use crate::metrics::{Metric, Scope, headline};
+use crate::output::numbers;
 use crate::scenario::interventions as iv;
 use crate::scenario::{Intervention, Scenario};
 use std::fmt::Write;
@@ -919,7 +920,7 @@ fn survey_section() -> String {
                     p.value * 100.0,
                     escape(&p.period),
                     p.line,
-                    p.n.map_or("not given".into(), story::thousands),
+                    p.n.map_or("not given".into(), numbers::thousands),
                     p.margin.map_or("not given".into(), |x| format!(
                         "{} points",
                         story::plain(x, 1)
