@@ -29,6 +29,7 @@
 //! everything computed here is the same on any number of threads.
 
 use crate::Scenario;
+use crate::calibration::plan::POSTERIORS;
 use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
@@ -102,10 +103,24 @@ impl PosteriorDraws {
         }
     }
 
-    /// Reads the `posterior.csv` at `path` and draws `draws` parameter sets from it with the
+    /// Reads the `posterior.csv` at `path`, or the built-in posterior of that name when no such
+    /// file exists (as scenarios are found), and draws `draws` parameter sets from it with the
     /// comparison's master `seed`. The error names the file, and the line and column at fault.
     pub fn read(path: &str, draws: usize, seed: u64) -> Result<PosteriorDraws, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read it: {e}"))?;
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => match POSTERIORS.iter().find(|(name, _)| *name == path) {
+                Some((_, text)) => text.as_bytes().to_vec(),
+                None => {
+                    let names: Vec<&str> = POSTERIORS.iter().map(|(name, _)| *name).collect();
+                    return Err(format!(
+                        "{path}: cannot read it ({e}), and no built-in posterior has that name \
+                         (built-ins: {})",
+                        names.join(", ")
+                    ));
+                }
+            },
+        };
         let text = std::str::from_utf8(&bytes)
             .map_err(|e| format!("{path}: not UTF-8 text ({e}); expected a posterior.csv"))?;
         let posterior =

@@ -194,9 +194,10 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// Draw each replicate's parameters from a posterior.csv (as `cohesion calibrate`
-        /// writes it), the same draw for every scenario, so effects' intervals include
-        /// parameter uncertainty. The posterior's values win over the scenarios' own.
-        #[arg(long, value_name = "FILE")]
+        /// writes it) or a built-in posterior by name (`behaviour`), the same draw for every
+        /// scenario, so effects' intervals include parameter uncertainty. The posterior's
+        /// values win over the scenarios' own.
+        #[arg(long, value_name = "FILE|NAME")]
         posterior: Option<PathBuf>,
         /// Draws from --posterior: one per replicate, so it must equal --replicates (the
         /// default).

@@ -28,6 +28,13 @@ pub const BUILTINS: &[(&str, &str)] = &[(
     include_str!("../../scenarios/calibrations/behaviour.toml"),
 )];
 
+/// The posteriors compiled into the binary: (name, posterior.csv text), each the result of the
+/// built-in calibration of the same name (see docs/calibration.md).
+pub const POSTERIORS: &[(&str, &str)] = &[(
+    "behaviour",
+    include_str!("../../scenarios/posteriors/behaviour.csv"),
+)];
+
 /// One target series, as resolved.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Series {

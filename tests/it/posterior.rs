@@ -215,3 +215,45 @@ fn bad_posteriors_are_refused_with_the_file_line_and_column() {
     assert!(stderr(&draws).contains("--draws 5 with --replicates 3"));
     assert!(!tmp.path().join("d").exists());
 }
+
+#[test]
+fn the_built_in_posterior_is_found_by_name_and_an_unknown_name_lists_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    setup(tmp.path());
+    let out = compare(
+        tmp.path(),
+        &["--posterior", "behaviour", "--draws", "3", "--out", "named"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("named/manifest.json")).unwrap())
+            .unwrap();
+    let post = &manifest["posterior"];
+    assert_eq!(post["path"], "behaviour");
+    // The built-in is the committed posterior of the built-in calibration, byte for byte.
+    let committed =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/posteriors/behaviour.csv"))
+            .unwrap();
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(&committed)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(post["sha256"], hash.as_str());
+    let header = String::from_utf8(committed).unwrap();
+    let names: Vec<&str> = header.lines().next().unwrap().split(',').skip(6).collect();
+    assert_eq!(post["parameters"].as_array().unwrap().len(), names.len());
+    assert!(names.contains(&"belonging.intercept"), "{names:?}");
+
+    let out = compare(
+        tmp.path(),
+        &["--posterior", "no_such_posterior", "--out", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("no_such_posterior") && e.contains("built-ins: behaviour"),
+        "{e}"
+    );
+    assert!(!tmp.path().join("x").exists());
+}
