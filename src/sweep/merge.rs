@@ -229,7 +229,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
             ),
             None => (
                 format!("sobol_{column}_{}", slug(&o.scenario)),
-                format!("Sobol indices: {described}, in {}", o.scenario),
+                format!("Sobol indices: {column} in {}", o.scenario),
                 format!("{column} in {}", o.scenario),
             ),
             Some(against) => (
@@ -239,7 +239,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
                     slug(against)
                 ),
                 format!(
-                    "Sobol indices of the effect: {described}, {} minus {against}",
+                    "Sobol indices of the effect on {column}: {} − {against}",
                     o.scenario
                 ),
                 format!("{column}, {} minus {against}", o.scenario),
