@@ -239,8 +239,9 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
                     slug(against)
                 ),
                 format!(
-                    "Sobol indices of the effect on {column}: {} − {against}",
-                    o.scenario
+                    "{} − {against}: {}",
+                    o.scenario,
+                    record.metrics()[o.metric].name
                 ),
                 format!("{column}, {} minus {against}", o.scenario),
             ),
