@@ -2,7 +2,8 @@
 //! total index ST as horizontal bars with their 95% bootstrap intervals, parameters listed
 //! down the side in the sweep's order. Drawn in the look of [`super::charts`] (font, sizes,
 //! palette, grid, legend, file writer); the parameter names get a label area as wide as the
-//! longest of them.
+//! longest of them, and a design of more than about 24 parameters a chart tall enough to give
+//! each its row.
 
 use super::charts::{
     AXIS_LABEL_PX, ChartAxis, FONT, Figure, GRID, KEY_PX, LEGEND_PX, PALETTE, PLOTTERS_FONT_SCALE,
@@ -58,8 +59,16 @@ pub fn write_sobol_chart(
         x,
         y,
     };
-    write_png_and_svg(dir, name, SIZE, &chart)
+    // The usual size, made taller for a design with many parameters so that every name keeps
+    // a row of its own (about 20 pixels, a little more than a tick label).
+    let tall = (ROW_PX * names.len() as f64 + MARGINS_PX).ceil() as u32;
+    write_png_and_svg(dir, name, (SIZE.0, SIZE.1.max(tall)), &chart)
 }
+
+/// Height of a parameter's row on a chart taller than usual, in pixels.
+const ROW_PX: f64 = 20.0;
+/// Title, axis, axis label and padding above and below the rows, in pixels.
+const MARGINS_PX: f64 = 220.0;
 
 struct SobolChart<'a> {
     title: &'a str,

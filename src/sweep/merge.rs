@@ -174,8 +174,18 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
             .iter()
             .map(|per| per.iter().map(|e| (e.n > 0).then_some(e.mean)).collect())
             .collect();
-        sobol_results = super::sobol::analyse(sobol, &metrics, &means);
-        let text = super::sobol::csv(&sobol_results);
+        let values: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|r| r.metrics.iter().map(|m| m.1).collect())
+            .collect();
+        let paired: Vec<super::oat::RunValues> = runs
+            .iter()
+            .zip(&values)
+            .map(|(r, v)| (r.point, r.replicate, v.as_slice()))
+            .collect();
+        let base = &record.identity.spec.base;
+        sobol_results = super::sobol::analyse(sobol, base, &metrics, &means, &paired);
+        let text = super::sobol::csv(&sobol_results, &metrics, !sobol.scenarios.is_empty());
         write_atomic(&dir.join(SENSITIVITY), text.as_bytes())?;
         files.push(SENSITIVITY.to_string());
     } else if dir.join(SENSITIVITY).exists() {
@@ -205,13 +215,43 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
         &estimates,
         &morris_stats,
     )?);
-    for (m, (column, result)) in sobol_results.iter().enumerate() {
-        match result {
+    for o in &sobol_results {
+        let column = &metrics[o.metric];
+        let described = record.metrics()[o.metric].describe();
+        let base = &record.identity.spec.base;
+        // The base's levels keep the plain name; a further scenario's levels and effects say
+        // which scenario.
+        let (name, title, what) = match &o.against {
+            None if o.scenario == *base => (
+                format!("sobol_{column}"),
+                format!("Sobol indices: {described}"),
+                column.clone(),
+            ),
+            None => (
+                format!("sobol_{column}_{}", slug(&o.scenario)),
+                format!("Sobol indices: {column} in {}", o.scenario),
+                format!("{column} in {}", o.scenario),
+            ),
+            Some(against) => (
+                format!(
+                    "sobol_{column}_{}_minus_{}",
+                    slug(&o.scenario),
+                    slug(against)
+                ),
+                format!(
+                    "{} − {against}: {}",
+                    o.scenario,
+                    record.metrics()[o.metric].name
+                ),
+                format!("{column}, {} minus {against}", o.scenario),
+            ),
+        };
+        match &o.indices {
             Ok(ix) => files.extend(
                 crate::output::sobol_chart::write_sobol_chart(
                     &dir.join(CHARTS),
-                    &format!("sobol_{column}"),
-                    &format!("Sobol indices: {}", record.metrics()[m].describe()),
+                    &name,
+                    &title,
                     &ix.names,
                     &ix.first,
                     &ix.total,
@@ -219,7 +259,7 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
                 .map_err(|e| SweepError::Io(format!("writing charts: {e}")))?
                 .map(|f| format!("{CHARTS}/{f}")),
             ),
-            Err(why) => problems.push(format!("no Sobol indices for {column}: {why}")),
+            Err(why) => problems.push(format!("no Sobol indices for {what}: {why}")),
         }
     }
 
@@ -714,8 +754,8 @@ fn draw_charts(
     Ok(written)
 }
 
-/// A parameter path as part of a file name: `events.austerity.cut_per_year` →
-/// `events-austerity-cut_per_year`.
+/// A parameter path (or a scenario's name or path) as part of a file name:
+/// `events.austerity.cut_per_year` → `events-austerity-cut_per_year`.
 fn slug(param: &str) -> String {
     param
         .chars()

@@ -138,37 +138,69 @@ impl Plan {
             ),
             None => design_points(&spec, &levels),
         };
-        let mut points = Vec::with_capacity(unit_points.len());
-        let n_points = unit_points.len();
-        for (p, values) in unit_points.into_iter().enumerate() {
-            let mut t = tree.clone();
-            let mut used = Vec::with_capacity(values.len());
-            for (axis, level) in spec.axes.iter().zip(values) {
-                let exact = axis.bounds.is_none();
-                used.push(
-                    set(&mut t, &axis.param, level, exact)
-                        .map_err(|m| at("axis", format!("`{}`: {m}", axis.param)))?,
-                );
+        // A Sobol design with further scenarios runs the whole design on each of them, in
+        // turn after the base: point `s × n + j` is design point `j` on scenario `s`.
+        let mut trees = vec![(spec.base.clone(), tree.clone())];
+        for name in spec.sobol.iter().flat_map(|s| &s.scenarios) {
+            let further = with_set(&spec, name, dir).map_err(|(k, m)| at(k, m))?;
+            trees.push((name.clone(), tree_of(&further)));
+        }
+        let n_design = unit_points.len();
+        let n_points = n_design * trees.len();
+        let mut points = Vec::with_capacity(n_points);
+        for (s, (name, scenario_tree)) in trees.iter().enumerate() {
+            for (j, values) in unit_points.iter().enumerate() {
+                let p = s * n_design + j;
+                let mut t = scenario_tree.clone();
+                let mut used = Vec::with_capacity(values.len());
+                for (axis, level) in spec.axes.iter().zip(values) {
+                    let exact = axis.bounds.is_none();
+                    used.push(set(&mut t, &axis.param, *level, exact).map_err(|m| {
+                        if s == 0 {
+                            at("axis", format!("`{}`: {m}", axis.param))
+                        } else {
+                            at(
+                                "sobol.scenarios",
+                                format!("`{}` in scenario `{name}`: {m}", axis.param),
+                            )
+                        }
+                    })?);
+                }
+                let label = point_label(n_points, p);
+                let settings: Vec<String> = spec
+                    .axes
+                    .iter()
+                    .zip(&used)
+                    .map(|(a, l)| format!("{} = {}", a.param, l.text()))
+                    .collect();
+                let description = if s == 0 {
+                    format!(
+                        "Point {label} of the sweep `{}` (base `{}`): {}.",
+                        spec.name,
+                        spec.base,
+                        settings.join(", ")
+                    )
+                } else {
+                    format!(
+                        "Point {label} of the sweep `{}` (scenario `{name}`, design point {j}): {}.",
+                        spec.name,
+                        settings.join(", ")
+                    )
+                };
+                let scenario = finished(&spec, t, &label, description, &settings.join(", "))
+                    .map_err(|(k, m)| {
+                        let k = if s > 0 && k == "axis" {
+                            "sobol.scenarios".to_string()
+                        } else {
+                            k
+                        };
+                        at(&k, m)
+                    })?;
+                points.push(Point {
+                    values: used,
+                    scenario,
+                });
             }
-            let label = point_label(n_points, p);
-            let settings: Vec<String> = spec
-                .axes
-                .iter()
-                .zip(&used)
-                .map(|(a, l)| format!("{} = {}", a.param, l.text()))
-                .collect();
-            let description = format!(
-                "Point {label} of the sweep `{}` (base `{}`): {}.",
-                spec.name,
-                spec.base,
-                settings.join(", ")
-            );
-            let scenario = finished(&spec, t, &label, description, &settings.join(", "))
-                .map_err(|(k, m)| at(&k, m))?;
-            points.push(Point {
-                values: used,
-                scenario,
-            });
         }
         let oat = match &spec.oat {
             Some(o) => {
@@ -335,13 +367,24 @@ fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &m
     }
 }
 
-/// Seed of run `k` of `spec` with `points` points: [`run_seed`] of `k`, or for a one-at-a-time
-/// design, of the replicate alone, so that every point of a replicate has the same seed.
+/// Seed of run `k` of `spec` with `points` points: [`run_seed`] of `k`; for a one-at-a-time
+/// design, of the replicate alone, so that every point of a replicate has the same seed; for a
+/// Sobol design with further scenarios, of the run's place in the design alone, so that a
+/// design point has the same seeds on every scenario (common random numbers).
 pub fn seed_of(spec: &SweepSpec, points: u64, k: u64) -> u64 {
+    let points = points.max(1);
     if spec.oat.is_some() {
-        run_seed(spec.seed, k / points.max(1))
-    } else {
-        run_seed(spec.seed, k)
+        return run_seed(spec.seed, k / points);
+    }
+    match spec.sobol.as_ref().map(|s| s.scenarios.len() as u64 + 1) {
+        // A Sobol design over several scenarios: design point `j` of replicate `r` has the
+        // seed of run `r × n + j` of the design alone, whichever scenario it runs on.
+        Some(groups) if groups > 1 => {
+            let n = (points / groups).max(1);
+            let (r, p) = (k / points, k % points);
+            run_seed(spec.seed, r * n + p % n)
+        }
+        _ => run_seed(spec.seed, k),
     }
 }
 
@@ -368,6 +411,8 @@ pub fn run_label(points: usize, replicates: u32, point: usize, replicate: u32) -
 fn with_set(spec: &SweepSpec, name: &str, dir: &Path) -> Result<Scenario, (&'static str, String)> {
     let key = if name == spec.base {
         "base"
+    } else if spec.sobol.is_some() {
+        "sobol.scenarios"
     } else {
         "oat.scenarios"
     };
@@ -771,6 +816,54 @@ summary = "final"
             .identity();
         assert_eq!(b.differences(&a), vec!["replicates: 3 → 4".to_string()]);
         assert_ne!(a.hash(), b.hash());
+    }
+
+    #[test]
+    fn a_sobol_design_on_further_scenarios_repeats_its_points_and_seeds() {
+        let text = r#"
+name = "s"
+base = "baseline"
+replicates = 2
+seed = 5
+[sobol]
+samples = 3
+scenarios = ["austerity_2010"]
+[[axis]]
+param = "trust.memory_per_week"
+bounds = [0.9, 0.99]
+[[metric]]
+name = "trust"
+summary = "final"
+"#;
+        let p = plan(text).unwrap();
+        let n = 3 * (1 + 2);
+        assert_eq!(p.points.len(), 2 * n);
+        assert_eq!(p.points[1].values, p.points[n + 1].values);
+        assert!(
+            p.points[n + 1]
+                .scenario
+                .events
+                .iter()
+                .any(|e| e.kind() == "austerity")
+        );
+        assert!(p.points[1].scenario.events.is_empty());
+        let points = p.points.len() as u64;
+        for k in 0..p.runs() {
+            let (run, twin) = (p.run(k), p.run((k + n as u64) % p.runs()));
+            if run.point < n {
+                // The same design point and replicate on the other scenario: the same seed.
+                assert_eq!((twin.point, twin.replicate), (run.point + n, run.replicate));
+                assert_eq!(run.seed, twin.seed);
+            }
+        }
+        assert_ne!(p.run(0).seed, p.run(1).seed);
+        assert_ne!(p.run(0).seed, p.run(points).seed, "replicates differ");
+        // Without further scenarios, every run has its own seed, as before.
+        let alone = plan(&text.replace("scenarios = [\"austerity_2010\"]\n", "")).unwrap();
+        assert_eq!(alone.points.len(), n);
+        assert_eq!(alone.run(4).seed, run_seed(5, 4));
+        let e = plan(&text.replace("austerity_2010", "no_such_town")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sobol.scenarios"), "{e}");
     }
 
     #[test]

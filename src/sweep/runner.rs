@@ -132,6 +132,10 @@ pub struct SobolRecord {
     pub samples: usize,
     pub seed: u64,
     pub resamples: usize,
+    /// With further scenarios: the base, then each further scenario, as the file names them;
+    /// the design's points run on each in turn (empty for the base alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<String>,
 }
 
 impl SobolRecord {
@@ -145,6 +149,12 @@ impl SobolRecord {
 pub const SEED_RULE: &str = "Run k (k = replicate × points + point) uses master seed \
 H(seed) × 2^32 + k, where H is 21 bits of a hash of the sweep's seed: every run has its own \
 seed, below 2^53. The run is exactly `cohesion run points/<point>.toml --seed <seed>`.";
+
+pub const SOBOL_SCENARIOS_SEED_RULE: &str = "Sobol design over several scenarios: point \
+s × n + j (design point j of n, on scenario s: the base, then each further scenario) of \
+replicate r uses master seed H(seed) × 2^32 + r × n + j, where H is 21 bits of a hash of the \
+sweep's seed (common random numbers: a design point has the same seeds on every scenario). \
+The run is exactly `cohesion run points/<point>.toml --seed <seed>`.";
 
 pub const OAT_SEED_RULE: &str = "One-at-a-time design: every point of replicate r uses master \
 seed H(seed) × 2^32 + r, where H is 21 bits of a hash of the sweep's seed (common random \
@@ -161,6 +171,13 @@ impl Record {
             runs: plan.runs(),
             seed_rule: if plan.oat.is_some() {
                 OAT_SEED_RULE.into()
+            } else if plan
+                .spec
+                .sobol
+                .as_ref()
+                .is_some_and(|s| !s.scenarios.is_empty())
+            {
+                SOBOL_SCENARIOS_SEED_RULE.into()
             } else {
                 SEED_RULE.into()
             },
@@ -175,6 +192,12 @@ impl Record {
                 samples: d.base(),
                 seed: d.seed(),
                 resamples: plan.spec.sobol.as_ref().map_or(1000, |s| s.resamples),
+                scenarios: match plan.spec.sobol.as_ref() {
+                    Some(s) if !s.scenarios.is_empty() => std::iter::once(plan.spec.base.clone())
+                        .chain(s.scenarios.iter().cloned())
+                        .collect(),
+                    _ => Vec::new(),
+                },
             }),
             oat: plan.oat.clone(),
             identity: plan.identity(),

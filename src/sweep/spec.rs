@@ -141,7 +141,9 @@ fn four() -> u32 {
 
 /// A Saltelli design for Sobol first-order and total indices (`crate::sensitivity`): `samples`
 /// base rows of `k + 2` points each, drawn from `seed` (the sweep's seed unless given), and
-/// `resamples` bootstrap resamples for the intervals.
+/// `resamples` bootstrap resamples for the intervals. With `scenarios`, the whole design is
+/// run again on each further scenario with the same seeds, and the indices of each scenario's
+/// effect (its paired difference from the base) are computed too (`super::sobol`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sobol {
@@ -150,6 +152,10 @@ pub struct Sobol {
     pub resamples: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Further scenarios (built-in names or paths relative to the file) the whole design is
+    /// also run on, with common random numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<String>,
 }
 
 fn thousand() -> usize {
@@ -413,6 +419,7 @@ impl SweepSpec {
                     "every axis of a Sobol design gives `bounds` (no `values` or `range`)".into(),
                 );
             }
+            check_scenarios("sobol.scenarios", &self.base, &s.scenarios)?;
         }
         match (&self.lhs, &self.morris) {
             (Some(_), Some(_)) => {
@@ -539,6 +546,10 @@ impl SweepSpec {
             let moves = (self.axes.len() as u64).saturating_mul(o.factors.len() as u64);
             factors.push(("axis".into(), moves.saturating_add(1)));
             factors.push(("oat.scenarios".into(), o.scenarios.len() as u64 + 1));
+        } else if let Some(sb) = &self.sobol {
+            factors.push(("sobol.samples".into(), sb.samples as u64));
+            factors.push(("axis".into(), self.axes.len() as u64 + 2));
+            factors.push(("sobol.scenarios".into(), sb.scenarios.len() as u64 + 1));
         } else if let Some(m) = &self.morris {
             factors.push(("morris.trajectories".into(), u64::from(m.trajectories)));
             factors.push(("axis".into(), self.axes.len() as u64 + 1));
@@ -570,6 +581,8 @@ impl SweepSpec {
         let count = |n: Option<u64>| n.map_or("more than 18 billion billion".into(), thousands);
         let what = if self.oat.is_some() {
             "(parameters × factors + 1) × scenarios"
+        } else if self.sobol.is_some() {
+            "samples × (parameters + 2) × scenarios"
         } else if self.morris.is_some() {
             "trajectories × (parameters + 1)"
         } else if self.lhs.is_some() {
@@ -653,19 +666,9 @@ impl SweepSpec {
                 return err("oat.factors", format!("the factor {f} is given twice"));
             }
         }
+        check_scenarios("oat.scenarios", &self.base, &o.scenarios)?;
         let mut names = vec![self.base.as_str()];
-        for s in &o.scenarios {
-            if s.trim().is_empty() {
-                return err("oat.scenarios", "a scenario name is empty".into());
-            }
-            if names.contains(&s.as_str()) {
-                return err(
-                    "oat.scenarios",
-                    format!("`{s}` is listed twice (the base counts as listed)"),
-                );
-            }
-            names.push(s);
-        }
+        names.extend(o.scenarios.iter().map(String::as_str));
         let columns: Vec<String> = self.metrics.iter().map(MetricSummary::column).collect();
         for (i, c) in self.conclusions.iter().enumerate() {
             let key = |k: &str| format!("conclusion[{i}].{k}");
@@ -735,6 +738,23 @@ impl SweepSpec {
             .enumerate()
             .filter(|(_, a)| a.bounds.is_some())
     }
+}
+
+/// The further scenarios of a design (`key` names them in errors): none empty, none twice,
+/// none the base.
+fn check_scenarios(key: &str, base: &str, scenarios: &[String]) -> Result<(), (String, String)> {
+    let err = |message: String| Err((key.to_string(), message));
+    let mut names = vec![base];
+    for s in scenarios {
+        if s.trim().is_empty() {
+            return err("a scenario name is empty".into());
+        }
+        if names.contains(&s.as_str()) {
+            return err(format!("`{s}` is listed twice (the base counts as listed)"));
+        }
+        names.push(s);
+    }
+    Ok(())
 }
 
 /// A TOML value as a number, if it is one.
