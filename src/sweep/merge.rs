@@ -174,15 +174,8 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
             .iter()
             .map(|per| per.iter().map(|e| (e.n > 0).then_some(e.mean)).collect())
             .collect();
-        let values: Vec<Vec<f64>> = runs
-            .iter()
-            .map(|r| r.metrics.iter().map(|m| m.1).collect())
-            .collect();
-        let paired: Vec<super::oat::RunValues> = runs
-            .iter()
-            .zip(&values)
-            .map(|(r, v)| (r.point, r.replicate, v.as_slice()))
-            .collect();
+        let values = metric_values(&runs);
+        let paired = run_values(&runs, &values);
         let base = &record.identity.spec.base;
         sobol_results = super::sobol::analyse(sobol, base, &metrics, &means, &paired);
         let text = super::sobol::csv(&sobol_results, &metrics, !sobol.scenarios.is_empty());
@@ -297,6 +290,21 @@ pub fn merge(dir: &Path, allow_partial: bool) -> Result<Merged, SweepError> {
     })
 }
 
+/// Each run's metric values, in the order of the sweep's metrics.
+fn metric_values(runs: &[RunResult]) -> Vec<Vec<f64>> {
+    runs.iter()
+        .map(|r| r.metrics.iter().map(|m| m.1).collect())
+        .collect()
+}
+
+/// Each run as (point, replicate, its values), for pairing runs across points.
+fn run_values<'a>(runs: &[RunResult], values: &'a [Vec<f64>]) -> Vec<super::oat::RunValues<'a>> {
+    runs.iter()
+        .zip(values)
+        .map(|(r, v)| (r.point, r.replicate, v.as_slice()))
+        .collect()
+}
+
 /// The one-at-a-time tables: `oat.csv` (each moved point's effect on each metric),
 /// `conclusions.csv` (each conclusion at each slot) and, per conclusion, where it flips.
 #[allow(clippy::type_complexity)]
@@ -306,15 +314,8 @@ fn oat_tables(
     runs: &[RunResult],
     metrics: &[String],
 ) -> (String, String, Vec<(String, Option<bool>, Vec<String>)>) {
-    let values: Vec<Vec<f64>> = runs
-        .iter()
-        .map(|r| r.metrics.iter().map(|m| m.1).collect())
-        .collect();
-    let paired: Vec<super::oat::RunValues> = runs
-        .iter()
-        .zip(&values)
-        .map(|(r, v)| (r.point, r.replicate, v.as_slice()))
-        .collect();
+    let values = metric_values(runs);
+    let paired = run_values(runs, &values);
     let slots = layout.slots();
     // A slot's move as columns: param, factor, moved value, base value, clamped.
     let slot_of = |s: usize, slot: usize| -> (String, String, String, String, String) {
