@@ -561,10 +561,8 @@ fn write_charts(
             calibration_charts::write_predictive(
                 &staging,
                 &format!("predictive_{}_{i}", slug(&series.measure)),
-                &format!(
-                    "{}: {} against {}",
-                    plan.spec.name, series.metric, series.label
-                ),
+                // The metric is on the y axis; the title names the calibration and the series.
+                &format!("{}: {}", plan.spec.name, series.label),
                 &format!(
                     "{} ({})",
                     metric.map_or(series.metric.as_str(), |m| m.label),
