@@ -18,8 +18,8 @@
 //!   over 2019, small.
 //!
 //! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
-//! before then the same as in the full-length scenario. Used by `tests/it/stylised_facts.rs` and
-//! by `cohesion validate`.
+//! before then the same as in the full-length scenario. Judged by `cohesion validate`;
+//! `tests/it/stylised_facts.rs` checks that each is measured and judged.
 
 use crate::compare::{ComparePlan, Comparison, Run, simulate};
 use crate::model::components::{Attitudes, Civic, NEVER, Resident};
@@ -199,7 +199,7 @@ fn plan(scenarios: Vec<Scenario>, replicates: u32, seed: u64) -> ComparePlan {
 /// How large a check's towns are. `Size::FULL` is the built-ins as written (`cohesion
 /// validate`); a smaller size runs every fact on a town of `residents` with the built-ins'
 /// venue and group counts scaled to it (`Scenario::scale_counts`) and `warmup_weeks` of
-/// warm-up, for a check that must be quick (`tests/it/stylised_facts.rs`).
+/// warm-up, for a check that must be quick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Size {
     /// Residents of each built-in town; `None` keeps each scenario's own.

@@ -23,12 +23,13 @@ pub fn check(text: &str, origin: &str) -> Result<(), ScenarioError> {
     let Ok(doc) = DeTable::parse(text) else {
         return Ok(());
     };
-    let schema = Schema::new();
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(Schema::new);
     let kinds = event_kinds(doc.get_ref());
     let walk = Walk {
         text,
         origin,
-        schema: &schema,
+        schema,
         kinds: &kinds,
     };
     walk.table(doc.get_ref(), "")

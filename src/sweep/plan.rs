@@ -462,7 +462,11 @@ fn finished(
 ) -> Result<Scenario, (String, String)> {
     t.insert("name".into(), format!("{}-{label}", spec.name).into());
     t.insert("description".into(), description.into());
-    let scenario = scenario_of(&t, label).map_err(|m| {
+    let scenario = Scenario::from_checked_table(t, label).map_err(|e| {
+        let m = match e.key {
+            Some(k) => format!("key `{k}`: {}", e.message),
+            None => e.message,
+        };
         (
             "axis".to_string(),
             format!("point {label} ({settings}) is not a valid scenario: {m}"),
