@@ -36,6 +36,9 @@ const TEACHING: [&str; 4] = [
     "devolution_big_bang",
 ];
 const TEACHING_REPLICATES: u32 = 4;
+/// The teaching comparison draws each replicate's behavioural parameters from the built-in
+/// posterior fitted to the survey series (`cohesion calibrate behaviour`).
+const TEACHING_POSTERIOR: &str = "behaviour";
 /// The teaching comparison also reports effects at the end of the decade of cuts.
 const TEACHING_EFFECTS_YEARS: [i32; 1] = [2019];
 /// The teaching comparison's named contrast: the README's headline, new social infrastructure
@@ -54,9 +57,10 @@ const DEFAULT_REPLICATES: u32 = 8;
     long_about = "Simulates trust, belonging and agency among the residents of a former pit town, \
                   week by week, as its pubs, library, halls and council change.\n\n\
                   With no command, runs the teaching comparison (baseline, austerity_2010, \
-                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42; \
-                  social_infrastructure also against austerity_2010) into outputs/ and writes \
-                  outputs/report.html."
+                  social_infrastructure, devolution_big_bang; 4 replicates each, seed 42, each \
+                  replicate's behavioural parameters drawn from the built-in posterior \
+                  `behaviour`; social_infrastructure also against austerity_2010) into outputs/ \
+                  and writes outputs/report.html."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -285,7 +289,7 @@ fn main() -> ExitCode {
             branch_at: None,
             contrasts: TEACHING_CONTRASTS.iter().map(|c| c.to_string()).collect(),
             set: Vec::new(),
-            posterior: None,
+            posterior: Some(PathBuf::from(TEACHING_POSTERIOR)),
             draws: None,
             json: false,
         }),

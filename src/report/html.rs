@@ -671,7 +671,6 @@ pub fn html(cmp: &Comparison, charts_dir: &Path, command: &str) -> std::io::Resu
     Ok(h)
 }
 
-/// "What each scenario does, and what came of it": a block per scenario.
 /// What the effects' intervals account for, in a sentence for "How to read this".
 fn interval_sentence(plan: &crate::compare::ComparePlan) -> String {
     match &plan.posterior {
@@ -679,16 +678,29 @@ fn interval_sentence(plan: &crate::compare::ComparePlan) -> String {
                  parameters as the scenario gives them, so they say nothing about how uncertain \
                  those parameters are (run with <code>--posterior</code> for that)."
             .to_string(),
-        Some(p) => format!(
-            "Each replicate also drew its values of {} parameters from the posterior \
-             <code>{}</code> (the same draw for every scenario, so the pairs stay paired): these \
-             intervals include the uncertainty in those parameters as well as chance.",
-            p.names.len(),
-            escape(&p.path)
-        ),
+        Some(p) => {
+            let built_in = crate::calibration::plan::POSTERIORS
+                .iter()
+                .any(|(name, _)| *name == p.path);
+            let fitted = if built_in {
+                " (built in: fitted by <code>cohesion calibrate</code> to the Community Life \
+                 Survey's and British Social Attitudes' series; docs/calibration.md)"
+            } else {
+                ""
+            };
+            format!(
+                "Each replicate also drew its values of {} parameters from the posterior \
+                 <code>{}</code>{fitted}, the same draw for every scenario, so the pairs stay \
+                 paired: these intervals include the uncertainty in those parameters as well as \
+                 chance.",
+                p.names.len(),
+                escape(&p.path)
+            )
+        }
     }
 }
 
+/// "What each scenario does, and what came of it": a block per scenario.
 fn scenario_section(cmp: &Comparison) -> String {
     let scenarios = &cmp.plan.scenarios;
     let base = story::base();
