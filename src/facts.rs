@@ -18,8 +18,7 @@
 //!   over 2019, small.
 //!
 //! Runs end in 2019, the year the facts are stated for; keyed random streams make every week
-//! before then the same as in the full-length scenario. Judged by `cohesion validate`;
-//! `tests/it/stylised_facts.rs` checks that each is measured and judged.
+//! before then the same as in the full-length scenario. Judged by `cohesion validate`.
 
 use crate::compare::{ComparePlan, Comparison, Run, simulate};
 use crate::model::components::{Attitudes, Civic, NEVER, Resident};

@@ -6,6 +6,7 @@
 //! read by our own ids (a resident's slot), or combine them in a way that does not depend on
 //! order (adding integers).
 
+use bevy_ecs::batching::BatchingStrategy;
 use std::sync::Mutex;
 
 /// Values filled by the batches of one parallel pass.
@@ -105,6 +106,28 @@ pub fn parts(n: usize) -> usize {
 
 /// Residents from which a pass is split between threads.
 const SPLIT_FROM: usize = 50_000;
+
+/// How bevy's `par_iter` over residents cuts a pass into tasks: at least [`MIN_BATCH`]
+/// residents a task, so that a small town runs each pass as one task instead of paying for
+/// handing a few hundred residents to each thread (measured: a town of 300 over 15 years took
+/// 0.7 s on two threads against 0.5 s on one), while the default town of 12,000 still splits
+/// between threads. Results do not depend on it, as they do not depend on the thread count.
+pub fn strategy() -> BatchingStrategy {
+    BatchingStrategy::new().min_batch_size(MIN_BATCH)
+}
+
+/// How a pass over venues is cut into tasks: venues differ hugely in size, so a town large
+/// enough to split hands them out one at a time; a smaller one meets all its venues in one task.
+pub fn venue_strategy(residents: usize) -> BatchingStrategy {
+    if residents < MIN_BATCH {
+        BatchingStrategy::fixed(1 << 20)
+    } else {
+        BatchingStrategy::fixed(1)
+    }
+}
+
+/// The fewest residents one task of a parallel pass takes.
+const MIN_BATCH: usize = 2_048;
 
 #[cfg(test)]
 mod tests {

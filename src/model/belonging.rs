@@ -18,6 +18,7 @@
 //! belonging over 2010-24 while its pubs close at 1.8% a year, as the Community Life Survey's
 //! series held ("broadly stable since 2015/16", DCMS 2024; data/targets/cls_england.csv).
 
+use super::batches;
 use super::components::*;
 use super::rules::move_toward;
 use super::{logistic, per_thousand};
@@ -67,6 +68,7 @@ pub fn belonging(
 
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, recent, mut attitudes)| {
             let w = me.ward as usize;
             let x = b.intercept

@@ -26,6 +26,7 @@
 //! - **Anchors.** Everyone's attitudes relax slowly towards their own anchors, which nothing
 //!   moves: the budget acts only through the two channels above.
 
+use super::batches;
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use crate::scenario::Owner;
@@ -112,6 +113,7 @@ pub fn council_response(
 
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, civic, outings, recent, mut a)| {
             let answered = civic.participated.then(|| match assembly {
                 // An assembly's recommendations are acted on, or not, as a whole.

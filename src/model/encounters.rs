@@ -15,7 +15,7 @@
 //! merged into every resident's inbox in venue-id order, never "whichever thread finished
 //! first". What the encounters do to trust and ties is the trust mechanism's business.
 
-use super::batches::{even_cuts, in_parallel, parts, pieces};
+use super::batches::{self, even_cuts, in_parallel, parts, pieces};
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
 use bevy_ecs::prelude::*;
@@ -53,11 +53,9 @@ pub fn encounters(
     let (step, tick) = (clock.step, clock.tick());
     let seeds = seeds.0;
 
-    // Venues differ hugely in size, so hand them out one at a time.
-    let one_by_one = bevy_ecs::batching::BatchingStrategy::fixed(1);
     venues
         .par_iter_mut()
-        .batching_strategy(one_by_one)
+        .batching_strategy(batches::venue_strategy(s.town.residents as usize))
         .for_each(|(venue, mut log)| {
             log.meetings.clear();
             let visitors = buckets.of(venue.id);

@@ -10,6 +10,7 @@
 //! `full_funding_gbp_per_year`), with m = `capacity_money_weight`: people and money (ONS Social
 //! capital in the UK 2020 on declining membership). The sizes are assumed.
 
+use super::batches;
 use super::components::*;
 use super::distance;
 use super::venues::Ledger;
@@ -91,6 +92,7 @@ pub fn groups(
     let (step, seeds) = (ledger.clock.step, seeds.0);
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, attitudes, civic, outings, mut memberships)| {
             let mut rng = seeds.tick_stream(Purpose::Groups, u64::from(me.id), step);
             let leave = g.leave_per_week

@@ -8,6 +8,7 @@
 //! transport). Opportunities come from the council: consultations, participatory budgeting,
 //! devolved powers.
 
+use super::batches;
 use super::below_logistic;
 use super::components::*;
 use crate::rng::{Purpose, RngExt};
@@ -48,6 +49,7 @@ pub fn participation(
     let (step, now, seeds) = (clock.step, clock.now(), seeds.0);
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, attitudes, ties, memberships, mut civic)| {
             let ties = ties.as_slice();
             let active = ties

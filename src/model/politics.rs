@@ -26,6 +26,7 @@
 //! The probabilities are expectations, not drawn votes: the metrics are expected turnout and
 //! expected support. Nothing here feeds back into the other mechanisms.
 
+use super::batches;
 use super::components::*;
 use super::logistic;
 use crate::scenario::{VenueKind, WEEKS_PER_YEAR};
@@ -130,6 +131,7 @@ pub fn politics(
     let now_step = clock.now();
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, trust, a, civic, mut out)| {
             let trust = f64::from(trust.mean());
             let belonging = f64::from(a.belonging);

@@ -12,6 +12,7 @@
 //! have left, are dropped. Venues where friends were met become haunts, which draw the resident
 //! back (see outings).
 
+use super::batches;
 use super::components::*;
 use bevy_ecs::prelude::*;
 
@@ -44,6 +45,7 @@ pub fn trust(
 
     residents
         .par_iter_mut()
+        .batching_strategy(batches::strategy())
         .for_each(|(me, mut trust, mut ties, mut haunts, mut recent)| {
             let contacts = inbox.of(me.slot);
             trust.good *= memory;

@@ -72,33 +72,3 @@ fn a_shorter_horizon_does_not_change_the_years_it_keeps() {
         .collect();
     assert_eq!(first, b.observations.0);
 }
-
-#[test]
-fn the_calibration_facts_are_measured_and_reported() {
-    // The pubs' closure rate (twelve towns over 2010-17) and belonging held (three towns over
-    // 2010-24) are checked on the full baseline by `cohesion validate`, where they cost about a
-    // minute and a half of CPU; here a small town shows that both are measured, each town once,
-    // and judged against its band (the judging rule has its unit test in src/facts.rs).
-    use cohesion::facts::{Size, Want, calibration_facts};
-    let small = Size {
-        residents: Some(600),
-        warmup_weeks: Some(26),
-    };
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let facts = calibration_facts(threads, small);
-    assert_eq!(facts.len(), 2);
-    let (pubs, belonging) = (&facts[0], &facts[1]);
-    assert_eq!(pubs.claim, "pubs close at about the national rate");
-    assert_eq!(pubs.estimate.n, 12);
-    assert!(matches!(pubs.want, Want::Between(lo, hi) if lo == 0.010 && hi == 0.035));
-    assert_eq!(belonging.estimate.n, 3);
-    assert!(matches!(belonging.want, Want::Between(lo, hi) if lo == -0.03 && hi == 0.03));
-    for f in &facts {
-        assert!(f.estimate.mean.is_finite(), "{}: {:?}", f.claim, f.estimate);
-        assert!(
-            f.configuration.contains("600 residents"),
-            "{}",
-            f.configuration
-        );
-    }
-}

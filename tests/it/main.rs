@@ -32,5 +32,4 @@ mod serve;
 mod serve_hardening;
 mod sized_work;
 mod sobol;
-mod stylised_facts;
 mod sweep;

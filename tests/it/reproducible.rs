@@ -102,14 +102,15 @@ fn manifest_hashes_match_the_files() {
 }
 
 /// A town big enough that gathering and the encounters' merge split their passes between
-/// threads (from 50,000 residents): the same bytes on 1, 2 and 3 threads.
+/// threads (from 50,000 residents): the same bytes on 1 and 3 threads (three uneven pieces; two
+/// threads are checked on a smaller town above).
 #[test]
 fn a_town_big_enough_to_split_gives_the_same_bytes_on_any_threads() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(
         tmp.path().join("split.toml"),
         "name = \"split\"\n[time]\nyears = 1\nwarmup_weeks = 4\n\
-         [town]\nresidents = 60000\ncopies = 5\n",
+         [town]\nresidents = 52000\ncopies = 4\n",
     )
     .unwrap();
     let run = |threads: &str| {
@@ -121,7 +122,5 @@ fn a_town_big_enough_to_split_gives_the_same_bytes_on_any_threads() {
         assert!(o.status.success(), "{}", stderr(&o));
         ["metrics.csv", "events.csv"].map(|f| fs::read(tmp.path().join(&out).join(f)).unwrap())
     };
-    let one = run("1");
-    assert_eq!(one, run("2"), "1 and 2 threads differ");
-    assert_eq!(one, run("3"), "1 and 3 threads differ");
+    assert_eq!(run("1"), run("3"), "1 and 3 threads differ");
 }

@@ -20,7 +20,7 @@ replicates = 4
 seed = 99
 
 [set]
-"town.residents" = 2500
+"town.residents" = 1500
 "time.years" = 3
 "time.warmup_weeks" = 10
 
