@@ -12,27 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 calibration=${1:-scenarios/calibrations/tiny.toml}
-bin=$PWD/target/release/cohesion
-[[ -x $bin ]] || { echo "build first: cargo build --release" >&2; exit 1; }
-work=$(mktemp -d)
-export COHESION_SLURM_DIR=$work/slurm
-
-cleanup() {
-  scripts/slurm-local.sh stop || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-say() { printf '  %s\n' "$*"; }
-
-# Waits until job $1 has no task left in the queue.
-wait_job() {
-  local deadline=$((SECONDS + 300))
-  while squeue -h -j "$1" 2>/dev/null | grep -q .; do
-    ((SECONDS < deadline)) || { echo "job $1 did not finish in 300 s" >&2; squeue; exit 1; }
-    sleep 0.5
-  done
-}
+# shellcheck source=scripts/slurm-check-common.sh
+source scripts/slurm-check-common.sh
 
 # The files a calibration writes, charts included, compared with the local run's.
 same_as_local() {
@@ -47,9 +28,6 @@ same_as_local() {
   done
   say "$(basename "$dir"): $n files identical to the local run's"
 }
-
-scripts/slurm-local.sh start
-export SLURM_CONF=$COHESION_SLURM_DIR/slurm.conf
 
 say "(a) locally, one thread"
 "$bin" calibrate "$calibration" --out "$work/local" --threads 1 > /dev/null 2>&1
