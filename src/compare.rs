@@ -69,6 +69,8 @@ pub struct ComparePlan {
 pub struct PosteriorDraws {
     /// The file as given on the command line.
     pub path: String,
+    /// Whether `path` named a built-in posterior (no file of that name existed).
+    pub built_in: bool,
     /// The SHA-256 of the file's bytes, in hex.
     pub sha256: String,
     /// The parameters, as `--set` keys.
@@ -96,6 +98,7 @@ impl PosteriorDraws {
             .collect();
         PosteriorDraws {
             path,
+            built_in: false,
             sha256,
             names: posterior.names().to_vec(),
             particles,
@@ -107,10 +110,10 @@ impl PosteriorDraws {
     /// file exists (as scenarios are found), and draws `draws` parameter sets from it with the
     /// comparison's master `seed`. The error names the file, and the line and column at fault.
     pub fn read(path: &str, draws: usize, seed: u64) -> Result<PosteriorDraws, String> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
+        let (bytes, built_in) = match std::fs::read(path) {
+            Ok(bytes) => (bytes, false),
             Err(e) => match POSTERIORS.iter().find(|(name, _)| *name == path) {
-                Some((_, text)) => text.as_bytes().to_vec(),
+                Some((_, text)) => (text.as_bytes().to_vec(), true),
                 None => {
                     let names: Vec<&str> = POSTERIORS.iter().map(|(name, _)| *name).collect();
                     return Err(format!(
@@ -126,13 +129,10 @@ impl PosteriorDraws {
         let posterior =
             crate::calibrate::Posterior::from_csv(text).map_err(|m| format!("{path}: {m}"))?;
         let sha256 = crate::scenario::hex(&sha2::Sha256::digest(&bytes));
-        Ok(PosteriorDraws::new(
-            &posterior,
-            draws,
-            seed,
-            path.to_string(),
-            sha256,
-        ))
+        Ok(PosteriorDraws {
+            built_in,
+            ..PosteriorDraws::new(&posterior, draws, seed, path.to_string(), sha256)
+        })
     }
 }
 

@@ -679,10 +679,7 @@ fn interval_sentence(plan: &crate::compare::ComparePlan) -> String {
                  those parameters are (run with <code>--posterior</code> for that)."
             .to_string(),
         Some(p) => {
-            let built_in = crate::calibration::plan::POSTERIORS
-                .iter()
-                .any(|(name, _)| *name == p.path);
-            let fitted = if built_in {
+            let fitted = if p.built_in {
                 " (built in: fitted by <code>cohesion calibrate</code> to the Community Life \
                  Survey's and British Social Attitudes' series; docs/calibration.md)"
             } else {

@@ -463,10 +463,7 @@ fn finished(
     t.insert("name".into(), format!("{}-{label}", spec.name).into());
     t.insert("description".into(), description.into());
     let scenario = Scenario::from_checked_table(t, label).map_err(|e| {
-        let m = match e.key {
-            Some(k) => format!("key `{k}`: {}", e.message),
-            None => e.message,
-        };
+        let m = in_words(e);
         (
             "axis".to_string(),
             format!("point {label} ({settings}) is not a valid scenario: {m}"),
@@ -707,10 +704,16 @@ pub fn tree_of(s: &Scenario) -> toml::Table {
 /// The scenario a table describes, or why it is not valid (without the generated text's lines).
 pub fn scenario_of(t: &toml::Table, origin: &str) -> Result<Scenario, String> {
     let text = toml::to_string(t).map_err(|e| e.to_string())?;
-    Scenario::from_toml(&text, origin).map_err(|e| match e.key {
+    Scenario::from_toml(&text, origin).map_err(in_words)
+}
+
+/// A scenario error about a generated table, in words: its key and message, without the lines
+/// of text the table never had.
+fn in_words(e: ScenarioError) -> String {
+    match e.key {
         Some(k) => format!("key `{k}`: {}", e.message),
         None => e.message,
-    })
+    }
 }
 
 #[cfg(test)]
