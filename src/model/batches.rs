@@ -7,6 +7,8 @@
 //! order (adding integers).
 
 use bevy_ecs::batching::BatchingStrategy;
+use bevy_ecs::query::{IterQueryData, QueryFilter, QueryItem};
+use bevy_ecs::system::Query;
 use std::sync::Mutex;
 
 /// Values filled by the batches of one parallel pass.
@@ -107,22 +109,61 @@ pub fn parts(n: usize) -> usize {
 /// Residents from which a pass is split between threads.
 const SPLIT_FROM: usize = 50_000;
 
-/// How bevy's `par_iter` over residents cuts a pass into tasks: at least [`MIN_BATCH`]
-/// residents a task, so that a small town runs each pass as one task instead of paying for
-/// handing a few hundred residents to each thread (measured: a town of 300 over 15 years took
-/// 0.7 s on two threads against 0.5 s on one), while the default town of 12,000 still splits
-/// between threads. Results do not depend on it, as they do not depend on the thread count.
-pub fn strategy() -> BatchingStrategy {
-    BatchingStrategy::new().min_batch_size(MIN_BATCH)
+/// Runs `work` on every item of `query`: on this thread for a town small enough that handing
+/// the residents to other threads costs more than it saves (fewer than [`MIN_BATCH`]; measured:
+/// a town of 300 over 15 years took 0.7 s on two threads against 0.5 s on one), else in tasks of
+/// at least [`MIN_BATCH`] residents on the compute pool, so that the default town of 12,000
+/// still splits between threads. Results do not depend on which, as they do not depend on the
+/// thread count: a pass writes only its own item, or keys what it collects by slot.
+pub fn each<'w, 's, D: IterQueryData, F: QueryFilter>(
+    query: Query<'w, 's, D, F>,
+    work: impl Fn(QueryItem<'w, 's, D>) + Send + Sync + Clone,
+) {
+    if query.count() < MIN_BATCH {
+        query.into_iter().for_each(work);
+    } else {
+        query
+            .par_iter_inner()
+            .batching_strategy(BatchingStrategy::new().min_batch_size(MIN_BATCH))
+            .for_each(work);
+    }
 }
 
-/// How a pass over venues is cut into tasks: venues differ hugely in size, so a town large
-/// enough to split hands them out one at a time; a smaller one meets all its venues in one task.
-pub fn venue_strategy(residents: usize) -> BatchingStrategy {
-    if residents < MIN_BATCH {
-        BatchingStrategy::fixed(1 << 20)
+/// [`each`] with a value each task makes with `init` and `work` adds to (one value in all when
+/// the pass runs on this thread).
+pub fn each_init<'w, 's, D: IterQueryData, F: QueryFilter, T>(
+    query: Query<'w, 's, D, F>,
+    init: impl Fn() -> T + Send + Sync + Clone,
+    work: impl Fn(&mut T, QueryItem<'w, 's, D>) + Send + Sync + Clone,
+) {
+    if query.count() < MIN_BATCH {
+        let mut value = init();
+        for item in query {
+            work(&mut value, item);
+        }
     } else {
-        BatchingStrategy::fixed(1)
+        query
+            .par_iter_inner()
+            .batching_strategy(BatchingStrategy::new().min_batch_size(MIN_BATCH))
+            .for_each_init(init, work);
+    }
+}
+
+/// A pass over venues in a town of `residents`: venues differ hugely in size, so a town large
+/// enough to split hands them to threads one at a time; a smaller one meets all its venues on
+/// this thread.
+pub fn each_venue<'w, 's, D: IterQueryData, F: QueryFilter>(
+    query: Query<'w, 's, D, F>,
+    residents: usize,
+    work: impl Fn(QueryItem<'w, 's, D>) + Send + Sync + Clone,
+) {
+    if residents < MIN_BATCH {
+        query.into_iter().for_each(work);
+    } else {
+        query
+            .par_iter_inner()
+            .batching_strategy(BatchingStrategy::fixed(1))
+            .for_each(work);
     }
 }
 

@@ -66,25 +66,22 @@ pub fn belonging(
     };
     let rho = b.adjustment_per_week as f32;
 
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, recent, mut attitudes)| {
-            let w = me.ward as usize;
-            let x = b.intercept
-                + b.local_ties_weight * f64::from(recent.total_local_ties_met().min(4))
-                + b.local_visits_weight * f64::from(recent.total_local_visits().min(4))
-                + b.amenity_weight * amenity[w]
-                + signal[w]
-                + b.age_weight_per_decade * f64::from(me.age_years - 16.0) / 10.0
-                + if me.former_miner {
-                    b.former_miner_weight
-                } else {
-                    0.0
-                };
-            let target = logistic(x) as f32;
-            attitudes.belonging = move_toward(attitudes.belonging, target, rho);
-        });
+    batches::each(residents.reborrow(), |(me, recent, mut attitudes)| {
+        let w = me.ward as usize;
+        let x = b.intercept
+            + b.local_ties_weight * f64::from(recent.total_local_ties_met().min(4))
+            + b.local_visits_weight * f64::from(recent.total_local_visits().min(4))
+            + b.amenity_weight * amenity[w]
+            + signal[w]
+            + b.age_weight_per_decade * f64::from(me.age_years - 16.0) / 10.0
+            + if me.former_miner {
+                b.former_miner_weight
+            } else {
+                0.0
+            };
+        let target = logistic(x) as f32;
+        attitudes.belonging = move_toward(attitudes.belonging, target, rho);
+    });
 }
 
 /// Each ward's closure-and-opening term of the belonging target this recorded week:

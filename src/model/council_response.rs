@@ -111,10 +111,9 @@ pub fn council_response(
     let assembly = council.assembly.filter(|&(when, _)| when == clock.now());
     let (step, seeds) = (clock.step, seeds.0);
 
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, civic, outings, recent, mut a)| {
+    batches::each(
+        residents.reborrow(),
+        |(me, civic, outings, recent, mut a)| {
             let answered = civic.participated.then(|| match assembly {
                 // An assembly's recommendations are acted on, or not, as a whole.
                 Some((when, acted_on)) if when == civic.assembly_step => acted_on,
@@ -136,7 +135,8 @@ pub fn council_response(
             };
             let cuts = closed + if used_cut_venue { hours_cut } else { 0.0 };
             respond(&mut a, Experience { answered, cuts }, c);
-        });
+        },
+    );
 }
 
 #[cfg(test)]

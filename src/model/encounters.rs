@@ -53,10 +53,10 @@ pub fn encounters(
     let (step, tick) = (clock.step, clock.tick());
     let seeds = seeds.0;
 
-    venues
-        .par_iter_mut()
-        .batching_strategy(batches::venue_strategy(s.town.residents as usize))
-        .for_each(|(venue, mut log)| {
+    batches::each_venue(
+        venues.reborrow(),
+        s.town.residents as usize,
+        |(venue, mut log)| {
             log.meetings.clear();
             let visitors = buckets.of(venue.id);
             let n = visitors.len();
@@ -103,7 +103,8 @@ pub fn encounters(
                 // Whether the two already know each other is the trust step's to find out.
                 meet(&visitors[i], &visitors[j], false, &mut rng);
             }
-        });
+        },
+    );
 
     // Merge, venue by venue in id order, into each resident's inbox. The slots are cut into
     // one range per thread; each thread reads every log and writes only its own range's

@@ -81,42 +81,40 @@ pub fn gather(
     let collector: Collector<Vec<(u32, FoundTie)>> = Collector::default();
     {
         let (mask_by_slot, week_by_slot) = (&b.mask_by_slot, &b.week_by_slot);
-        residents
-            .par_iter()
-            .batching_strategy(batches::strategy())
-            .for_each_init(
-                || collector.batch(),
-                |batch, (me, _, ties, outings)| {
-                    let mine = outings.as_slice();
-                    let my_mask = mask_by_slot[me.slot as usize];
-                    // Live ties with higher ids who may be at one of my venues (the masks can only
-                    // say "maybe"), in id order.
-                    let mut later = [(0u32, 0u32); MAX_TIES];
-                    let mut n = 0;
-                    for t in ties.as_slice() {
-                        let maybe = (t.id > me.id) & (mask_by_slot[t.slot as usize] & my_mask != 0);
-                        if maybe && slots.holds(t.slot, t.id) {
-                            let mut at = n;
-                            while at > 0 && later[at - 1].0 > t.id {
-                                later[at] = later[at - 1];
-                                at -= 1;
-                            }
-                            later[at] = (t.id, t.slot);
-                            n += 1;
+        batches::each_init(
+            residents.as_readonly(),
+            || collector.batch(),
+            |batch, (me, _, ties, outings)| {
+                let mine = outings.as_slice();
+                let my_mask = mask_by_slot[me.slot as usize];
+                // Live ties with higher ids who may be at one of my venues (the masks can only
+                // say "maybe"), in id order.
+                let mut later = [(0u32, 0u32); MAX_TIES];
+                let mut n = 0;
+                for t in ties.as_slice() {
+                    let maybe = (t.id > me.id) & (mask_by_slot[t.slot as usize] & my_mask != 0);
+                    if maybe && slots.holds(t.slot, t.id) {
+                        let mut at = n;
+                        while at > 0 && later[at - 1].0 > t.id {
+                            later[at] = later[at - 1];
+                            at -= 1;
+                        }
+                        later[at] = (t.id, t.slot);
+                        n += 1;
+                    }
+                }
+                for &(_, their_slot) in &later[..n] {
+                    let theirs = week_by_slot[their_slot as usize].as_slice();
+                    for (k, &v) in mine.iter().enumerate() {
+                        if let Some(j) = theirs.iter().position(|&w| w == v) {
+                            batch
+                                .value
+                                .push((me.slot, (v, k as u8, their_slot, j as u8)));
                         }
                     }
-                    for &(_, their_slot) in &later[..n] {
-                        let theirs = week_by_slot[their_slot as usize].as_slice();
-                        for (k, &v) in mine.iter().enumerate() {
-                            if let Some(j) = theirs.iter().position(|&w| w == v) {
-                                batch
-                                    .value
-                                    .push((me.slot, (v, k as u8, their_slot, j as u8)));
-                            }
-                        }
-                    }
-                },
-            );
+                }
+            },
+        );
     }
     b.found.clear();
     b.found_at.fill((0, 0));

@@ -90,10 +90,9 @@ pub fn groups(
     }
 
     let (step, seeds) = (ledger.clock.step, seeds.0);
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, attitudes, civic, outings, mut memberships)| {
+    batches::each(
+        residents.reborrow(),
+        |(me, attitudes, civic, outings, mut memberships)| {
             let mut rng = seeds.tick_stream(Purpose::Groups, u64::from(me.id), step);
             let leave = g.leave_per_week
                 * (1.0 - g.leave_belonging_damping * f64::from(attitudes.belonging));
@@ -124,7 +123,8 @@ pub fn groups(
                     memberships.add(pick);
                 }
             }
-        });
+        },
+    );
 
     // Recount members (integers: the same in any order) and update capacity.
     let mut members = vec![0u32; group_index.0.len()];

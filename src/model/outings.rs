@@ -120,126 +120,124 @@ pub fn outings(
     let ring = clock.ring();
     let seeds = seeds.0;
 
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(
-            |(resident, identity, memberships, haunts, mut choices, mut outings, mut recent)| {
-                if choices.layout != version {
-                    let out_of_work = matches!(resident.employment, Employment::Unemployed);
-                    let stale = choices.layout == u32::MAX
-                        || choices.out_of_work != out_of_work
-                        || layout
-                            .since(choices.layout)
-                            .iter()
-                            .any(|&v| affects(&choices, resident, &view, v, per_kind));
-                    if stale {
-                        rebuild(
-                            &mut choices,
-                            resident,
-                            identity,
-                            &view,
-                            &grids,
-                            s,
-                            out_of_work_pressure,
-                        );
-                        choices.out_of_work = out_of_work;
-                    }
-                    choices.layout = version;
+    batches::each(
+        residents.reborrow(),
+        |(resident, identity, memberships, haunts, mut choices, mut outings, mut recent)| {
+            if choices.layout != version {
+                let out_of_work = matches!(resident.employment, Employment::Unemployed);
+                let stale = choices.layout == u32::MAX
+                    || choices.out_of_work != out_of_work
+                    || layout
+                        .since(choices.layout)
+                        .iter()
+                        .any(|&v| affects(&choices, resident, &view, v, per_kind));
+                if stale {
+                    rebuild(
+                        &mut choices,
+                        resident,
+                        identity,
+                        &view,
+                        &grids,
+                        s,
+                        out_of_work_pressure,
+                    );
+                    choices.out_of_work = out_of_work;
                 }
-                let mut rng = seeds.tick_stream(Purpose::Outings, u64::from(resident.id), step);
-                let mut week = Outings::default();
-                let cap = (o.max_per_week as usize).min(MAX_OUTINGS);
-                let push = |w: &mut Outings, v: u16| {
-                    if (w.len as usize) < cap && !w.as_slice().contains(&v) {
-                        w.venues[w.len as usize] = v;
-                        w.len += 1;
-                    }
-                };
-                for &g in memberships.as_slice() {
-                    if let Some(v) = meeting_place[g as usize]
-                        && rng.random_bool(o.group_attendance)
-                    {
-                        push(&mut week, v);
-                    }
+                choices.layout = version;
+            }
+            let mut rng = seeds.tick_stream(Purpose::Outings, u64::from(resident.id), step);
+            let mut week = Outings::default();
+            let cap = (o.max_per_week as usize).min(MAX_OUTINGS);
+            let push = |w: &mut Outings, v: u16| {
+                if (w.len as usize) < cap && !w.as_slice().contains(&v) {
+                    w.venues[w.len as usize] = v;
+                    w.len += 1;
                 }
-                let n = choices.len as usize;
-                // Each choice's weight this week without the friends term, and each kind's pull.
-                let mut weights = [0f32; MAX_CHOICES];
-                let mut pull = [0f32; KINDS];
-                for ((w, &v), &base) in weights
-                    .iter_mut()
-                    .zip(&choices.venue[..n])
-                    .zip(&choices.weight[..n])
+            };
+            for &g in memberships.as_slice() {
+                if let Some(v) = meeting_place[g as usize]
+                    && rng.random_bool(o.group_attendance)
                 {
-                    let venue = &view[v as usize];
-                    *w = base * venue.pull;
-                    pull[venue.kind.index()] += *w;
+                    push(&mut week, v);
                 }
-                if choices.first_pull.iter().all(|&p| p == 0.0) {
-                    choices.first_pull = pull;
+            }
+            let n = choices.len as usize;
+            // Each choice's weight this week without the friends term, and each kind's pull.
+            let mut weights = [0f32; MAX_CHOICES];
+            let mut pull = [0f32; KINDS];
+            for ((w, &v), &base) in weights
+                .iter_mut()
+                .zip(&choices.venue[..n])
+                .zip(&choices.weight[..n])
+            {
+                let venue = &view[v as usize];
+                *w = base * venue.pull;
+                pull[venue.kind.index()] += *w;
+            }
+            if choices.first_pull.iter().all(|&p| p == 0.0) {
+                choices.first_pull = pull;
+            }
+            // e^−mean for the Poisson draw and each kind's factor: cached while the places
+            // within reach are as they were first counted, or as they were last week.
+            let limit = if pull == choices.first_pull {
+                choices.reach_scale = [1.0; KINDS];
+                identity.poisson_limit
+            } else {
+                if pull != choices.reach_pull {
+                    let (reach, scale) = reach(&choices.first_pull, &pull, &substitution);
+                    choices.reach_pull = pull;
+                    choices.reach_scale = scale;
+                    choices.reach_limit = libm::exp(-f64::from(identity.sociability) * reach);
                 }
-                // e^−mean for the Poisson draw and each kind's factor: cached while the places
-                // within reach are as they were first counted, or as they were last week.
-                let limit = if pull == choices.first_pull {
-                    choices.reach_scale = [1.0; KINDS];
-                    identity.poisson_limit
-                } else {
-                    if pull != choices.reach_pull {
-                        let (reach, scale) = reach(&choices.first_pull, &pull, &substitution);
-                        choices.reach_pull = pull;
-                        choices.reach_scale = scale;
-                        choices.reach_limit = libm::exp(-f64::from(identity.sociability) * reach);
+                choices.reach_limit
+            };
+            for (w, &v) in weights[..n].iter_mut().zip(&choices.venue[..n]) {
+                *w *= choices.reach_scale[view[v as usize].kind.index()];
+            }
+            let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
+            let others = wanted.saturating_sub(week.len as usize);
+            let mut total = 0f32;
+            if others > 0 {
+                // The friends term: each choice's haunt score (as `Haunts::score_of`: the first
+                // live haunt at that venue), found from the few haunts rather than per choice.
+                let mut score = [0f32; MAX_CHOICES];
+                for i in (0..HAUNTS).rev() {
+                    if haunts.score[i] > 0.0
+                        && let Some(j) = choices.venue[..n]
+                            .iter()
+                            .position(|&v| v == haunts.venue[i])
+                    {
+                        score[j] = haunts.score[i];
                     }
-                    choices.reach_limit
-                };
-                for (w, &v) in weights[..n].iter_mut().zip(&choices.venue[..n]) {
-                    *w *= choices.reach_scale[view[v as usize].kind.index()];
                 }
-                let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
-                let others = wanted.saturating_sub(week.len as usize);
-                let mut total = 0f32;
-                if others > 0 {
-                    // The friends term: each choice's haunt score (as `Haunts::score_of`: the first
-                    // live haunt at that venue), found from the few haunts rather than per choice.
-                    let mut score = [0f32; MAX_CHOICES];
-                    for i in (0..HAUNTS).rev() {
-                        if haunts.score[i] > 0.0
-                            && let Some(j) = choices.venue[..n]
-                                .iter()
-                                .position(|&v| v == haunts.venue[i])
-                        {
-                            score[j] = haunts.score[i];
+                for (w, &sc) in weights[..n].iter_mut().zip(&score[..n]) {
+                    *w *= 1.0 + friends_weight * sc;
+                    total += *w;
+                }
+            }
+            if others > 0 && total > 0.0 {
+                for _ in 0..others {
+                    let mut target = rng.random::<f32>() * total;
+                    let mut pick = n - 1;
+                    for (i, w) in weights[..n].iter().enumerate() {
+                        if target < *w {
+                            pick = i;
+                            break;
                         }
+                        target -= w;
                     }
-                    for (w, &sc) in weights[..n].iter_mut().zip(&score[..n]) {
-                        *w *= 1.0 + friends_weight * sc;
-                        total += *w;
-                    }
+                    push(&mut week, choices.venue[pick]);
                 }
-                if others > 0 && total > 0.0 {
-                    for _ in 0..others {
-                        let mut target = rng.random::<f32>() * total;
-                        let mut pick = n - 1;
-                        for (i, w) in weights[..n].iter().enumerate() {
-                            if target < *w {
-                                pick = i;
-                                break;
-                            }
-                            target -= w;
-                        }
-                        push(&mut week, choices.venue[pick]);
-                    }
-                }
-                let local = week
-                    .as_slice()
-                    .iter()
-                    .filter(|&&v| view[v as usize].ward == resident.ward)
-                    .count();
-                recent.local_visits[ring] = local.min(255) as u8;
-                *outings = week;
-            },
-        );
+            }
+            let local = week
+                .as_slice()
+                .iter()
+                .filter(|&&v| view[v as usize].ward == resident.ward)
+                .count();
+            recent.local_visits[ring] = local.min(255) as u8;
+            *outings = week;
+        },
+    );
 }
 
 /// A Poisson draw by inversion with `limit` = e^−mean: the same draws, in the same order, as

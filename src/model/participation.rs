@@ -47,10 +47,9 @@ pub fn participation(
     let p = &config.0.participation;
     let opportunities = council.opportunities;
     let (step, now, seeds) = (clock.step, clock.now(), seeds.0);
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, attitudes, ties, memberships, mut civic)| {
+    batches::each(
+        residents.reborrow(),
+        |(me, attitudes, ties, memberships, mut civic)| {
             let ties = ties.as_slice();
             let active = ties
                 .iter()
@@ -77,7 +76,8 @@ pub fn participation(
                 civic.participated = true;
                 civic.last_participated = now;
             }
-        });
+        },
+    );
 }
 
 #[cfg(test)]

@@ -129,32 +129,29 @@ pub fn politics(
 
     let year = WEEKS_PER_YEAR as i32;
     let now_step = clock.now();
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, trust, a, civic, mut out)| {
-            let trust = f64::from(trust.mean());
-            let belonging = f64::from(a.belonging);
-            let vote = turnout_logit(
-                p,
-                f64::from(a.agency()),
-                trust,
-                belonging,
-                now_step - civic.last_participated < year,
-                f64::from(me.age_years),
-            );
-            let anti = anti_system_logit(
-                p,
-                belonging,
-                trust,
-                f64::from(a.council_trust),
-                f64::from(a.efficacy_external),
-                me.employment == Employment::Unemployed,
-                loss[me.ward as usize],
-            );
-            out.vote_local = logistic(vote) as f32;
-            out.anti_system = logistic(anti) as f32;
-        });
+    batches::each(residents.reborrow(), |(me, trust, a, civic, mut out)| {
+        let trust = f64::from(trust.mean());
+        let belonging = f64::from(a.belonging);
+        let vote = turnout_logit(
+            p,
+            f64::from(a.agency()),
+            trust,
+            belonging,
+            now_step - civic.last_participated < year,
+            f64::from(me.age_years),
+        );
+        let anti = anti_system_logit(
+            p,
+            belonging,
+            trust,
+            f64::from(a.council_trust),
+            f64::from(a.efficacy_external),
+            me.employment == Employment::Unemployed,
+            loss[me.ward as usize],
+        );
+        out.vote_local = logistic(vote) as f32;
+        out.anti_system = logistic(anti) as f32;
+    });
 }
 
 #[cfg(test)]

@@ -43,10 +43,9 @@ pub fn trust(
     let ring = clock.ring();
     let alive = |tie: &Tie| slots.holds(tie.slot, tie.id);
 
-    residents
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each(|(me, mut trust, mut ties, mut haunts, mut recent)| {
+    batches::each(
+        residents.reborrow(),
+        |(me, mut trust, mut ties, mut haunts, mut recent)| {
             let contacts = inbox.of(me.slot);
             trust.good *= memory;
             trust.bad *= memory;
@@ -110,7 +109,8 @@ pub fn trust(
                     i += 1;
                 }
             }
-        });
+        },
+    );
 }
 
 fn bump_haunt(haunts: &mut Haunts, venue: u16, gain: f32) {

@@ -81,55 +81,51 @@ pub fn turnover(
         }
     }
     let leaving: Collector<Vec<u32>> = Collector::default();
-    residents
-        .p0()
-        .par_iter_mut()
-        .batching_strategy(batches::strategy())
-        .for_each_init(
-            || leaving.batch(),
-            |batch, (mut me, attitudes, mut departure)| {
-                me.age_years += week;
-                me.employment = match me.employment {
-                    Employment::Student if f64::from(me.age_years) >= t.student_work_age_years => {
-                        Employment::Employed
-                    }
-                    Employment::Employed | Employment::Unemployed
-                        if f64::from(me.age_years) >= t.retirement_age_years =>
-                    {
-                        Employment::Retired
-                    }
-                    other => other,
-                };
-                departure.leaving = false;
-                let young = if f64::from(me.age_years) < t.young_age_years {
-                    t.young_multiplier * opportunity
-                } else {
-                    1.0
-                };
-                let moving = base
-                    * young
-                    * (1.0 + t.belonging_weight * (1.0 - f64::from(attitudes.belonging)));
-                let doublings = (f64::from(me.age_years) - 80.0) / 8.0;
-                let dying = |d: f64| mortality * d / f64::from(WEEKS_PER_YEAR);
-                let mut rng = seeds.tick_stream(Purpose::Turnover, u64::from(me.id), step);
-                let u = rng.random::<f64>();
-                // 2^(whole doublings + 2) is above 2^doublings, so when the draw falls outside the
-                // narrow band the exact chance could lie in, the answer is known without computing it
-                // (measured: the power of two was a fiftieth of a tick). Rounding keeps the order of
-                // the bounds, so the outcome is the same as comparing with the exact chance.
-                let above = libm::scalbn(1.0, (doublings as i32).saturating_add(2).min(1000));
-                departure.leaving = if mortality >= 0.0 && u < moving.min(1.0) {
-                    true
-                } else if mortality >= 0.0 && u >= (moving + dying(above)).min(1.0) {
-                    false
-                } else {
-                    u < (moving + dying(libm::exp2(doublings))).min(1.0)
-                };
-                if departure.leaving {
-                    batch.value.push(me.slot);
+    batches::each_init(
+        residents.p0(),
+        || leaving.batch(),
+        |batch, (mut me, attitudes, mut departure)| {
+            me.age_years += week;
+            me.employment = match me.employment {
+                Employment::Student if f64::from(me.age_years) >= t.student_work_age_years => {
+                    Employment::Employed
                 }
-            },
-        );
+                Employment::Employed | Employment::Unemployed
+                    if f64::from(me.age_years) >= t.retirement_age_years =>
+                {
+                    Employment::Retired
+                }
+                other => other,
+            };
+            departure.leaving = false;
+            let young = if f64::from(me.age_years) < t.young_age_years {
+                t.young_multiplier * opportunity
+            } else {
+                1.0
+            };
+            let moving =
+                base * young * (1.0 + t.belonging_weight * (1.0 - f64::from(attitudes.belonging)));
+            let doublings = (f64::from(me.age_years) - 80.0) / 8.0;
+            let dying = |d: f64| mortality * d / f64::from(WEEKS_PER_YEAR);
+            let mut rng = seeds.tick_stream(Purpose::Turnover, u64::from(me.id), step);
+            let u = rng.random::<f64>();
+            // 2^(whole doublings + 2) is above 2^doublings, so when the draw falls outside the
+            // narrow band the exact chance could lie in, the answer is known without computing it
+            // (measured: the power of two was a fiftieth of a tick). Rounding keeps the order of
+            // the bounds, so the outcome is the same as comparing with the exact chance.
+            let above = libm::scalbn(1.0, (doublings as i32).saturating_add(2).min(1000));
+            departure.leaving = if mortality >= 0.0 && u < moving.min(1.0) {
+                true
+            } else if mortality >= 0.0 && u >= (moving + dying(above)).min(1.0) {
+                false
+            } else {
+                u < (moving + dying(libm::exp2(doublings))).min(1.0)
+            };
+            if departure.leaving {
+                batch.value.push(me.slot);
+            }
+        },
+    );
     let mut residents = residents.p1();
 
     // Leavers in slot order (the batches finish in any order).
