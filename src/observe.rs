@@ -5,6 +5,7 @@
 //! number of threads. Nothing is recorded during the warm-up.
 
 use crate::metrics::{Compute, METRICS, ResidentView, TownView};
+use crate::model::batches::{self, Collector};
 use crate::model::components::*;
 use crate::scenario::Owner;
 use bevy_ecs::prelude::*;
@@ -77,6 +78,44 @@ type Observed<'a> = (
     &'a Politics,
 );
 
+/// One task's sums, by ward (`ward * metrics + metric`): each resident metric's sum in
+/// billionths, its weight's sum for a weighted metric, residents counted, ties held.
+#[derive(Default)]
+struct Sums {
+    sums: Vec<i64>,
+    weights: Vec<i64>,
+    counts: Vec<i64>,
+    ties: u64,
+}
+
+impl Sums {
+    fn new(wards: usize, metrics: usize) -> Sums {
+        Sums {
+            sums: vec![0; wards * metrics],
+            weights: vec![0; wards * metrics],
+            counts: vec![0; wards],
+            ties: 0,
+        }
+    }
+
+    /// Adds another task's sums (a task that met nobody has none).
+    fn add(&mut self, other: &Sums) {
+        if other.counts.is_empty() {
+            return;
+        }
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+        for (a, b) in self.weights.iter_mut().zip(&other.weights) {
+            *a += b;
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.ties += other.ties;
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn observe(
     residents: Query<Observed>,
@@ -95,49 +134,65 @@ pub fn observe(
     let n_wards = wards.names.len();
     let per_resident = resident_metrics();
     let m = per_resident.len();
-    let mut sums = vec![0i64; n_wards * m];
-    // The sums of the weights of weighted metrics (unused for the others).
-    let mut weights = vec![0i64; n_wards * m];
-    let mut counts = vec![0i64; n_wards];
-    let mut ties_total: u64 = 0;
     let (trusting, belongs, influence) = (
         s.trust.trusting_threshold as f32,
         s.belonging.belonging_threshold as f32,
         s.participation.influence_threshold as f32,
     );
-    for (r, trust, attitudes, recent, civic, memberships, ties, politics) in residents.iter() {
-        ties_total += u64::from(ties.len);
-        let view = ResidentView {
-            resident: r,
-            trust,
-            attitudes,
-            recent,
-            civic,
-            memberships,
-            politics,
-            now: clock.now(),
-            trusting,
-            belongs,
-            influence,
-        };
-        let w = r.ward as usize;
-        counts[w] += 1;
-        let row = w * m..(w + 1) * m;
-        for ((sum, weight), (_, f, by)) in sums[row.clone()]
-            .iter_mut()
-            .zip(&mut weights[row])
-            .zip(&per_resident)
-        {
-            match by {
-                None => *sum += fixed(f(&view)),
-                Some(by) => {
-                    let b = by(&view);
-                    *sum += fixed(f(&view) * b);
-                    *weight += fixed(b);
+    // Each task adds its residents into its own sums; the integer sums are then added up, which
+    // gives the same totals whichever task took which residents.
+    let tasks: Collector<Sums> = Collector::default();
+    batches::each_init(
+        residents,
+        || tasks.batch(),
+        |batch, (r, trust, attitudes, recent, civic, memberships, ties, politics)| {
+            let sums = &mut batch.value;
+            if sums.counts.is_empty() {
+                *sums = Sums::new(n_wards, m);
+            }
+            sums.ties += u64::from(ties.len);
+            let view = ResidentView {
+                resident: r,
+                trust,
+                attitudes,
+                recent,
+                civic,
+                memberships,
+                politics,
+                now: clock.now(),
+                trusting,
+                belongs,
+                influence,
+            };
+            let w = r.ward as usize;
+            sums.counts[w] += 1;
+            let row = w * m..(w + 1) * m;
+            for ((sum, weight), (_, f, by)) in sums.sums[row.clone()]
+                .iter_mut()
+                .zip(&mut sums.weights[row])
+                .zip(&per_resident)
+            {
+                match by {
+                    None => *sum += fixed(f(&view)),
+                    Some(by) => {
+                        let b = by(&view);
+                        *sum += fixed(f(&view) * b);
+                        *weight += fixed(b);
+                    }
                 }
             }
-        }
+        },
+    );
+    let mut total = Sums::new(n_wards, m);
+    for part in tasks.into_batches() {
+        total.add(&part);
     }
+    let Sums {
+        sums,
+        weights,
+        counts,
+        ties: ties_total,
+    } = total;
     let tick = clock.tick();
     let mut push = |ward: Option<u16>, metric: &'static str, value: f64| {
         out.0.push(Observation {
