@@ -36,6 +36,10 @@
 //! - `schelling/mesa_300x300`: the classic Schelling model in its Mesa-matching variant on a
 //!   300×300 grid (density 0.8, minority 0.5, homophily 0.4), 20 steps, set-up excluded.
 //!   Throughput is agent-steps per second. `scripts/peer-bench.sh` times the same against Mesa.
+//! - `bandwidth/copy`, `bandwidth/triad`: the machine's memory bandwidth, STREAM-like loops
+//!   (`a = b`; `a = b + s·c`) over three arrays of 2²⁴ f64 (384 MiB, beyond any cache), one
+//!   contiguous piece per core. Throughput is bytes moved per second (16 and 24 per element),
+//!   the ceiling against which `tick/million` is read.
 //! - `run/default_year`: a whole run of the default town cut to one year (`time.years = 1`),
 //!   measured end to end: `Simulation::new` plus `finish` (the 52 warm-up weeks and 52 recorded
 //!   weeks). Throughput is resident-ticks per second, residents × (52 + warm-up weeks). One run
@@ -215,6 +219,51 @@ fn run(c: &mut Criterion) {
     group.finish();
 }
 
+/// Elements in each array of the bandwidth bench: 3 × 2²⁴ f64 = 384 MiB in all, far beyond any
+/// cache, so every pass goes to main memory.
+const STREAM_LEN: usize = 1 << 24;
+
+/// The machine's memory bandwidth, as a STREAM-like copy (`a = b`, 16 bytes moved per element:
+/// one read, one write) and triad (`a = b + s·c`, 24 bytes) over arrays far larger than the
+/// caches, split into one contiguous piece per core. Throughput is bytes moved per second; the
+/// million-resident tick's bytes per second can be set against it.
+fn bandwidth(c: &mut Criterion) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut a = vec![0f64; STREAM_LEN];
+    let b: Vec<f64> = (0..STREAM_LEN).map(|i| i as f64).collect();
+    let c2: Vec<f64> = (0..STREAM_LEN).map(|i| (i % 7) as f64).collect();
+    let piece = STREAM_LEN.div_ceil(threads);
+    let mut group = c.benchmark_group("bandwidth");
+    group.throughput(Throughput::Bytes(16 * STREAM_LEN as u64));
+    group.bench_function("copy", |bench| {
+        bench.iter(|| {
+            std::thread::scope(|scope| {
+                for (out, from) in a.chunks_mut(piece).zip(b.chunks(piece)) {
+                    scope.spawn(move || out.copy_from_slice(from));
+                }
+            });
+            black_box(&a);
+        });
+    });
+    group.throughput(Throughput::Bytes(24 * STREAM_LEN as u64));
+    group.bench_function("triad", |bench| {
+        let s = black_box(3.0f64);
+        bench.iter(|| {
+            std::thread::scope(|scope| {
+                for ((out, x), y) in a.chunks_mut(piece).zip(b.chunks(piece)).zip(c2.chunks(piece)) {
+                    scope.spawn(move || {
+                        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
+                            *o = x + s * y;
+                        }
+                    });
+                }
+            });
+            black_box(&a);
+        });
+    });
+    group.finish();
+}
+
 /// Small samples and short measurement so the suite stays quick. Also sizes the worker pool
 /// to all cores before anything else runs (the pool is process-wide and cannot be resized).
 fn config() -> Criterion {
@@ -228,6 +277,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = town_generation, world_build, tick, mechanisms, schelling, run
+    targets = town_generation, world_build, tick, mechanisms, schelling, run, bandwidth
 }
 criterion_main!(benches);

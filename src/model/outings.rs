@@ -164,14 +164,17 @@ pub fn outings(
             let n = choices.len as usize;
             // Each choice's weight this week without the friends term, and each kind's pull.
             let mut weights = [0f32; MAX_CHOICES];
+            let mut kinds = [0u8; MAX_CHOICES];
             let mut pull = [0f32; KINDS];
-            for ((w, &v), &base) in weights
+            for (((w, kind), &v), &base) in weights
                 .iter_mut()
+                .zip(&mut kinds)
                 .zip(&choices.venue[..n])
                 .zip(&choices.weight[..n])
             {
                 let venue = &view[v as usize];
                 *w = base * venue.pull;
+                *kind = venue.kind.index() as u8;
                 pull[venue.kind.index()] += *w;
             }
             if choices.first_pull.iter().all(|&p| p == 0.0) {
@@ -191,9 +194,6 @@ pub fn outings(
                 }
                 choices.reach_limit
             };
-            for (w, &v) in weights[..n].iter_mut().zip(&choices.venue[..n]) {
-                *w *= choices.reach_scale[view[v as usize].kind.index()];
-            }
             let wanted = (poisson_below(&mut rng, limit) as usize).min(cap);
             let others = wanted.saturating_sub(week.len as usize);
             let mut total = 0f32;
@@ -210,7 +210,10 @@ pub fn outings(
                         score[j] = haunts.score[i];
                     }
                 }
-                for (w, &sc) in weights[..n].iter_mut().zip(&score[..n]) {
+                // Each kind's share of the week (W_k / P_k), then the friends term.
+                let scale = &choices.reach_scale;
+                for ((w, &sc), &kind) in weights[..n].iter_mut().zip(&score[..n]).zip(&kinds) {
+                    *w *= scale[kind as usize];
                     *w *= 1.0 + friends_weight * sc;
                     total += *w;
                 }
