@@ -250,7 +250,11 @@ fn bandwidth(c: &mut Criterion) {
         let s = black_box(3.0f64);
         bench.iter(|| {
             std::thread::scope(|scope| {
-                for ((out, x), y) in a.chunks_mut(piece).zip(b.chunks(piece)).zip(c2.chunks(piece)) {
+                for ((out, x), y) in a
+                    .chunks_mut(piece)
+                    .zip(b.chunks(piece))
+                    .zip(c2.chunks(piece))
+                {
                     scope.spawn(move || {
                         for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
                             *o = x + s * y;

@@ -621,7 +621,11 @@ pub(super) fn observation(o: &SavedMetric, k: usize, b: &Bounds) -> Result<(), S
             o.metric
         ));
     }
-    if let Some(w) = o.ward {
+    // The messages are written only for an observation that fails: a long run restores
+    // hundreds of thousands of them.
+    if let Some(w) = o.ward
+        && usize::from(w) >= b.n_wards()
+    {
         index(
             &format!("observation {k}"),
             usize::from(w),
@@ -634,6 +638,9 @@ pub(super) fn observation(o: &SavedMetric, k: usize, b: &Bounds) -> Result<(), S
             "observation {k} is at week {}, in the future",
             o.tick
         ));
+    }
+    if o.value.is_finite() {
+        return Ok(());
     }
     finite(&format!("observation {k} ({})", o.metric), o.value)
 }

@@ -392,7 +392,7 @@ fn abc_recovers_known_parameters_from_targets_the_model_made() {
         format!(
             "name = \"recover\"\ndescription = \"recovery of known parameters\"\n\
              base = \"baseline\"\n\n[set]\n{set}\n\
-             [method]\nparticles = 60\ngenerations = 6\nseed = 11\npredictive = 10\n\n\
+             [method]\nparticles = 40\ngenerations = 5\nseed = 11\npredictive = 10\n\n\
              [[parameter]]\nparam = \"belonging.intercept\"\nbounds = [-1.5, 0.5]\n\n\
              [[parameter]]\nparam = \"participation.intercept\"\nbounds = [-9.0, -6.0]\n\n\
              [[target]]\nfile = \"synthetic.csv\"\nmeasure = \"belonging\"\n\
