@@ -1,5 +1,8 @@
 //! Helpers for driving the real `cohesion` binary.
 
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -137,4 +140,21 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows
+}
+
+/// Checks `property` on `cases` random inputs, each drawn from its own ChaCha8 stream (seeded by
+/// the case's number), so that every run of the suite checks the same cases. A failing case
+/// is named with its number; `property` draws what it needs from the stream it is given.
+pub fn for_random_cases(cases: u64, property: impl Fn(&mut ChaCha8Rng)) {
+    for case in 0..cases {
+        let mut rng = ChaCha8Rng::seed_from_u64(case);
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| property(&mut rng))) {
+            let why = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("case {case} of {cases} fails: {why}");
+        }
+    }
 }
