@@ -171,6 +171,8 @@ fn the_sweep_docs_list_every_example_sweep() {
     for (name, runs) in &rows {
         let plan = cohesion::sweep::load(&root.join("scenarios/sweeps").join(name))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Every example sweep resolves (above) to some runs, as many as the table says.
+        assert!(plan.runs() > 0, "{name} has no runs");
         assert_eq!(
             runs,
             &plan.runs().to_string(),

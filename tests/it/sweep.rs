@@ -514,18 +514,3 @@ fn slurm_mode_writes_a_job_array_that_resubmits_by_task() {
     );
     assert_eq!(bad.status.code(), Some(2));
 }
-
-#[test]
-fn the_example_sweeps_resolve() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
-    let mut seen = 0;
-    for entry in fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let plan = cohesion::sweep::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(plan.runs() > 0);
-            seen += 1;
-        }
-    }
-    assert!(seen >= 4, "{seen} example sweeps");
-}
