@@ -125,6 +125,7 @@ impl Seeds {
     }
 
     /// The weekly stream for `purpose`, `entity` and `tick` (see [`TickRng`]).
+    #[inline]
     pub fn tick_stream(&self, purpose: Purpose, entity: u64, tick: u32) -> TickRng {
         let key = self.master
             ^ (u64::from(self.replicate)).wrapping_mul(0xA24B_AED4_963E_E407)
@@ -157,10 +158,12 @@ pub struct TickRng {
 impl TryRng for TickRng {
     type Error = Infallible;
 
+    #[inline]
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
         Ok((splitmix64(&mut self.state) >> 32) as u32)
     }
 
+    #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
         Ok(splitmix64(&mut self.state))
     }
@@ -176,6 +179,7 @@ impl TryRng for TickRng {
 
 /// SplitMix64's output function (a 64-bit finaliser with good avalanche). It is a bijection
 /// of the 64-bit integers: distinct inputs give distinct outputs.
+#[inline]
 pub fn finalise(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -184,6 +188,7 @@ pub fn finalise(mut z: u64) -> u64 {
 
 /// One step of SplitMix64 (Steele, Lea & Flood 2014): a fast, well-mixed 64-bit sequence used
 /// here only to spread a seed over a 256-bit key.
+#[inline]
 fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     finalise(*state)

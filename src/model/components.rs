@@ -135,6 +135,7 @@ impl Ties {
         &self.list[..self.len as usize]
     }
 
+    #[inline]
     pub fn position(&self, id: u32) -> Option<usize> {
         self.as_slice().iter().position(|t| t.id == id)
     }
@@ -520,6 +521,7 @@ impl SlotIndex {
         self.entities[slot as usize]
     }
     /// Whether resident `id` still lives in `slot`.
+    #[inline]
     pub fn holds(&self, slot: u32, id: u32) -> bool {
         self.ids[slot as usize] == id
     }
@@ -696,6 +698,7 @@ pub struct Inbox {
 }
 
 impl Inbox {
+    #[inline]
     pub fn of(&self, slot: u32) -> &[Contact] {
         let s = slot as usize;
         &self.items[self.offsets[s] as usize..self.offsets[s + 1] as usize]

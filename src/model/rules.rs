@@ -16,6 +16,7 @@ use super::components::MAX_FEATURES;
 
 /// Share of identity features on which two people agree (Axelrod's similarity): the number of
 /// the first `features` positions where `a` and `b` hold the same trait, over `features`.
+#[inline]
 pub fn similarity(a: &[u8; MAX_FEATURES], b: &[u8; MAX_FEATURES], features: usize) -> f32 {
     // All sixteen places compared at once, those past `features` masked out.
     let features = features.min(MAX_FEATURES);
@@ -26,6 +27,7 @@ pub fn similarity(a: &[u8; MAX_FEATURES], b: &[u8; MAX_FEATURES], features: usiz
 }
 
 /// Moves `x` a share `rate` of the way towards `target`: x + rate·(target − x).
+#[inline]
 pub fn move_toward(x: f32, target: f32, rate: f32) -> f32 {
     x + rate * (target - x)
 }
