@@ -493,7 +493,7 @@ replicates = 2
 seed = 5
 
 [set]
-"town.residents" = 3000
+"town.residents" = 2000
 "time.years" = 4
 "time.warmup_weeks" = 10
 

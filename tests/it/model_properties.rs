@@ -108,7 +108,7 @@ fn mean_age_first_and_last_year(s: &Scenario, seed: u64) -> (f64, f64) {
 #[test]
 fn the_founders_age_structure_is_the_one_turnover_keeps() {
     let mut s = Scenario::load("baseline").unwrap();
-    s.town.residents = 3000;
+    s.town.residents = 2000;
     s.time.years = 12;
     s.economy.pub_closure_rate_at_break_even = 0.0;
     let mut young = s.clone();
