@@ -98,11 +98,8 @@ impl Sums {
         }
     }
 
-    /// Adds another task's sums (a task that met nobody has none).
+    /// Adds another task's sums.
     fn add(&mut self, other: &Sums) {
-        if other.counts.is_empty() {
-            return;
-        }
         for (a, b) in self.sums.iter_mut().zip(&other.sums) {
             *a += b;
         }
@@ -144,12 +141,13 @@ pub fn observe(
     let tasks: Collector<Sums> = Collector::default();
     batches::each_init(
         residents,
-        || tasks.batch(),
+        || {
+            let mut batch = tasks.batch();
+            batch.value = Sums::new(n_wards, m);
+            batch
+        },
         |batch, (r, trust, attitudes, recent, civic, memberships, ties, politics)| {
             let sums = &mut batch.value;
-            if sums.counts.is_empty() {
-                *sums = Sums::new(n_wards, m);
-            }
             sums.ties += u64::from(ties.len);
             let view = ResidentView {
                 resident: r,

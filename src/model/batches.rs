@@ -119,14 +119,7 @@ pub fn each<'w, 's, D: IterQueryData, F: QueryFilter>(
     query: Query<'w, 's, D, F>,
     work: impl Fn(QueryItem<'w, 's, D>) + Send + Sync + Clone,
 ) {
-    if query.count() < MIN_BATCH {
-        query.into_iter().for_each(work);
-    } else {
-        query
-            .par_iter_inner()
-            .batching_strategy(BatchingStrategy::new().min_batch_size(MIN_BATCH))
-            .for_each(work);
-    }
+    each_init(query, || (), move |_, item| work(item));
 }
 
 /// [`each`] with a value each task makes with `init` and `work` adds to (one value in all when

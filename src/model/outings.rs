@@ -173,9 +173,10 @@ pub fn outings(
                 .zip(&choices.weight[..n])
             {
                 let venue = &view[v as usize];
+                let k = venue.kind.index();
                 *w = base * venue.pull;
-                *kind = venue.kind.index() as u8;
-                pull[venue.kind.index()] += *w;
+                *kind = k as u8;
+                pull[k] += *w;
             }
             if choices.first_pull.iter().all(|&p| p == 0.0) {
                 choices.first_pull = pull;

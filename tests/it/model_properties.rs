@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// A random valid scenario: a small town (200 to 900 residents, one or two years) with the
 /// levers that matter most to the metrics' ranges drawn across their ranges, and, half the
-/// time, one intervention of every kind early in the run.
+/// time, seven interventions early in the run (austerity, lockdown, investment, pub costs,
+/// devolution, a citizens' assembly, group funding).
 fn random_scenario(rng: &mut ChaCha8Rng) -> Scenario {
     let mut s = Scenario::default();
     s.town.residents = rng.random_range(200u32..900);
