@@ -422,7 +422,7 @@ pub fn run(
     };
     let mut hooks = Forking { progress, check };
     let finished = match drive(&plan.stages, seeds, Start::Fresh, None, &mut hooks)? {
-        Driven::Finished(finished) => finished,
+        Driven::Finished(finished) => *finished,
         Driven::Stopped(_) => unreachable!("a branch is not checkpointed, so it does not stop"),
     };
     let request = RunRequest {

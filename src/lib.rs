@@ -30,6 +30,7 @@ pub mod summary;
 pub mod sweep;
 pub mod town;
 pub mod townmap;
+pub mod traffic;
 
 pub use rng::Seeds;
 pub use scenario::{Scenario, ScenarioError};

@@ -107,12 +107,14 @@ pub struct Finished {
     pub output: RunOutput,
     /// Wall time spent in each mechanism, in the order they run (not part of any result).
     pub mechanism_seconds: Vec<(&'static str, f64)>,
+    /// Estimated memory per resident and bytes moved per resident-week (not part of any result).
+    pub traffic: crate::traffic::Traffic,
 }
 
 /// How [`drive`] ended.
 pub enum Driven {
-    /// Every week simulated.
-    Finished(Finished),
+    /// Every week simulated (boxed: a finished run's output is much larger than a stop's).
+    Finished(Box<Finished>),
     /// Stopped on request after the week in progress; the checkpoint to resume from.
     Stopped(Saved),
 }
@@ -206,10 +208,12 @@ pub fn drive(
         .into_iter()
         .map(|(name, d)| (name, d.as_secs_f64()))
         .collect();
-    Ok(Driven::Finished(Finished {
+    let traffic = sim.traffic();
+    Ok(Driven::Finished(Box::new(Finished {
         output: sim.into_output(),
         mechanism_seconds,
-    }))
+        traffic,
+    })))
 }
 
 /// Writes a checkpoint of `sim` (recording how to resume before the first) and tells `hooks`.
@@ -360,7 +364,7 @@ pub fn run_keeping(
         None,
         &mut progress,
     )? {
-        Driven::Finished(finished) => write_results(req, threads, finished, started),
+        Driven::Finished(finished) => write_results(req, threads, *finished, started),
         Driven::Stopped(_) => unreachable!("a run without checkpoints does not stop"),
     }
 }
@@ -378,6 +382,7 @@ pub fn write_results(
     let Finished {
         output: mut out,
         mechanism_seconds,
+        traffic,
     } = finished;
     let map = std::mem::take(&mut out.map);
     let last_tick = req.scenario.ticks().saturating_sub(1);
@@ -403,6 +408,7 @@ pub fn write_results(
         warmup_weeks: req.scenario.time.warmup_weeks,
         mechanism_seconds,
         peak_memory_bytes,
+        traffic,
     };
     let mut extra = Vec::new();
     if !req.summarise.is_empty() {
@@ -544,7 +550,7 @@ pub fn run_resumable(
         &mut hooks,
     )?;
     let finished = match driven {
-        Driven::Finished(finished) => finished,
+        Driven::Finished(finished) => *finished,
         Driven::Stopped(saved) => {
             return Err(RunError::Stopped(saved, req.target.path().to_path_buf()));
         }

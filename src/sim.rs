@@ -237,6 +237,12 @@ impl Simulation {
             .collect()
     }
 
+    /// Estimated bytes of state per resident and bytes moved per resident-week (see
+    /// `crate::traffic`). Not part of any result.
+    pub fn traffic(&mut self) -> crate::traffic::Traffic {
+        crate::traffic::estimate(&mut self.world, &self.mechanisms)
+    }
+
     /// The observations recorded so far.
     pub fn observations(&self) -> &Observations {
         self.world.resource::<Observations>()

@@ -127,10 +127,25 @@ pub fn timings_json(t: &Timings) -> String {
         "peak_memory_bytes_per_resident": t
             .peak_memory_bytes
             .map(|b| b as f64 / f64::from(t.residents.max(1))),
+        "state_bytes_per_resident": t.traffic.state_bytes_per_resident,
+        "bytes_moved_per_resident_week": t.traffic.total_bytes_per_resident_week(),
+        "bytes_moved_per_s": t.bytes_per_s(),
         "mechanism_seconds": t
             .mechanism_seconds
             .iter()
-            .map(|(name, s)| serde_json::json!({ "mechanism": name, "seconds": s }))
+            .map(|(name, s)| {
+                let moved = t
+                    .traffic
+                    .bytes_per_resident_week
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, b)| *b);
+                serde_json::json!({
+                    "mechanism": name,
+                    "seconds": s,
+                    "bytes_moved_per_resident_week": moved,
+                })
+            })
             .collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

@@ -497,6 +497,8 @@ pub struct Timings {
     /// The process's peak resident memory when the simulation ended, where the system reports
     /// it (Linux).
     pub peak_memory_bytes: Option<u64>,
+    /// Estimated bytes of state per resident and moved per resident-week (`crate::traffic`).
+    pub traffic: crate::traffic::Traffic,
 }
 
 impl Timings {
@@ -504,6 +506,12 @@ impl Timings {
     pub fn resident_ticks_per_s(&self) -> f64 {
         f64::from(self.residents) * f64::from(self.ticks + self.warmup_weeks)
             / self.simulate_seconds.max(1e-9)
+    }
+
+    /// The estimated memory traffic of the run's weeks, bytes per second of simulation: bytes
+    /// moved per resident-week × resident-weeks per second.
+    pub fn bytes_per_s(&self) -> f64 {
+        self.traffic.total_bytes_per_resident_week() * self.resident_ticks_per_s()
     }
 }
 
