@@ -4,7 +4,7 @@
 //! The rule: bevy records, for every system, the components and resources its parameters may
 //! read or write (that is how it schedules systems safely). A mechanism's bytes are the bytes of
 //! every column it names — rows × the column's size for a component, the heap a per-slot scratch
-//! table holds for the resources listed in [`heap_bytes`] — counted once if it only reads them
+//! table holds for the resources listed in `heap_bytes` — counted once if it only reads them
 //! and twice if it writes them (read, then written back). Summed over the week's mechanisms and
 //! divided by the residents, that is what a week streams if each pass touched each row it names
 //! once.
