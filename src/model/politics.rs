@@ -126,6 +126,11 @@ pub fn politics(
     let row = (step % window) as usize * n_wards;
     history.counts[row..row + n_wards].copy_from_slice(&now);
     history.recorded = history.recorded.saturating_add(1);
+    // The probabilities are read only by the observations, and nothing is observed during the
+    // warm-up: the pub history above is all a warm-up week needs.
+    if clock.warming_up() {
+        return;
+    }
 
     let year = WEEKS_PER_YEAR as i32;
     let now_step = clock.now();
