@@ -33,6 +33,7 @@ use crate::calibration::plan::POSTERIORS;
 use crate::metrics::headline;
 use crate::model::components::EventRecord;
 use crate::observe::Observations;
+use crate::prefix;
 use crate::rng::Seeds;
 use crate::run::{self, Stage};
 use crate::scenario::WEEKS_PER_YEAR;
@@ -42,6 +43,7 @@ use crate::townmap::{TownMap, ward_years};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What to compare.
@@ -469,6 +471,9 @@ pub struct Comparison {
     pub runs: Vec<Run>,
     pub summary: Vec<SummaryRow>,
     pub effects: Vec<EffectRow>,
+    /// Weeks, warm-up included, that runs took from another run's history instead of
+    /// simulating them (`crate::prefix`): summed over runs, weighted by each town's residents.
+    pub resident_weeks_shared: f64,
 }
 
 impl Comparison {
@@ -540,38 +545,84 @@ pub fn simulate(
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| PlanError(format!("cannot start {threads} worker threads: {e}")))?;
-    let runs: Vec<Run> = pool.install(|| {
-        jobs.par_iter()
-            .zip(&scenarios)
-            .map(|(&(s, r), scenario)| {
-                let seeds = Seeds::of(plan.seed, r);
-                let stages = match plan.branch_at {
-                    Some(year) if s > 0 => vec![
-                        Stage {
-                            from_year: None,
-                            scenario: reference(r).clone(),
-                        },
-                        Stage {
-                            from_year: Some(year),
-                            scenario: scenario.clone(),
-                        },
-                    ],
-                    _ => Stage::plain(scenario),
-                };
-                let mut output = run::history(&stages, seeds);
-                let map = std::mem::take(&mut output.map);
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress(n, total, &scenario.name, r);
-                Run::new(s, r, output, map)
-            })
-            .collect()
-    });
+    let finished = |n: usize| {
+        let (s, r) = jobs[n];
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(done, total, &plan.scenarios[s].name, r);
+    };
+    let mut shared = 0.0;
+    let runs: Vec<Run> = match plan.branch_at {
+        Some(year) => pool.install(|| {
+            jobs.par_iter()
+                .zip(&scenarios)
+                .enumerate()
+                .map(|(n, (&(s, r), scenario))| {
+                    let stages = if s > 0 {
+                        vec![
+                            Stage {
+                                from_year: None,
+                                scenario: reference(r).clone(),
+                            },
+                            Stage {
+                                from_year: Some(year),
+                                scenario: scenario.clone(),
+                            },
+                        ]
+                    } else {
+                        Stage::plain(scenario)
+                    };
+                    let mut output = run::history(&stages, Seeds::of(plan.seed, r));
+                    let map = std::mem::take(&mut output.map);
+                    finished(n);
+                    Run::new(s, r, output, map)
+                })
+                .collect()
+        }),
+        // Runs whose histories begin alike share that beginning (`crate::prefix`): the same
+        // bytes, fewer weeks simulated.
+        None => {
+            let prefix_jobs: Vec<prefix::Job<'_>> = jobs
+                .iter()
+                .zip(&scenarios)
+                .map(|(&(_, r), scenario)| (scenario, Seeds::of(plan.seed, r)))
+                .collect();
+            shared = prefix::parents(&prefix_jobs)
+                .iter()
+                .zip(&prefix_jobs)
+                .filter_map(|(p, (scenario, _))| {
+                    Some(f64::from(p.as_ref()?.1) * f64::from(scenario.town.residents))
+                })
+                .sum();
+            let outputs: Vec<Mutex<Option<RunOutput>>> =
+                jobs.iter().map(|_| Mutex::new(None)).collect();
+            pool.install(|| {
+                prefix::run_all(&prefix_jobs, |n, output| {
+                    *outputs[n].lock().unwrap_or_else(|e| e.into_inner()) = Some(output);
+                    finished(n);
+                })
+            });
+            jobs.iter()
+                .zip(outputs)
+                .zip(&prefix_jobs)
+                .map(|((&(s, r), output), &(scenario, seeds))| {
+                    // Every job hands in its output; were one missing, it is run again.
+                    let mut output = output
+                        .into_inner()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(|| run::to_end(scenario, seeds));
+                    let map = std::mem::take(&mut output.map);
+                    Run::new(s, r, output, map)
+                })
+                .collect()
+        }
+    };
     let summary = summarise(plan, &runs);
     let mut cmp = Comparison {
         plan: plan.clone(),
         runs,
         summary,
         effects: Vec::new(),
+        resident_weeks_shared: shared,
     };
     cmp.effects = effects(&cmp);
     Ok(cmp)

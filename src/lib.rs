@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod output;
+pub mod prefix;
 pub mod report;
 pub mod rng;
 pub mod run;

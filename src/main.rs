@@ -819,8 +819,18 @@ fn compare_command(args: CompareArgs) -> ExitCode {
             let t = &summary.timings;
             let cmp = &summary.comparison;
             let (_, last) = plan.years();
+            let all = t.resident_ticks + t.resident_weeks_shared;
+            let shared = if t.resident_weeks_shared > 0.0 {
+                format!(
+                    "; {:.0}% of the weeks shared between runs that begin alike",
+                    100.0 * t.resident_weeks_shared / all.max(1e-9)
+                )
+            } else {
+                String::new()
+            };
             let mut text = format!(
-                "wrote {} ({:.1} s, {} runs on {} thread{}, {:.2} million resident-weeks/s)\n",
+                "wrote {} ({:.1} s, {} runs on {} thread{}, {:.2} million resident-weeks/s \
+                 simulated{shared})\n",
                 summary.dir.display(),
                 t.wall_seconds,
                 t.runs,

@@ -74,8 +74,11 @@ pub struct CompareTimings {
     pub simulate_seconds: f64,
     pub threads: usize,
     pub runs: usize,
-    /// Resident-weeks simulated in all runs, warm-up included.
+    /// Resident-weeks simulated in all runs, warm-up included: those one run took from
+    /// another's history (`resident_weeks_shared`) are not counted.
     pub resident_ticks: f64,
+    /// Resident-weeks that runs took from another run's history instead of simulating them.
+    pub resident_weeks_shared: f64,
 }
 
 /// Where and how to write.
@@ -149,13 +152,15 @@ pub fn compare(
                 * f64::from(s.time.warmup_weeks + s.ticks())
                 * f64::from(plan.replicates)
         })
-        .sum();
+        .sum::<f64>()
+        - comparison.resident_weeks_shared;
     let mut timings = CompareTimings {
         wall_seconds: started.elapsed().as_secs_f64(),
         simulate_seconds,
         threads,
         runs: plan.runs(),
         resident_ticks,
+        resident_weeks_shared: comparison.resident_weeks_shared,
     };
     let to = CompareTarget {
         target,
@@ -638,6 +643,8 @@ fn timings_json(t: &CompareTimings) -> String {
         "threads": t.threads,
         "runs": t.runs,
         "resident_ticks_per_s": t.resident_ticks / t.simulate_seconds.max(1e-9),
+        "resident_weeks_shared": t.resident_weeks_shared,
+        "resident_weeks_simulated": t.resident_ticks,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

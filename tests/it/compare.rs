@@ -661,3 +661,58 @@ fn a_marker_is_drawn_only_in_the_colour_of_the_scenario_that_has_the_event() {
         }
     }
 }
+
+/// The teaching comparison's four scenarios in a small town, each replicate's runs sharing
+/// their common beginnings (`cohesion::prefix`), record byte for byte what each run records
+/// alone.
+#[test]
+fn shared_beginnings_change_no_byte() {
+    use cohesion::prefix;
+    use cohesion::rng::Seeds;
+    use std::sync::Mutex;
+    let scenarios: Vec<cohesion::Scenario> = [
+        "baseline",
+        "austerity_2010",
+        "social_infrastructure",
+        "devolution_big_bang",
+    ]
+    .iter()
+    .map(|name| {
+        let mut s = cohesion::Scenario::load(name).unwrap();
+        s.town.residents = 400;
+        s.time.warmup_weeks = 20;
+        s
+    })
+    .collect();
+    let jobs: Vec<prefix::Job<'_>> = (0..2)
+        .flat_map(|r| scenarios.iter().map(move |s| (s, Seeds::of(7, r))))
+        .collect();
+    let parents = prefix::parents(&jobs);
+    assert_eq!(
+        parents.iter().filter(|p| p.is_some()).count(),
+        6,
+        "in each replicate three runs continue from another: {parents:?}"
+    );
+    let shared: Vec<Mutex<Option<cohesion::sim::RunOutput>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    prefix::run_all(&jobs, |n, output| {
+        *shared[n].lock().unwrap() = Some(output);
+    });
+    for (n, (job, shared)) in jobs.iter().zip(shared).enumerate() {
+        let shared = shared.into_inner().unwrap().expect("every run finishes");
+        let alone = cohesion::run::to_end(job.0, job.1);
+        let what = format!("run {n} ({})", job.0.name);
+        assert!(!alone.observations.0.is_empty(), "{what} records something");
+        assert!(
+            shared.observations.0 == alone.observations.0,
+            "{what}: observations"
+        );
+        assert!(shared.events == alone.events, "{what}: events");
+        assert_eq!(shared.ward_names, alone.ward_names, "{what}");
+        assert_eq!(
+            format!("{:?}", shared.map),
+            format!("{:?}", alone.map),
+            "{what}: town map"
+        );
+    }
+}
