@@ -129,7 +129,7 @@ pub fn each_init<'w, 's, D: IterQueryData, F: QueryFilter, T>(
     init: impl Fn() -> T + Send + Sync + Clone,
     work: impl Fn(&mut T, QueryItem<'w, 's, D>) + Send + Sync + Clone,
 ) {
-    if query.count() < MIN_BATCH {
+    if query.count() < MIN_BATCH || one_thread() {
         let mut value = init();
         for item in query {
             work(&mut value, item);
@@ -150,7 +150,7 @@ pub fn each_venue<'w, 's, D: IterQueryData, F: QueryFilter>(
     residents: usize,
     work: impl Fn(QueryItem<'w, 's, D>) + Send + Sync + Clone,
 ) {
-    if residents < MIN_BATCH {
+    if residents < MIN_BATCH || one_thread() {
         query.into_iter().for_each(work);
     } else {
         query
@@ -158,6 +158,14 @@ pub fn each_venue<'w, 's, D: IterQueryData, F: QueryFilter>(
             .batching_strategy(BatchingStrategy::fixed(1))
             .for_each(work);
     }
+}
+
+/// Whether the compute pool has one thread: a pass then runs on the calling thread, without
+/// handing its residents to the pool's one worker and waiting for it. This is how `compare`,
+/// `sweep` and `calibrate` run each town (one town per thread), so a run never waits on a
+/// worker another run keeps busy.
+fn one_thread() -> bool {
+    bevy_tasks::ComputeTaskPool::get().thread_num() <= 1
 }
 
 /// The fewest residents one task of a parallel pass takes.
