@@ -26,7 +26,9 @@
 //!
 //! Runs are spread over a pool of threads, one run per thread at a time; each run is
 //! byte-reproducible on its own and results are gathered in (scenario, replicate) order, so
-//! everything computed here is the same on any number of threads.
+//! everything computed here is the same on any number of threads. Runs of one replicate whose
+//! histories begin alike (the same town and settings, the same interventions up to some week)
+//! simulate that beginning once ([`crate::prefix`]), which changes no byte of what they record.
 
 use crate::Scenario;
 use crate::calibration::plan::POSTERIORS;
