@@ -588,21 +588,21 @@ pub fn simulate(
                 .zip(&scenarios)
                 .map(|(&(_, r), scenario)| (scenario, Seeds::of(plan.seed, r)))
                 .collect();
-            shared = prefix::parents(&prefix_jobs)
+            let outputs: Vec<Mutex<Option<RunOutput>>> =
+                jobs.iter().map(|_| Mutex::new(None)).collect();
+            let parents = pool.install(|| {
+                prefix::run_all(&prefix_jobs, |n, output| {
+                    *outputs[n].lock().unwrap_or_else(|e| e.into_inner()) = Some(output);
+                    finished(n);
+                })
+            });
+            shared = parents
                 .iter()
                 .zip(&prefix_jobs)
                 .filter_map(|(p, (scenario, _))| {
                     Some(f64::from(p.as_ref()?.1) * f64::from(scenario.town.residents))
                 })
                 .sum();
-            let outputs: Vec<Mutex<Option<RunOutput>>> =
-                jobs.iter().map(|_| Mutex::new(None)).collect();
-            pool.install(|| {
-                prefix::run_all(&prefix_jobs, |n, output| {
-                    *outputs[n].lock().unwrap_or_else(|e| e.into_inner()) = Some(output);
-                    finished(n);
-                })
-            });
             jobs.iter()
                 .zip(outputs)
                 .zip(&prefix_jobs)

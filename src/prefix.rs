@@ -18,7 +18,7 @@ use crate::checkpoint::snapshot;
 use crate::model::components::Config;
 use crate::rng::Seeds;
 use crate::run;
-use crate::scenario::{Intervention, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{RunOutput, Simulation};
 
 /// One run to make: its scenario and seeds.
@@ -37,7 +37,7 @@ pub fn shared_steps(a: &Scenario, b: &Scenario) -> u32 {
     if bare(a) != bare(b) {
         return 0;
     }
-    let (ea, eb) = (applied(a), applied(b));
+    let (ea, eb) = (a.scheduled(), b.scheduled());
     let first_difference = ea
         .iter()
         .zip(&eb)
@@ -50,21 +50,6 @@ pub fn shared_steps(a: &Scenario, b: &Scenario) -> u32 {
         });
     let total = a.time.warmup_weeks + a.ticks();
     first_difference.map_or(total, |tick| a.time.warmup_weeks + tick)
-}
-
-/// A scenario's interventions in the order a run applies them, each with its week (as
-/// `Simulation::new` lists them: by week, ties in file order).
-fn applied(s: &Scenario) -> Vec<(u32, &Intervention)> {
-    let mut list: Vec<(u32, &Intervention)> = s
-        .events
-        .iter()
-        .filter_map(|e| {
-            let (year, week) = e.when();
-            s.tick_of(year, week).map(|t| (t, e))
-        })
-        .collect();
-    list.sort_by_key(|(t, _)| *t);
-    list
 }
 
 /// For each job, the earlier job it continues from and after how many weeks: the one with
@@ -90,8 +75,11 @@ pub fn parents(jobs: &[Job<'_>]) -> Vec<Option<(usize, u32)>> {
 
 /// Runs every job on the current rayon pool, each continuing from the run it shares its
 /// beginning with (see [`parents`]), and hands each finished run to `done(index, output)`, from
-/// whichever thread finished it.
-pub fn run_all(jobs: &[Job<'_>], done: impl Fn(usize, RunOutput) + Sync) {
+/// whichever thread finished it. Returns what [`parents`] gave for the jobs.
+pub fn run_all(
+    jobs: &[Job<'_>],
+    done: impl Fn(usize, RunOutput) + Sync,
+) -> Vec<Option<(usize, u32)>> {
     let parents = parents(jobs);
     let mut children: Vec<Vec<(u32, usize)>> = vec![Vec::new(); jobs.len()];
     for (i, p) in parents.iter().enumerate() {
@@ -115,6 +103,7 @@ pub fn run_all(jobs: &[Job<'_>], done: impl Fn(usize, RunOutput) + Sync) {
             }
         }
     });
+    parents
 }
 
 /// What every task of [`run_all`] reads.

@@ -78,15 +78,11 @@ impl Simulation {
             .collect();
 
         world.insert_resource(CouncilState::at_start(&scenario.council));
-        let mut pending: Vec<(u32, crate::scenario::Intervention)> = scenario
-            .events
-            .iter()
-            .filter_map(|e| {
-                let (year, week) = e.when();
-                scenario.tick_of(year, week).map(|t| (t, e.clone()))
-            })
+        let pending: Vec<(u32, crate::scenario::Intervention)> = scenario
+            .scheduled()
+            .into_iter()
+            .map(|(t, e)| (t, e.clone()))
             .collect();
-        pending.sort_by_key(|(t, _)| *t);
         world.insert_resource(PendingEvents(pending));
         world.insert_resource(Config(Arc::new(scenario.clone())));
         world.insert_resource(RunSeeds(seeds));
@@ -149,16 +145,12 @@ impl Simulation {
     /// caller has checked that `scenario` has the same town and years.
     pub fn fork(&mut self, scenario: &Scenario) {
         let tick = self.clock().tick();
-        let mut pending: Vec<(u32, crate::scenario::Intervention)> = scenario
-            .events
-            .iter()
-            .filter_map(|e| {
-                let (year, week) = e.when();
-                scenario.tick_of(year, week).map(|t| (t, e.clone()))
-            })
+        let pending: Vec<(u32, crate::scenario::Intervention)> = scenario
+            .scheduled()
+            .into_iter()
             .filter(|(t, _)| *t >= tick)
+            .map(|(t, e)| (t, e.clone()))
             .collect();
-        pending.sort_by_key(|(t, _)| *t);
         let was = self.world.resource::<Config>().0.council.clone();
         let now = &scenario.council;
         let mut c = self.world.resource_mut::<CouncilState>();

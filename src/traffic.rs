@@ -11,9 +11,10 @@
 //!
 //! What it leaves out, so read it as an estimate, not a measurement: partners' rows read at
 //! random (a tie's signal, a friend's outings) cost a whole cache line each, not the bytes read,
-//! so it undercounts; a pass that does its work only in some weeks (interventions) or touches
-//! only some of the rows it names counts them in full, so it overcounts those (turnover and jobs,
-//! the two that would count most, are listed in [`STREAMED_ONLY`]). The machine here has no
+//! so it undercounts; a pass that does its work only in some weeks (interventions; politics,
+//! which skips the warm-up) or touches only some of the rows it names counts them in full, so it
+//! overcounts those (turnover and jobs, the two that would count most, are listed in
+//! [`STREAMED_ONLY`]). The machine here has no
 //! hardware counters to measure traffic directly; the bandwidth bench (`cargo bench --features
 //! bench --bench tick -- bandwidth`) measures the ceiling this is compared with.
 

@@ -497,6 +497,21 @@ impl Scenario {
         self.time.years * WEEKS_PER_YEAR
     }
 
+    /// The interventions inside the horizon, each with its tick, in the order a run applies
+    /// them: by tick, ties in file order.
+    pub fn scheduled(&self) -> Vec<(u32, &Intervention)> {
+        let mut list: Vec<(u32, &Intervention)> = self
+            .events
+            .iter()
+            .filter_map(|e| {
+                let (year, week) = e.when();
+                self.tick_of(year, week).map(|t| (t, e))
+            })
+            .collect();
+        list.sort_by_key(|(t, _)| *t);
+        list
+    }
+
     /// The tick at which a (year, week) falls, if inside the horizon.
     pub fn tick_of(&self, year: i32, week: u32) -> Option<u32> {
         let years_in = year.checked_sub(self.time.start_year)?;
